@@ -1,0 +1,37 @@
+import { Construct } from "constructs";
+import type { FleetModel } from "../modules/config/model";
+import { PackageArtifacts, sourceUrlOf } from "../modules/distributor-package";
+import { FleetAssociation } from "../modules/fleet-association";
+import { FleetStack, FleetStackProps } from "../modules/aft/fleet-stack";
+
+/**
+ * What AFT applies in every account: per package, the Distributor package document and the State
+ * Manager association in each workload Region (SPEC §6.D).
+ */
+export class GlobalStack extends FleetStack {
+  constructor(scope: Construct, id: string, model: FleetModel, stackProps: FleetStackProps) {
+    super(scope, id, stackProps);
+    const org = model.organization;
+    for (const pkg of model.packages) {
+      const pkgScope = new Construct(this, pkg.name);
+      for (const ring of pkg.rings) {
+        const version = pkg.versions.find((v) => v.version === ring.version);
+        if (!version) throw new Error(`ring ${ring.name} of ${pkg.name} pins unresolved version ${ring.version}`);
+        // One set of zips per version serves every Region: the manifest only carries their checksums.
+        const artifacts = new PackageArtifacts(new Construct(pkgScope, version.version), "Artifacts", { pkg, version });
+        for (const region of org.workloadRegions) {
+          new FleetAssociation(pkgScope, region, {
+            pkg,
+            ring,
+            version,
+            artifacts,
+            region,
+            storeBucket: model.store.bucketName,
+            storeRegion: org.homeRegion,
+            sourceUrl: sourceUrlOf(model.store.bucketName, version),
+          });
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,390 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseDocument } from "yaml";
+import { z } from "zod";
+import { ConfigError, ConfigIssue, formatPath, showValue } from "./errors";
+import type { Bundle, FleetModel, FleetPackage, PackageVersion, PlatformEntry, RolloutRing, TargetGroup } from "./model";
+import { FleetConfig, FleetConfigSchema, LINUX_PLATFORMS, PackageConfig } from "./schema";
+
+/** The bundled example organization: what `synth` uses when no config file is given. */
+export const DEFAULT_CONFIG = path.join(__dirname, "..", "..", "examples", "fleet.yaml");
+
+/** Distributor attaches at most 20 files to one package document: the zips plus manifest.json. */
+export const MAX_FILES_PER_VERSION = 20;
+/** Keeps every platform zip reviewable; installers with more files belong in one archive. */
+export const MAX_FILES_PER_FOLDER = 20;
+
+/** Architectures Distributor supports per platform (AWS Systems Manager user guide, "Distributor"). */
+const ARCHES_BY_PLATFORM: Record<string, readonly string[]> = {
+  amazon: ["x86_64", "arm64", "386"],
+  redhat: ["x86_64", "arm64", "386"],
+  ubuntu: ["x86_64", "arm64", "386"],
+  oracle: ["x86_64"],
+};
+const DEFAULT_ARCHES = ["x86_64", "386"];
+
+/**
+ * Reads, validates and resolves a fleet config. Throws ConfigError listing every problem found, each
+ * with the file, the field path, the bad value and what is allowed. Reads files; writes nothing.
+ * @param file config path (YAML or JSON); default: the bundled example.
+ * @param displayName how to name the file in messages and the model; default: `file` relative to cwd.
+ */
+export function loadConfig(file: string = DEFAULT_CONFIG, displayName?: string): FleetModel {
+  const shown = displayName ?? toDisplayPath(file);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (err) {
+    throw new ConfigError(shown, [{ path: "(root)", value: showValue(file), allowed: `a readable config file (${(err as NodeJS.ErrnoException).code ?? "unreadable"})` }]);
+  }
+  const raw = parseText(text, file, shown);
+  return resolveConfig(raw, path.dirname(path.resolve(file)), shown);
+}
+
+/** Validates an already-parsed config object; relative package sources resolve against `baseDir`. */
+export function resolveConfig(raw: unknown, baseDir: string, shown: string): FleetModel {
+  const parsed = FleetConfigSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(shown, parsed.error.issues.map((issue) => toConfigIssue(issue, raw)));
+  const issues: ConfigIssue[] = [];
+  const model = buildModel(parsed.data, baseDir, shown, issues);
+  if (issues.length > 0) throw new ConfigError(shown, issues);
+  return model;
+}
+
+function toDisplayPath(file: string): string {
+  const rel = path.relative(process.cwd(), path.resolve(file));
+  return rel.startsWith("..") || path.isAbsolute(rel) ? path.basename(file) : rel.split(path.sep).join("/");
+}
+
+function parseText(text: string, file: string, shown: string): unknown {
+  if (text.trim() === "") {
+    throw new ConfigError(shown, [{ path: "(root)", value: "an empty file", allowed: "a YAML or JSON mapping with organization and packages" }]);
+  }
+  if (file.toLowerCase().endsWith(".json")) {
+    try {
+      return JSON.parse(text);
+    } catch (err) {
+      throw new ConfigError(shown, [{ path: "(root)", value: "text that is not JSON", allowed: `valid JSON (${(err as Error).message})` }]);
+    }
+  }
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  if (doc.errors.length > 0) {
+    const first = doc.errors[0]!;
+    const where = first.linePos ? ` at line ${first.linePos[0].line}, column ${first.linePos[0].col}` : "";
+    throw new ConfigError(shown, [
+      { path: "(root)", value: `text that is not YAML or JSON${where}`, allowed: `valid YAML or JSON (${first.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")})` },
+    ]);
+  }
+  const value: unknown = doc.toJS();
+  if (value === null || value === undefined) {
+    throw new ConfigError(shown, [{ path: "(root)", value: "an empty document", allowed: "a YAML or JSON mapping with organization and packages" }]);
+  }
+  if (typeof value !== "object" || Array.isArray(value)) {
+    throw new ConfigError(shown, [{ path: "(root)", value: showValue(value), allowed: "a YAML or JSON mapping with organization and packages" }]);
+  }
+  return value;
+}
+
+function valueAt(root: unknown, keys: readonly PropertyKey[]): unknown {
+  let node: unknown = root;
+  for (const key of keys) {
+    if (node === null || typeof node !== "object") return undefined;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return node;
+}
+
+/** The keys an object schema accepts at `keys` (walking arrays, records, optionals and defaults). */
+function allowedKeysAt(schema: z.ZodType, keys: readonly PropertyKey[]): string[] {
+  let node: z.ZodType | undefined = schema;
+  const unwrap = (s: z.ZodType): z.ZodType => {
+    let cur = s;
+    while (cur instanceof z.ZodOptional || cur instanceof z.ZodDefault || cur instanceof z.ZodNullable) {
+      cur = cur.unwrap() as z.ZodType;
+    }
+    return cur;
+  };
+  for (const key of keys) {
+    if (!node) return [];
+    node = unwrap(node);
+    if (node instanceof z.ZodObject) node = (node.shape as Record<string, z.ZodType>)[String(key)];
+    else if (node instanceof z.ZodArray) node = node.element as z.ZodType;
+    else if (node instanceof z.ZodRecord) node = node.valueType as z.ZodType;
+    else return [];
+  }
+  if (!node) return [];
+  node = unwrap(node);
+  return node instanceof z.ZodObject ? Object.keys(node.shape).filter((k) => k !== "$schema") : [];
+}
+
+function toConfigIssue(issue: z.core.$ZodIssue, raw: unknown): ConfigIssue {
+  const at = issue.path as PropertyKey[];
+  if (issue.code === "unrecognized_keys") {
+    const keys = issue.keys;
+    const allowed = allowedKeysAt(FleetConfigSchema, at);
+    return {
+      path: formatPath([...at, keys[0]!]),
+      value: `unknown key${keys.length > 1 ? "s" : ""} ${keys.map((k) => JSON.stringify(k)).join(", ")}`,
+      allowed: allowed.length > 0 ? `the keys ${allowed.join(", ")}` : "no other keys",
+    };
+  }
+  const value = valueAt(raw, at);
+  let allowed = issue.message;
+  const expected = /^Invalid input: expected (\w+)/.exec(allowed);
+  if (expected) allowed = `a value of type ${expected[1]}`;
+  return { path: formatPath(at), value: value === undefined ? undefined : showValue(value), allowed };
+}
+
+function buildModel(cfg: FleetConfig, baseDir: string, shown: string, issues: ConfigIssue[]): FleetModel {
+  const org = cfg.organization;
+  const regions = new Set<string>();
+  org.workloadRegions.forEach((region, i) => {
+    if (regions.has(region)) issues.push({ path: `organization.workloadRegions[${i}]`, value: showValue(region), allowed: "each Region once" });
+    regions.add(region);
+  });
+  const workloadRegions = [org.homeRegion, ...[...regions].filter((r) => r !== org.homeRegion).sort()];
+
+  const targetGroups: Record<string, TargetGroup> = {};
+  for (const name of Object.keys(org.targetGroups).sort()) {
+    const group = org.targetGroups[name]!;
+    const where = `organization.targetGroups.${name}`;
+    const accounts = group.accounts ?? [];
+    const ous = group.organizationalUnits ?? [];
+    if (accounts.length === 0 && ous.length === 0) {
+      issues.push({ path: where, value: "a group with no accounts and no organizationalUnits", allowed: "at least one account id or OU id" });
+    }
+    checkUnique(accounts, `${where}.accounts`, issues);
+    checkUnique(ous, `${where}.organizationalUnits`, issues);
+    const tags = group.instanceTags ?? {};
+    if (Object.keys(tags).length > 5) {
+      issues.push({ path: `${where}.instanceTags`, value: `${Object.keys(tags).length} tag keys`, allowed: "at most 5 tag keys (State Manager target limit)" });
+    }
+    targetGroups[name] = {
+      name,
+      accounts: [...new Set(accounts)].sort(),
+      organizationalUnits: [...new Set(ous)].sort(),
+      instanceTags: Object.fromEntries(Object.keys(tags).sort().map((k) => [k, [...tags[k]!]])),
+    };
+  }
+
+  const seenNames = new Map<string, number>();
+  const packages: FleetPackage[] = [];
+  cfg.packages.forEach((pkg, i) => {
+    const where = `packages[${i}]`;
+    const key = pkg.name.toLowerCase();
+    if (seenNames.has(key)) {
+      issues.push({ path: `${where}.name`, value: showValue(pkg.name), allowed: `a name not used by another package (packages[${seenNames.get(key)}] has it)` });
+    } else {
+      seenNames.set(key, i);
+    }
+    const resolved = buildPackage(pkg, where, baseDir, targetGroups, issues);
+    if (resolved) packages.push(resolved);
+  });
+
+  const store = cfg.packageStore;
+  if (cfg.deployment.mode === "direct" && !cfg.deployment.direct) {
+    issues.push({ path: "deployment.direct", value: undefined, allowed: "stateBucket and stateRegion when deployment.mode is direct" });
+  }
+  const direct = cfg.deployment.direct;
+  return {
+    source: shown,
+    organization: {
+      id: org.id,
+      managementAccount: org.managementAccount,
+      centralAccount: org.centralAccount,
+      homeRegion: org.homeRegion,
+      workloadRegions,
+      targetGroups,
+    },
+    deployment: {
+      mode: cfg.deployment.mode,
+      accountCustomizationName: cfg.deployment.accountCustomizationName,
+      ...(direct
+        ? {
+            direct: {
+              stateBucket: direct.stateBucket,
+              stateRegion: direct.stateRegion,
+              stateKeyPrefix: direct.stateKeyPrefix.replace(/\/+$/, ""),
+              ...(direct.lockTable ? { lockTable: direct.lockTable } : {}),
+              memberAccounts: [...new Set(direct.memberAccounts)].sort(),
+              memberRoleName: direct.memberRoleName,
+            },
+          }
+        : {}),
+    },
+    store: {
+      bucketName: store.bucketName ?? `aft-fleet-packages-${org.centralAccount}-${org.homeRegion}`,
+      ...(store.accessLogBucket ? { accessLogBucket: store.accessLogBucket } : {}),
+      noncurrentVersionDays: store.noncurrentVersionDays,
+    },
+    packages,
+  };
+}
+
+function checkUnique(values: readonly string[], where: string, issues: ConfigIssue[]): void {
+  const seen = new Set<string>();
+  values.forEach((v, i) => {
+    if (seen.has(v)) issues.push({ path: `${where}[${i}]`, value: showValue(v), allowed: "each value once" });
+    seen.add(v);
+  });
+}
+
+function buildPackage(
+  pkg: PackageConfig,
+  where: string,
+  baseDir: string,
+  targetGroups: Record<string, TargetGroup>,
+  issues: ConfigIssue[],
+): FleetPackage | undefined {
+  const before = issues.length;
+  const platforms: PlatformEntry[] = [];
+  const seenPlatforms = new Set<string>();
+  pkg.platforms.forEach((p, j) => {
+    const id = `${p.platform}/${p.platformVersion}/${p.arch}`;
+    if (seenPlatforms.has(id)) issues.push({ path: `${where}.platforms[${j}]`, value: showValue(id), allowed: "each platform/platformVersion/arch once" });
+    seenPlatforms.add(id);
+    const arches = ARCHES_BY_PLATFORM[p.platform] ?? DEFAULT_ARCHES;
+    if (!arches.includes(p.arch)) {
+      issues.push({ path: `${where}.platforms[${j}].arch`, value: showValue(p.arch), allowed: `an architecture Distributor supports for ${p.platform}: ${arches.join(", ")}` });
+    }
+    platforms.push({ platform: p.platform, platformVersion: p.platformVersion, arch: p.arch, folder: p.folder });
+  });
+
+  if (pkg.rings.length > 1) {
+    // Per-account Package documents hold one version; promotion across rings arrives with SPEC §6.E.
+    issues.push({ path: `${where}.rings`, value: `${pkg.rings.length} rings`, allowed: "exactly one ring per package for now (ring promotion is not built yet)" });
+  }
+  const ringNames = new Set<string>();
+  const rings: RolloutRing[] = [];
+  pkg.rings.forEach((ring, k) => {
+    const at = `${where}.rings[${k}]`;
+    if (ringNames.has(ring.name)) issues.push({ path: `${at}.name`, value: showValue(ring.name), allowed: "a ring name used once per package" });
+    ringNames.add(ring.name);
+    const group = targetGroups[ring.targets];
+    if (!group) {
+      const known = Object.keys(targetGroups);
+      issues.push({ path: `${at}.targets`, value: showValue(ring.targets), allowed: known.length ? `a target group: ${known.join(", ")}` : "a target group defined in organization.targetGroups" });
+      return;
+    }
+    rings.push({
+      name: ring.name,
+      version: ring.version,
+      targetGroup: group,
+      action: ring.action,
+      schedule: ring.schedule,
+      maxConcurrency: ring.maxConcurrency,
+      maxErrors: ring.maxErrors,
+      complianceSeverity: ring.complianceSeverity,
+      stopOnAlarms: [...ring.stopOnAlarms],
+    });
+  });
+
+  const listed = pkg.versions;
+  if (listed) {
+    checkUnique(listed, `${where}.versions`, issues);
+    pkg.rings.forEach((ring, k) => {
+      if (!listed.includes(ring.version)) {
+        issues.push({ path: `${where}.rings[${k}].version`, value: showValue(ring.version), allowed: `a version listed in ${where}.versions: ${listed.join(", ")}` });
+      }
+    });
+  }
+  const versionNames = [...new Set(listed ?? pkg.rings.map((r) => r.version))].sort();
+
+  const sourceDir = path.resolve(baseDir, pkg.source);
+  if (!isDir(sourceDir)) {
+    issues.push({ path: `${where}.source`, value: showValue(pkg.source), allowed: "a folder (relative to the config file) holding one sub-folder per version" });
+    return undefined;
+  }
+  const versions: PackageVersion[] = [];
+  for (const version of versionNames) {
+    const resolved = buildVersion(pkg, where, sourceDir, version, issues);
+    if (resolved) versions.push(resolved);
+  }
+  if (issues.length > before) return undefined;
+  return {
+    name: pkg.name,
+    publisher: pkg.publisher,
+    description: pkg.description ?? `${pkg.name} by ${pkg.publisher}, distributed by aft-fleet`,
+    installationType: pkg.installationType,
+    additionalArguments: Object.fromEntries(Object.keys(pkg.additionalArguments).sort().map((k) => [k, pkg.additionalArguments[k]!])),
+    platforms,
+    versions,
+    rings,
+  };
+}
+
+function buildVersion(pkg: PackageConfig, where: string, sourceDir: string, version: string, issues: ConfigIssue[]): PackageVersion | undefined {
+  const versionDir = path.join(sourceDir, version);
+  const versionShown = `${pkg.source.replace(/\/+$/, "")}/${version}`;
+  const versionPath = pkg.versions ? `${where}.versions[${pkg.versions.indexOf(version)}]` : `${where}.rings[${pkg.rings.findIndex((r) => r.version === version)}].version`;
+  if (!isDir(versionDir)) {
+    issues.push({ path: versionPath, value: showValue(version), allowed: `a version with a folder ${versionShown}/ holding the platform folders` });
+    return undefined;
+  }
+  const needUpdate = pkg.installationType === "In-place update";
+  const folders = [...new Set(pkg.platforms.map((p) => p.folder))].sort();
+  const bundles: Bundle[] = [];
+  for (const folder of folders) {
+    const j = pkg.platforms.findIndex((p) => p.folder === folder);
+    const at = `${where}.platforms[${j}].folder`;
+    const users = pkg.platforms.filter((p) => p.folder === folder);
+    const windows = users.some((p) => p.platform === "windows");
+    const linux = users.some((p) => (LINUX_PLATFORMS as readonly string[]).includes(p.platform));
+    if (windows && linux) {
+      issues.push({ path: at, value: showValue(folder), allowed: "a folder used either by windows or by Linux platforms, not both (.ps1 vs .sh scripts)" });
+      continue;
+    }
+    const dir = path.join(versionDir, folder);
+    if (!isDir(dir)) {
+      issues.push({ path: at, value: showValue(folder), allowed: `a folder that exists at ${versionShown}/${folder}/` });
+      continue;
+    }
+    const files = listFiles(dir);
+    const ext = windows ? ".ps1" : ".sh";
+    const required = ["install", "uninstall", ...(needUpdate ? ["update"] : [])].map((s) => s + ext);
+    const missing = required.filter((f) => !files.includes(f));
+    if (missing.length > 0) {
+      const wrongKind = files.filter((f) => !f.includes("/") && f.endsWith(windows ? ".sh" : ".ps1"));
+      const hint = wrongKind.length > 0 ? ` (found ${wrongKind.join(", ")}: ${windows ? "Windows runs .ps1 scripts" : "Linux runs .sh scripts"})` : "";
+      issues.push({
+        path: at,
+        value: `${showValue(folder)} without ${missing.join(", ")}${hint}`,
+        allowed: `a ${windows ? "Windows" : "Linux"} folder ${versionShown}/${folder}/ with ${required.join(", ")}${needUpdate ? " (In-place update needs update" + ext + ")" : ""}`,
+      });
+      continue;
+    }
+    if (files.length > MAX_FILES_PER_FOLDER) {
+      issues.push({ path: at, value: `${showValue(folder)} with ${files.length} files`, allowed: `at most ${MAX_FILES_PER_FOLDER} files per platform folder (put large installers into one archive)` });
+      continue;
+    }
+    bundles.push({ folder, zipName: `${folder}.zip`, sourceDir: dir, files });
+  }
+  if (folders.length + 1 > MAX_FILES_PER_VERSION) {
+    issues.push({
+      path: `${where}.platforms`,
+      value: `${folders.length} zip files + manifest.json for version ${version}`,
+      allowed: `at most ${MAX_FILES_PER_VERSION} files per package version (Distributor attaches at most 20 files to a package)`,
+    });
+    return undefined;
+  }
+  return { version, prefix: `${pkg.name}/${version}/`, bundles };
+}
+
+function isDir(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Regular files below `dir` (all of them are zipped), as sorted `/`-separated relative paths; symlinks are ignored. */
+function listFiles(dir: string, prefix = ""): string[] {
+  const out: string[] = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) out.push(...listFiles(path.join(dir, entry.name), rel));
+    else if (entry.isFile()) out.push(rel);
+  }
+  return out.sort();
+}

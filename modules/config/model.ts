@@ -1,0 +1,107 @@
+/*
+ * The normalized, fully-resolved fleet model. Pure data: synth, the PR report and the benchmarks read it;
+ * nothing downstream re-parses the config. Every list is sorted where order carries no meaning.
+ */
+
+export type Platform = "amazon" | "centos" | "debian" | "opensuse" | "opensuseleap" | "oracle" | "redhat" | "suse" | "ubuntu" | "windows";
+export type Arch = "x86_64" | "arm64" | "386";
+export type InstallationType = "Uninstall and reinstall" | "In-place update";
+
+export interface TargetGroup {
+  readonly name: string;
+  readonly accounts: readonly string[];
+  readonly organizationalUnits: readonly string[];
+  /** Tag key -> values. Empty means every managed node. */
+  readonly instanceTags: Readonly<Record<string, readonly string[]>>;
+}
+
+export interface Organization {
+  readonly id: string;
+  readonly managementAccount: string;
+  readonly centralAccount: string;
+  readonly homeRegion: string;
+  /** Home Region first, then the others in alphabetical order. */
+  readonly workloadRegions: readonly string[];
+  readonly targetGroups: Readonly<Record<string, TargetGroup>>;
+}
+
+export interface PlatformEntry {
+  readonly platform: Platform;
+  readonly platformVersion: string;
+  readonly arch: Arch;
+  /** Name of the zip (without `.zip`) and of the source folder under the version folder. */
+  readonly folder: string;
+}
+
+/** One zip of a package version: a platform folder's files. */
+export interface Bundle {
+  readonly folder: string;
+  /** File name in the store and in the manifest, e.g. `linux.zip`. */
+  readonly zipName: string;
+  /** Absolute path of the source folder (read at synth time, never emitted). */
+  readonly sourceDir: string;
+  /** File paths relative to sourceDir, sorted. */
+  readonly files: readonly string[];
+}
+
+export interface PackageVersion {
+  readonly version: string;
+  /** S3 key prefix in the store, `<package>/<version>/` (no leading slash). */
+  readonly prefix: string;
+  readonly bundles: readonly Bundle[];
+}
+
+export interface RolloutRing {
+  readonly name: string;
+  readonly version: string;
+  readonly targetGroup: TargetGroup;
+  readonly action: "Install" | "Uninstall";
+  readonly schedule: string;
+  readonly maxConcurrency: string;
+  readonly maxErrors: string;
+  readonly complianceSeverity: "CRITICAL" | "HIGH" | "MEDIUM" | "LOW" | "UNSPECIFIED";
+  readonly stopOnAlarms: readonly string[];
+}
+
+export interface FleetPackage {
+  readonly name: string;
+  readonly publisher: string;
+  readonly description: string;
+  readonly installationType: InstallationType;
+  readonly additionalArguments: Readonly<Record<string, string>>;
+  readonly platforms: readonly PlatformEntry[];
+  /** Sorted by version string. */
+  readonly versions: readonly PackageVersion[];
+  /** In config order: the rollout order. */
+  readonly rings: readonly RolloutRing[];
+}
+
+export interface PackageStoreSettings {
+  readonly bucketName: string;
+  readonly accessLogBucket?: string;
+  readonly noncurrentVersionDays: number;
+}
+
+export interface DirectDeployment {
+  readonly stateBucket: string;
+  readonly stateRegion: string;
+  readonly stateKeyPrefix: string;
+  readonly lockTable?: string;
+  readonly memberAccounts: readonly string[];
+  readonly memberRoleName: string;
+}
+
+export interface Deployment {
+  readonly mode: "aft" | "direct";
+  readonly accountCustomizationName: string;
+  readonly direct?: DirectDeployment;
+}
+
+export interface FleetModel {
+  /** The config file as the user named it (for messages and the report); never an absolute path in output. */
+  readonly source: string;
+  readonly organization: Organization;
+  readonly deployment: Deployment;
+  readonly store: PackageStoreSettings;
+  readonly packages: readonly FleetPackage[];
+}

@@ -1,0 +1,187 @@
+import { z } from "zod";
+import { AWS_REGIONS } from "./regions";
+
+/*
+ * The fleet config as a user writes it (YAML or JSON). Every object is strict: an unknown key is an error,
+ * so a typo never passes silently. Each constraint's message is the "allowed" part of the error a user sees.
+ * Semantic checks that need more than one field (ring -> target group, package folders) live in load.ts.
+ */
+
+export const ACCOUNT_ID = /^\d{12}$/;
+export const ORG_ID = /^o-[a-z0-9]{10,32}$/;
+export const OU_ID = /^ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$/;
+export const VERSION = /^[A-Za-z0-9_.-]{1,128}$/;
+/** SSM document names: letters, digits, `_-.`, 3-128 characters; AWS reserves the `AWS`/`Amazon` prefixes. */
+export const DOCUMENT_NAME = /^(?![Aa][Ww][Ss]|[Aa][Mm][Aa][Zz][Oo][Nn])[A-Za-z0-9_.-]{3,128}$/;
+export const SCHEDULE = /^(cron|rate)\(.+\)$/;
+/** Rate-control patterns of SSM (TargetLocation / association MaxConcurrency, MaxErrors). */
+export const MAX_CONCURRENCY = /^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$/;
+export const MAX_ERRORS = /^([1-9][0-9]*|0|[1-9][0-9]%|[0-9]%|100%)$/;
+/** S3 bucket names: 3-63 lowercase letters, digits, dots and hyphens. */
+export const BUCKET_NAME = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+export const CUSTOMIZATION_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+export const TARGET_GROUP_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+export const RING_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+export const ROLE_NAME = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
+
+export const LINUX_PLATFORMS = ["amazon", "centos", "debian", "opensuse", "opensuseleap", "oracle", "redhat", "suse", "ubuntu"] as const;
+export const PLATFORMS = [...LINUX_PLATFORMS, "windows"] as const;
+export const ARCHES = ["x86_64", "arm64", "386"] as const;
+export const INSTALLATION_TYPES = ["Uninstall and reinstall", "In-place update"] as const;
+export const ACTIONS = ["Install", "Uninstall"] as const;
+export const SEVERITIES = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNSPECIFIED"] as const;
+
+const accountId = z
+  .string({ error: 'a 12-digit account id as a quoted string, e.g. "123456789012"' })
+  .regex(ACCOUNT_ID, { error: 'a 12-digit account id as a quoted string, e.g. "123456789012"' });
+const ouId = z.string({ error: "an OU id like ou-ab12-cd34ef56" }).regex(OU_ID, { error: "an OU id like ou-ab12-cd34ef56" });
+const region = z.enum(AWS_REGIONS, { error: "an AWS Region code such as us-east-1 or eu-west-1" });
+const text = (what: string, max: number) =>
+  z.string({ error: `${what} (text, 1-${max} characters)` }).min(1, { error: `${what} (text, 1-${max} characters)` }).max(max, {
+    error: `${what} (text, 1-${max} characters)`,
+  });
+
+export const TargetGroupSchema = z
+  .strictObject({
+    accounts: z.array(accountId).optional().describe("Member account ids in this group."),
+    organizationalUnits: z
+      .array(ouId)
+      .optional()
+      .describe("OUs in this group; the central fan-out expands them recursively to their active accounts."),
+    instanceTags: z
+      .record(
+        z.string().regex(/^[^\s].{0,126}$/, { error: "a tag key of 1-127 characters" }),
+        z.array(text("a tag value", 256)).min(1, { error: "at least one tag value" }),
+      )
+      .optional()
+      .describe("Managed nodes to target, by tag (key -> allowed values). Default: every managed node."),
+  })
+  .describe("A named set of accounts/OUs and, optionally, the node tags to target inside them.");
+
+export const OrganizationSchema = z.strictObject({
+  id: z.string({ error: "an organization id like o-a1b2c3d4e5" }).regex(ORG_ID, { error: "an organization id like o-a1b2c3d4e5" }),
+  managementAccount: accountId.describe("The organization's management account."),
+  centralAccount: accountId.describe("The delegated-admin account that owns the package store and the fan-out."),
+  homeRegion: region.describe("The Control Tower home Region (AFT's provider_region)."),
+  workloadRegions: z
+    .array(region)
+    .min(1, { error: "at least one Region" })
+    .describe("Regions whose managed nodes get the packages. The home Region is added if missing."),
+  targetGroups: z
+    .record(z.string().regex(TARGET_GROUP_NAME, { error: "a group name: lowercase letters, digits and '-', starting with a letter" }), TargetGroupSchema)
+    .describe("Named target groups that rings refer to."),
+});
+
+export const PlatformSchema = z.strictObject({
+  platform: z.enum(PLATFORMS, { error: `one of ${PLATFORMS.join(", ")}` }),
+  platformVersion: z
+    .string({ error: 'a platform version such as "_any", "2", "8.*" or "2022"' })
+    .regex(/^[A-Za-z0-9_.*-]{1,64}$/, { error: 'a platform version such as "_any", "2", "8.*" or "2022"' })
+    .default("_any"),
+  arch: z.enum(ARCHES, { error: `one of ${ARCHES.join(", ")}` }),
+  folder: z
+    .string({ error: "a folder name inside the version folder, e.g. linux or windows" })
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: "a folder name inside the version folder, e.g. linux or windows" })
+    .describe("Folder under <source>/<version>/ whose files are zipped for this platform."),
+});
+
+export const RingSchema = z.strictObject({
+  name: z.string({ error: "a ring name" }).regex(RING_NAME, { error: "a ring name: lowercase letters, digits and '-', starting with a letter" }),
+  version: z.string({ error: "a package version" }).regex(VERSION, { error: "a version of 1-128 letters, digits, '_', '-' or '.'" }),
+  targets: z.string({ error: "the name of a target group" }).describe("A key of organization.targetGroups."),
+  action: z.enum(ACTIONS, { error: "Install or Uninstall" }).default("Install"),
+  schedule: z
+    .string({ error: "a State Manager schedule such as rate(1 day) or cron(0 2 ? * SUN *)" })
+    .regex(SCHEDULE, { error: "a State Manager schedule such as rate(1 day) or cron(0 2 ? * SUN *)" })
+    .default("rate(1 day)"),
+  maxConcurrency: z
+    .string({ error: 'a count or percentage such as "10" or "10%"' })
+    .regex(MAX_CONCURRENCY, { error: 'a count (1 or more) or percentage (1%-100%) such as "10" or "10%"' })
+    .default("10%"),
+  maxErrors: z
+    .string({ error: 'a count or percentage such as "0", "5" or "10%"' })
+    .regex(MAX_ERRORS, { error: 'a count (0 or more) or percentage (0%-100%) such as "0" or "10%"' })
+    .default("10%"),
+  complianceSeverity: z.enum(SEVERITIES, { error: SEVERITIES.join(", ") }).default("MEDIUM"),
+  stopOnAlarms: z
+    .array(z.string().regex(/^[A-Za-z0-9 _.:/#-]{1,255}$/, { error: "a CloudWatch alarm name" }))
+    .max(1, { error: "at most one alarm (State Manager accepts one alarm per association)" })
+    .default([])
+    .describe("CloudWatch alarms that stop this ring's association while in ALARM."),
+});
+
+export const PackageSchema = z.strictObject({
+  name: z
+    .string({ error: "a package name" })
+    .regex(DOCUMENT_NAME, { error: "3-128 letters, digits, '_', '-' or '.', not starting with AWS or Amazon" }),
+  publisher: text("the publisher", 128),
+  description: text("a description", 512).optional(),
+  source: text("a folder path relative to the config file", 1024).describe(
+    "Folder holding one sub-folder per version: <source>/<version>/<platform folder>/install.sh ...",
+  ),
+  installationType: z.enum(INSTALLATION_TYPES, { error: INSTALLATION_TYPES.join(" or ") }).default("Uninstall and reinstall"),
+  additionalArguments: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, { error: "an environment variable name" }), z.string())
+    .default({})
+    .describe("Passed to the install scripts as environment variables (AWS-ConfigureAWSPackage additionalArguments)."),
+  platforms: z.array(PlatformSchema).min(1, { error: "at least one platform" }),
+  versions: z
+    .array(z.string().regex(VERSION, { error: "a version of 1-128 letters, digits, '_', '-' or '.'" }))
+    .optional()
+    .describe("Versions published to the store. Default: the versions the rings use. Keep old ones for rollback."),
+  rings: z.array(RingSchema).min(1, { error: "at least one rollout ring" }),
+});
+
+export const PackageStoreSchema = z.strictObject({
+  bucketName: z
+    .string()
+    .regex(BUCKET_NAME, { error: "an S3 bucket name: 3-63 lowercase letters, digits, '.' or '-'" })
+    .optional()
+    .describe("Default: aft-fleet-packages-<centralAccount>-<homeRegion>."),
+  accessLogBucket: z
+    .string()
+    .regex(BUCKET_NAME, { error: "an S3 bucket name: 3-63 lowercase letters, digits, '.' or '-'" })
+    .optional()
+    .describe("Existing bucket that receives server access logs. Default: no access logging."),
+  noncurrentVersionDays: z
+    .number({ error: "a whole number of days from 1 to 3650" })
+    .int({ error: "a whole number of days from 1 to 3650" })
+    .min(1, { error: "a whole number of days from 1 to 3650" })
+    .max(3650, { error: "a whole number of days from 1 to 3650" })
+    .default(365)
+    .describe("Days a replaced or deleted object version is kept."),
+});
+
+export const DirectSchema = z.strictObject({
+  stateBucket: z.string().regex(BUCKET_NAME, { error: "an S3 bucket name for Terraform state" }),
+  stateRegion: region,
+  stateKeyPrefix: z.string().regex(/^[A-Za-z0-9_.\-/]{1,256}$/, { error: "an S3 key prefix" }).default("aft-fleet"),
+  lockTable: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, { error: "a DynamoDB table name" }).optional(),
+  memberAccounts: z.array(accountId).default([]).describe("Accounts that get a global-customization stack."),
+  memberRoleName: z.string().regex(ROLE_NAME, { error: "an IAM role name" }).default("OrganizationAccountAccessRole"),
+});
+
+export const DeploymentSchema = z.strictObject({
+  mode: z.enum(["aft", "direct"], { error: "aft or direct" }).default("aft"),
+  accountCustomizationName: z
+    .string()
+    .regex(CUSTOMIZATION_NAME, { error: "a folder name: letters, digits, '_', '-' or '.'" })
+    .default("aft-fleet-central")
+    .describe("AFT account_customizations_name of the central account's account request."),
+  direct: DirectSchema.optional().describe("Backend and member accounts for `cdktf deploy` without AFT (mode: direct)."),
+});
+
+export const FleetConfigSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    organization: OrganizationSchema,
+    deployment: DeploymentSchema.default({ mode: "aft", accountCustomizationName: "aft-fleet-central" }),
+    packageStore: PackageStoreSchema.default({ noncurrentVersionDays: 365 }),
+    packages: z.array(PackageSchema).min(1, { error: "at least one package" }),
+  })
+  .describe("aft-fleet configuration: the organization, the package store and the packages with their rollout rings.");
+
+export type FleetConfig = z.infer<typeof FleetConfigSchema>;
+export type PackageConfig = z.infer<typeof PackageSchema>;
+export type RingConfig = z.infer<typeof RingSchema>;
+export type TargetGroupConfig = z.infer<typeof TargetGroupSchema>;

@@ -1,0 +1,114 @@
+import { AssetType, Fn, TerraformAsset, TerraformLocal } from "cdktf";
+import { Construct } from "constructs";
+import { DataArchiveFile } from "@cdktf/provider-archive/lib/data-archive-file";
+import { S3Object } from "@cdktf/provider-aws/lib/s3-object";
+import type { FleetPackage, PackageVersion } from "../config/model";
+import { fleetTags } from "../aft/tags";
+import type { PackageStore } from "../package-store";
+
+/** Where archive_file writes zips, relative to the Terraform working directory (the AFT terraform/ folder). */
+export const BUILD_DIR = ".aft-fleet-build";
+
+export interface PackageArtifactsProps {
+  readonly pkg: FleetPackage;
+  readonly version: PackageVersion;
+}
+
+export interface PackageZip {
+  readonly zipName: string;
+  readonly outputPath: string;
+  readonly sha256: string;
+  readonly base64Sha256: string;
+}
+
+/**
+ * Zips each platform folder of one package version (`archive_file`) and builds the Distributor manifest
+ * (schemaVersion 2.0, SHA-256 hex per file) as a Terraform expression. The zips are byte-identical on
+ * every machine (fixed file mode; the provider writes no timestamps), so the central store and every
+ * member account compute the same manifest from the same sources.
+ */
+export class PackageArtifacts extends Construct {
+  readonly zips: readonly PackageZip[];
+  /** The manifest JSON (a Terraform `jsonencode` expression). */
+  readonly manifest: string;
+
+  constructor(scope: Construct, id: string, props: PackageArtifactsProps) {
+    super(scope, id);
+    const { pkg, version } = props;
+    this.zips = version.bundles.map((bundle) => {
+      const folder = new Construct(this, bundle.folder);
+      const asset = new TerraformAsset(folder, "Source", { path: bundle.sourceDir, type: AssetType.DIRECTORY });
+      const zip = new DataArchiveFile(folder, "Zip", {
+        type: "zip",
+        sourceDir: asset.path,
+        outputPath: `${BUILD_DIR}/${pkg.name}/${version.version}/${bundle.zipName}`,
+        outputFileMode: "0755",
+      });
+      return { zipName: bundle.zipName, outputPath: zip.outputPath, sha256: zip.outputSha256, base64Sha256: zip.outputBase64Sha256 };
+    });
+    const zipOf = new Map(version.bundles.map((b, i) => [b.folder, this.zips[i]!.zipName]));
+    const packages: Record<string, Record<string, Record<string, { file: string }>>> = {};
+    for (const p of pkg.platforms) {
+      const byVersion = (packages[p.platform] ??= {});
+      const byArch = (byVersion[p.platformVersion] ??= {});
+      byArch[p.arch] = { file: zipOf.get(p.folder)! };
+    }
+    const files: Record<string, { checksums: { sha256: string } }> = {};
+    for (const zip of this.zips) files[zip.zipName] = { checksums: { sha256: zip.sha256 } };
+    // A local keeps the manifest readable once in the emitted JSON; documents and objects refer to it.
+    const manifest = new TerraformLocal(
+      this,
+      "Manifest",
+      Fn.jsonencode({ schemaVersion: "2.0", version: version.version, publisher: pkg.publisher, packages, files }),
+    );
+    this.manifest = manifest.asString;
+  }
+}
+
+export interface PackageUploadProps {
+  readonly artifacts: PackageArtifacts;
+  readonly store: PackageStore;
+  readonly pkg: FleetPackage;
+  readonly version: PackageVersion;
+}
+
+/** Uploads one version's zips and manifest.json to `<package>/<version>/` in the package store (SPEC §6.B). */
+export class PackageUpload extends Construct {
+  /** `s3://bucket/<package>/<version>`: the SourceUrl for package documents. */
+  readonly sourceUrl: string;
+
+  constructor(scope: Construct, id: string, props: PackageUploadProps) {
+    super(scope, id);
+    const { artifacts, store, pkg, version } = props;
+    const tags = fleetTags({ "aft-fleet:package": pkg.name, "aft-fleet:version": version.version });
+    const common = {
+      region: store.region,
+      bucket: store.bucket.id,
+      serverSideEncryption: "aws:kms",
+      kmsKeyId: store.keyArn,
+      tags,
+      dependsOn: store.ready,
+    };
+    for (const zip of artifacts.zips) {
+      new S3Object(this, zip.zipName, {
+        ...common,
+        key: `${version.prefix}${zip.zipName}`,
+        source: zip.outputPath,
+        sourceHash: zip.base64Sha256,
+        contentType: "application/zip",
+      });
+    }
+    new S3Object(this, "manifest.json", {
+      ...common,
+      key: `${version.prefix}manifest.json`,
+      content: artifacts.manifest,
+      contentType: "application/json",
+    });
+    this.sourceUrl = `s3://${store.bucketName}/${version.prefix.replace(/\/$/, "")}`;
+  }
+}
+
+/** The SourceUrl of a version in a store: `s3://bucket/<package>/<version>` (never a `//`). */
+export function sourceUrlOf(bucketName: string, version: PackageVersion): string {
+  return `s3://${bucketName}/${version.prefix.replace(/\/$/, "")}`;
+}

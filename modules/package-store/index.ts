@@ -1,0 +1,179 @@
+import { ITerraformDependable, TerraformOutput } from "cdktf";
+import { Construct } from "constructs";
+import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3BucketLoggingA } from "@cdktf/provider-aws/lib/s3-bucket-logging";
+import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
+import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { fleetTags, partitionOf } from "../aft/tags";
+import { policyDocument, toJson } from "../iam/policy";
+
+/** Key prefix where State Manager writes association output from every member account. */
+export const ASSOCIATION_LOG_PREFIX = "association-logs";
+
+export interface PackageStoreProps {
+  readonly bucketName: string;
+  /** Organization whose principals may read packages (`aws:PrincipalOrgID`). */
+  readonly organizationId: string;
+  /** Account that owns the store (the central account). */
+  readonly accountId: string;
+  readonly region: string;
+  /** Existing bucket for server access logs. @default - no access logging */
+  readonly accessLogBucket?: string;
+  /** Days a replaced or deleted object version is kept. @default 365 */
+  readonly noncurrentVersionDays?: number;
+}
+
+/**
+ * The package store (SPEC §6.A): a versioned, SSE-KMS encrypted, non-public, TLS-only S3 bucket that the
+ * organization may read, plus its customer-managed key with rotation on.
+ */
+export class PackageStore extends Construct {
+  readonly bucketName: string;
+  readonly bucketArn: string;
+  readonly keyArn: string;
+  readonly region: string;
+  readonly bucket: S3Bucket;
+  readonly key: KmsKey;
+  /** Resources that must exist before objects are written (encryption, ownership, policy). */
+  readonly ready: ITerraformDependable[];
+
+  constructor(scope: Construct, id: string, props: PackageStoreProps) {
+    super(scope, id);
+    const partition = partitionOf(props.region);
+    const root = `arn:${partition}:iam::${props.accountId}:root`;
+    const bucketArn = `arn:${partition}:s3:::${props.bucketName}`;
+    const viaS3 = `s3.${props.region}.amazonaws.com`;
+    this.region = props.region;
+    this.bucketName = props.bucketName;
+    this.bucketArn = bucketArn;
+
+    this.key = new KmsKey(this, "Key", {
+      region: props.region,
+      description: `aft-fleet package store ${props.bucketName}: encrypts Distributor packages and association output`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      policy: toJson(
+        policyDocument(
+          {
+            // The account keeps control of its key (AWS default key policy); IAM policies then scope use.
+            Sid: "AccountAdministersKey",
+            Effect: "Allow",
+            Principal: { AWS: root },
+            Action: "kms:*",
+            Resource: "*",
+          },
+          {
+            Sid: "OrganizationUsesKeyThroughS3",
+            Effect: "Allow",
+            Principal: { AWS: "*" },
+            Action: ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"],
+            Resource: "*",
+            Condition: {
+              StringEquals: { "aws:PrincipalOrgID": props.organizationId, "kms:ViaService": viaS3 },
+            },
+          },
+        ),
+      ),
+      tags: fleetTags(),
+    });
+    this.keyArn = this.key.arn;
+    new KmsAlias(this, "KeyAlias", {
+      region: props.region,
+      name: `alias/aft-fleet/${props.bucketName}`,
+      targetKeyId: this.key.keyId,
+    });
+
+    this.bucket = new S3Bucket(this, "Bucket", {
+      region: props.region,
+      bucket: props.bucketName,
+      tags: fleetTags({ "aft-fleet:role": "package-store" }),
+    });
+    new S3BucketVersioningA(this, "Versioning", {
+      region: props.region,
+      bucket: this.bucket.id,
+      versioningConfiguration: { status: "Enabled" },
+    });
+    const encryption = new S3BucketServerSideEncryptionConfigurationA(this, "Encryption", {
+      region: props.region,
+      bucket: this.bucket.id,
+      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: this.key.arn }, bucketKeyEnabled: true }],
+    });
+    const publicAccess = new S3BucketPublicAccessBlock(this, "PublicAccessBlock", {
+      region: props.region,
+      bucket: this.bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    const ownership = new S3BucketOwnershipControls(this, "Ownership", {
+      region: props.region,
+      bucket: this.bucket.id,
+      rule: { objectOwnership: "BucketOwnerEnforced" },
+    });
+    new S3BucketLifecycleConfiguration(this, "Lifecycle", {
+      region: props.region,
+      bucket: this.bucket.id,
+      rule: [
+        {
+          id: "expire-noncurrent-versions",
+          status: "Enabled",
+          filter: [{ prefix: "" }],
+          noncurrentVersionExpiration: [{ noncurrentDays: props.noncurrentVersionDays ?? 365 }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+        },
+      ],
+    });
+    if (props.accessLogBucket) {
+      new S3BucketLoggingA(this, "AccessLogging", {
+        region: props.region,
+        bucket: this.bucket.id,
+        targetBucket: props.accessLogBucket,
+        targetPrefix: `${props.bucketName}/`,
+      });
+    }
+    const policy = new S3BucketPolicy(this, "Policy", {
+      region: props.region,
+      bucket: this.bucket.id,
+      policy: toJson(
+        policyDocument(
+          {
+            Sid: "DenyInsecureTransport",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: [bucketArn, `${bucketArn}/*`],
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          },
+          {
+            Sid: "OrganizationReadsPackages",
+            Effect: "Allow",
+            Principal: "*",
+            Action: ["s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket"],
+            Resource: [bucketArn, `${bucketArn}/*`],
+            Condition: { StringEquals: { "aws:PrincipalOrgID": props.organizationId } },
+          },
+          {
+            Sid: "OrganizationWritesAssociationOutput",
+            Effect: "Allow",
+            Principal: "*",
+            Action: "s3:PutObject",
+            Resource: `${bucketArn}/${ASSOCIATION_LOG_PREFIX}/*`,
+            Condition: { StringEquals: { "aws:PrincipalOrgID": props.organizationId } },
+          },
+        ),
+      ),
+      dependsOn: [publicAccess],
+    });
+    this.ready = [encryption, ownership, policy];
+
+    new TerraformOutput(this, "bucket_name", { value: props.bucketName, description: "Package store bucket" });
+    new TerraformOutput(this, "key_arn", { value: this.key.arn, description: "KMS key of the package store" });
+  }
+}
