@@ -275,7 +275,6 @@ function buildPackage(
       maxConcurrency: ring.maxConcurrency,
       maxErrors: ring.maxErrors,
       complianceSeverity: ring.complianceSeverity,
-      stopOnAlarms: [...ring.stopOnAlarms],
     });
   });
 

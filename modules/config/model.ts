@@ -60,7 +60,6 @@ export interface RolloutRing {
   readonly maxConcurrency: string;
   readonly maxErrors: string;
   readonly complianceSeverity: "CRITICAL" | "HIGH" | "MEDIUM" | "LOW" | "UNSPECIFIED";
-  readonly stopOnAlarms: readonly string[];
 }
 
 export interface FleetPackage {

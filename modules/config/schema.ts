@@ -103,11 +103,6 @@ export const RingSchema = z.strictObject({
     .regex(MAX_ERRORS, { error: 'a count (0 or more) or percentage (0%-100%) such as "0" or "10%"' })
     .default("10%"),
   complianceSeverity: z.enum(SEVERITIES, { error: SEVERITIES.join(", ") }).default("MEDIUM"),
-  stopOnAlarms: z
-    .array(z.string().regex(/^[A-Za-z0-9 _.:/#-]{1,255}$/, { error: "a CloudWatch alarm name" }))
-    .max(1, { error: "at most one alarm (State Manager accepts one alarm per association)" })
-    .default([])
-    .describe("CloudWatch alarms that stop this ring's association while in ALARM."),
 });
 
 export const PackageSchema = z.strictObject({

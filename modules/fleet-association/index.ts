@@ -77,9 +77,6 @@ export class FleetAssociation extends Construct {
         s3KeyPrefix: `${ASSOCIATION_LOG_PREFIX}/${pkg.name}/${ring.name}`,
         s3Region: props.storeRegion,
       },
-      ...(ring.stopOnAlarms.length > 0
-        ? { alarmConfiguration: { alarm: ring.stopOnAlarms.map((name) => ({ name })), ignorePollAlarmFailure: false } }
-        : {}),
       tags,
       dependsOn: [document],
     });

@@ -1,0 +1,83 @@
+import { Testing } from "cdktf";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3BucketLoggingA } from "@cdktf/provider-aws/lib/s3-bucket-logging";
+import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { PackageStore, PackageStoreProps } from "../modules/package-store";
+
+const props: PackageStoreProps = { bucketName: "store-bucket", organizationId: "o-abcdef1234", accountId: "222222222222", region: "eu-west-1" };
+
+function synth(extra: Partial<PackageStoreProps> = {}) {
+  const out = Testing.synthScope((stack) => new PackageStore(stack, "PackageStore", { ...props, ...extra }));
+  return { out, json: JSON.parse(out) as { resource: Record<string, Record<string, any>> } };
+}
+
+function only(json: { resource: Record<string, Record<string, any>> }, type: string): any {
+  const all = Object.values(json.resource[type] ?? {});
+  expect(all).toHaveLength(1);
+  return all[0];
+}
+
+describe("PackageStore", () => {
+  it("creates a versioned bucket encrypted with its own rotating KMS key, in the given Region", () => {
+    const { out, json } = synth();
+    expect(out).toHaveResourceWithProperties(S3Bucket, { bucket: "store-bucket", region: "eu-west-1" });
+    expect(out).toHaveResourceWithProperties(KmsKey, { enable_key_rotation: true, region: "eu-west-1" });
+    expect(out).toHaveResourceWithProperties(S3BucketVersioningA, { versioning_configuration: { status: "Enabled" } });
+    const sse = only(json, "aws_s3_bucket_server_side_encryption_configuration");
+    expect(sse.rule[0].apply_server_side_encryption_by_default).toEqual({ sse_algorithm: "aws:kms", kms_master_key_id: expect.stringMatching(/aws_kms_key\..*\.arn/) });
+    expect(out).toHaveResourceWithProperties(S3BucketServerSideEncryptionConfigurationA, { region: "eu-west-1" });
+  });
+
+  it("blocks all public access and enforces bucket-owner object ownership", () => {
+    const { out } = synth();
+    expect(out).toHaveResourceWithProperties(S3BucketPublicAccessBlock, {
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    });
+    expect(out).toHaveResourceWithProperties(S3BucketOwnershipControls, { rule: { object_ownership: "BucketOwnerEnforced" } });
+  });
+
+  it("denies plain HTTP and lets only the organization read packages", () => {
+    const policy = JSON.parse(only(synth().json, "aws_s3_bucket_policy").policy);
+    const deny = policy.Statement.find((s: any) => s.Effect === "Deny");
+    expect(deny).toMatchObject({ Principal: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } });
+    expect(deny.Resource).toEqual(["arn:aws:s3:::store-bucket", "arn:aws:s3:::store-bucket/*"]);
+    for (const allow of policy.Statement.filter((s: any) => s.Effect === "Allow")) {
+      expect(allow.Condition).toEqual({ StringEquals: { "aws:PrincipalOrgID": "o-abcdef1234" } });
+    }
+    const write = policy.Statement.find((s: any) => s.Action === "s3:PutObject");
+    expect(write.Resource).toBe("arn:aws:s3:::store-bucket/association-logs/*");
+  });
+
+  it("lets organization principals use the key only through S3 in the store's Region", () => {
+    const keyPolicy = JSON.parse(only(synth().json, "aws_kms_key").policy);
+    const org = keyPolicy.Statement.find((s: any) => s.Sid === "OrganizationUsesKeyThroughS3");
+    expect(org.Condition.StringEquals).toEqual({ "aws:PrincipalOrgID": "o-abcdef1234", "kms:ViaService": "s3.eu-west-1.amazonaws.com" });
+    expect(org.Action).not.toContain("kms:*");
+    expect(keyPolicy.Statement.find((s: any) => s.Sid === "AccountAdministersKey").Principal).toEqual({ AWS: "arn:aws:iam::222222222222:root" });
+  });
+
+  it("expires noncurrent versions after the configured days and aborts stale uploads", () => {
+    const { out } = synth({ noncurrentVersionDays: 30 });
+    expect(out).toHaveResourceWithProperties(S3BucketLifecycleConfiguration, {
+      rule: [expect.objectContaining({ status: "Enabled", noncurrent_version_expiration: [{ noncurrent_days: 30 }], abort_incomplete_multipart_upload: [{ days_after_initiation: 7 }] })],
+    });
+  });
+
+  it("logs access only when a log bucket is given", () => {
+    expect(synth().out).not.toHaveResource(S3BucketLoggingA);
+    expect(synth({ accessLogBucket: "logs-bucket" }).out).toHaveResourceWithProperties(S3BucketLoggingA, { target_bucket: "logs-bucket", target_prefix: "store-bucket/" });
+  });
+
+  it("uses the GovCloud partition in GovCloud Regions", () => {
+    const policy = JSON.parse(only(synth({ region: "us-gov-west-1" }).json, "aws_s3_bucket_policy").policy);
+    expect(policy.Statement[0].Resource[0]).toBe("arn:aws-us-gov:s3:::store-bucket");
+  });
+});

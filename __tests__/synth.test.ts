@@ -1,0 +1,184 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { loadConfig } from "../modules/config";
+import { main, synthToDir } from "../main";
+import { baseConfig, basePackageFiles, makeFixture } from "./helpers/fixture";
+
+/** Every file below `dir` as relative path -> bytes. */
+function readTree(dir: string): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  const walk = (rel: string) => {
+    for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      const child = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) walk(child);
+      else out.set(child, fs.readFileSync(path.join(dir, child)));
+    }
+  };
+  walk("");
+  return out;
+}
+
+describe("synth of the bundled example organization", () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "aft-fleet-synth-test-"));
+  const first = path.join(tmp, "first");
+  const second = path.join(tmp, "second");
+  const central = "aft-account-customizations/fleet-central";
+  const global = "aft-global-customizations";
+  let tree: Map<string, Buffer>;
+
+  beforeAll(() => {
+    const model = loadConfig();
+    synthToDir(model, first);
+    synthToDir(loadConfig(), second);
+    tree = readTree(first);
+  });
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  const tfJson = (root: string) => JSON.parse(tree.get(`${root}/terraform/aft-fleet.tf.json`)!.toString("utf8"));
+
+  it("writes both AFT trees with the jinja templates and api_helpers AFT expects", () => {
+    for (const root of [central, global]) {
+      for (const file of ["terraform/aft-fleet.tf.json", "terraform/backend.jinja", "terraform/aft-providers.jinja", "api_helpers/pre-api-helpers.sh", "api_helpers/post-api-helpers.sh", "api_helpers/python/requirements.txt"]) {
+        expect(tree.has(`${root}/${file}`)).toBe(true);
+      }
+    }
+    expect(fs.statSync(path.join(first, central, "api_helpers/pre-api-helpers.sh")).mode & 0o111).not.toBe(0);
+  });
+
+  it("emits no backend and no provider configuration (AFT renders both)", () => {
+    for (const root of [central, global]) {
+      const json = tfJson(root);
+      expect(json.terraform.backend).toBeUndefined();
+      expect(json.provider).toBeUndefined();
+      expect(json.terraform.required_version).toBeUndefined();
+      expect(json.terraform.required_providers.aws).toEqual({ source: "aws", version: ">= 6.25.0, < 7.0.0" });
+      expect(json.terraform.required_providers.archive.version).toBe(">= 2.7.0, < 3.0.0");
+    }
+  });
+
+  it("renders an S3 backend with the assume_role object and AFT's provider in the home Region", () => {
+    const backend = tree.get(`${global}/terraform/backend.jinja`)!.toString();
+    expect(backend).toMatch(/assume_role = \{\s*role_arn = "\{\{ aft_admin_role_arn \}\}"/);
+    expect(backend).toContain('required_version = ">= {{ tf_version }}"');
+    expect(backend).toContain('backend "remote"');
+    const providers = tree.get(`${global}/terraform/aft-providers.jinja`)!.toString();
+    expect(providers).toContain('region = "{{ provider_region }}"');
+    expect(providers).toContain('role_arn = "{{ target_admin_role_arn }}"');
+    expect(providers).not.toContain("alias");
+  });
+
+  it("contains no absolute paths, usernames, host names or timestamps", () => {
+    const forbidden = [tmp, os.homedir(), process.cwd(), os.hostname(), os.userInfo().username].filter((s) => s.length > 3 && s !== "root"); // "root" is also an English word
+    for (const [file, bytes] of tree) {
+      const text = bytes.toString("utf8");
+      for (const word of forbidden) expect({ file, hit: text.includes(word) }).toEqual({ file, hit: false });
+      expect({ file, hit: /"\/(root|home|tmp|work|Users)\//.test(text) }).toEqual({ file, hit: false });
+      expect({ file, hit: /\b20\d\d-\d\d-\d\dT\d\d:\d\d/.test(text) }).toEqual({ file, hit: false });
+    }
+  });
+
+  it("is byte-identical across two synths", () => {
+    const again = readTree(second);
+    expect([...again.keys()].sort()).toEqual([...tree.keys()].sort());
+    for (const [file, bytes] of tree) expect({ file, same: bytes.equals(again.get(file)!) }).toEqual({ file, same: true });
+  });
+
+  it("keeps every file the Terraform reads inside its own folder", () => {
+    for (const root of [central, global]) {
+      const json = tfJson(root);
+      for (const zip of Object.values<any>(json.data.archive_file)) {
+        expect(zip.source_dir.startsWith("assets/")).toBe(true);
+        expect(fs.existsSync(path.join(first, root, "terraform", zip.source_dir, "install.sh")) || fs.existsSync(path.join(first, root, "terraform", zip.source_dir, "install.ps1"))).toBe(true);
+      }
+    }
+  });
+
+  it("puts the store in the central tree and documents plus associations in every workload Region in the global tree", () => {
+    const c = tfJson(central).resource;
+    expect(Object.keys(c.aws_s3_bucket)).toEqual(["package_store_bucket"]);
+    expect(Object.values<any>(c.aws_s3_object).map((o) => o.key).sort()).toEqual(["ExampleAgent/1.0.0/linux.zip", "ExampleAgent/1.0.0/manifest.json", "ExampleAgent/1.0.0/windows.zip"]);
+    const g = tfJson(global).resource;
+    expect(Object.values<any>(g.aws_ssm_document).map((d) => d.region).sort()).toEqual(["eu-west-1", "us-east-1"]);
+    expect(Object.values<any>(g.aws_ssm_association).map((a) => a.region).sort()).toEqual(["eu-west-1", "us-east-1"]);
+    // The same sources give the same manifest expression in both trees, so checksums agree.
+    expect(Object.values(tfJson(global).locals)).toEqual(Object.values(tfJson(central).locals));
+  });
+});
+
+describe("the synth command", () => {
+  let stderr: jest.SpyInstance;
+  let stdout: jest.SpyInstance;
+  beforeEach(() => {
+    stderr = jest.spyOn(process.stderr, "write").mockImplementation(() => true);
+    stdout = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
+  });
+  afterEach(() => {
+    stderr.mockRestore();
+    stdout.mockRestore();
+  });
+
+  it("exits 1 with a one-line-per-problem message and leaves the previous output untouched on bad input", () => {
+    const good = makeFixture();
+    const bad = makeFixture({ ...baseConfig(), packages: [{ ...baseConfig().packages[0], rings: [{ name: "all", version: "1.0.0", targets: "nope" }] }] }, basePackageFiles());
+    const out = path.join(good.dir, "out");
+    try {
+      expect(main(["synth", "--config", good.configFile, "--out", out])).toBe(0);
+      const before = readTree(out);
+      expect(main(["synth", "--config", bad.configFile, "--out", out])).toBe(1);
+      const message = stderr.mock.calls.map((c) => String(c[0])).join("");
+      expect(message).toContain('packages[0].rings[0].targets: got "nope"; allowed: a target group: all, canary');
+      expect(message).not.toMatch(/\n\s+at /);
+      const after = readTree(out);
+      expect([...after.keys()]).toEqual([...before.keys()]);
+      expect(fs.readdirSync(good.dir).filter((f) => f.includes("staging"))).toEqual([]);
+    } finally {
+      good.cleanup();
+      bad.cleanup();
+    }
+  });
+
+  it("replaces an existing output dir completely, dropping files of removed packages", () => {
+    const fx = makeFixture();
+    const out = path.join(fx.dir, "out");
+    try {
+      fs.mkdirSync(path.join(out, "stale"), { recursive: true });
+      fs.writeFileSync(path.join(out, "stale", "old.tf.json"), "{}");
+      expect(main(["synth", "--config", fx.configFile, "--out", out])).toBe(0);
+      expect(fs.existsSync(path.join(out, "stale"))).toBe(false);
+      expect(fs.existsSync(path.join(out, "aft-account-customizations", "aft-fleet-central", "terraform", "aft-fleet.tf.json"))).toBe(true);
+    } finally {
+      fx.cleanup();
+    }
+  });
+
+  it("writes direct-mode stacks with an S3 backend and a provider per account", () => {
+    const fx = makeFixture({
+      ...baseConfig(),
+      deployment: { mode: "direct", direct: { stateBucket: "tf-state-bucket", stateRegion: "us-east-1", memberAccounts: ["333333333333"], lockTable: "tf-locks" } },
+    });
+    const out = path.join(fx.dir, "out");
+    try {
+      expect(main(["synth", "--config", fx.configFile, "--out", out])).toBe(0);
+      const central = JSON.parse(fs.readFileSync(path.join(out, "direct", "central", "aft-fleet.tf.json"), "utf8"));
+      expect(central.terraform.backend.s3).toEqual({ bucket: "tf-state-bucket", key: "aft-fleet/central.tfstate", region: "us-east-1", encrypt: true, dynamodb_table: "tf-locks" });
+      expect(central.provider.aws[0].assume_role[0].role_arn).toBe("arn:aws:iam::222222222222:role/OrganizationAccountAccessRole");
+      const member = JSON.parse(fs.readFileSync(path.join(out, "direct", "member-333333333333", "aft-fleet.tf.json"), "utf8"));
+      expect(member.provider.aws[0].assume_role[0].role_arn).toBe("arn:aws:iam::333333333333:role/OrganizationAccountAccessRole");
+      expect(member.resource.aws_ssm_association).toBeDefined();
+    } finally {
+      fx.cleanup();
+    }
+  });
+
+  it("rejects direct mode without its backend settings", () => {
+    const fx = makeFixture({ ...baseConfig(), deployment: { mode: "direct" } });
+    try {
+      expect(main(["synth", "--config", fx.configFile, "--out", path.join(fx.dir, "out")])).toBe(1);
+      expect(stderr.mock.calls.map((c) => String(c[0])).join("")).toContain("deployment.direct: missing; allowed: stateBucket and stateRegion");
+      expect(fs.existsSync(path.join(fx.dir, "out"))).toBe(false);
+    } finally {
+      fx.cleanup();
+    }
+  });
+});
