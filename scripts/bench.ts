@@ -1,0 +1,99 @@
+/*
+ * `npm run bench`: cold synth wall time and peak RSS, each run a fresh process as `npm run synth` starts it,
+ * for the bundled example and for a generated large organization (200 accounts, 4 Regions, 10 packages).
+ * Budget: example <= 1.5 s and <= 200 MB; the large config within 5x the example. `--strict` exits 1 when over.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { stringify } from "yaml";
+
+const ROOT = path.join(__dirname, "..");
+const RUNS = 3;
+
+interface Sample {
+  readonly seconds: number;
+  readonly rssMb: number;
+}
+
+function coldSynth(config: string | undefined, out: string): Sample {
+  const args = ["-r", path.join(ROOT, "scripts", "bench-rss.js"), "-r", "esbuild-register", path.join(ROOT, "main.ts"), "synth", "--out", out];
+  if (config) args.push("--config", config);
+  const started = process.hrtime.bigint();
+  const run = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8" });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (run.status !== 0) throw new Error(`synth failed (${run.status}):\n${run.stderr}`);
+  const rss = /maxrss_kb=(\d+)/.exec(run.stderr);
+  if (!rss) throw new Error("the synth process did not report its peak RSS");
+  return { seconds, rssMb: Number(rss[1]) / 1024 };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+/** A large organization: 200 accounts in 4 target groups, 4 Regions, 10 packages with Linux and Windows zips. */
+function writeLargeConfig(dir: string): string {
+  const example = path.join(ROOT, "packages", "example-agent", "1.0.0");
+  const accounts = Array.from({ length: 200 }, (_, i) => String(100000000000 + i));
+  const groups = ["canary", "pilot", "broad", "all"];
+  const targetGroups = Object.fromEntries(groups.map((g, i) => [g, { accounts: accounts.slice(i * 50, i * 50 + 50) }]));
+  const packages = Array.from({ length: 10 }, (_, i) => {
+    const name = `BenchAgent${String(i).padStart(2, "0")}`;
+    fs.cpSync(example, path.join(dir, "packages", name, "1.0.0"), { recursive: true });
+    return {
+      name,
+      publisher: "Bench Corp",
+      source: `packages/${name}`,
+      installationType: "In-place update",
+      platforms: [
+        ...["amazon", "redhat", "ubuntu"].flatMap((platform) => ["x86_64", "arm64"].map((arch) => ({ platform, arch, folder: "linux" }))),
+        { platform: "windows", arch: "x86_64", folder: "windows" },
+      ],
+      rings: [{ name: "main", version: "1.0.0", targets: groups[i % groups.length] }],
+    };
+  });
+  const config = {
+    organization: {
+      id: "o-benchmark01",
+      managementAccount: "111111111111",
+      centralAccount: "222222222222",
+      homeRegion: "us-east-1",
+      workloadRegions: ["us-east-1", "us-west-2", "eu-west-1", "ap-southeast-2"],
+      targetGroups,
+    },
+    packages,
+  };
+  const file = path.join(dir, "fleet.yaml");
+  fs.writeFileSync(file, stringify(config));
+  return file;
+}
+
+function measure(label: string, config: string | undefined, out: string): Sample {
+  const samples = Array.from({ length: RUNS }, () => coldSynth(config, out));
+  const result = { seconds: median(samples.map((s) => s.seconds)), rssMb: Math.max(...samples.map((s) => s.rssMb)) };
+  process.stdout.write(`${label.padEnd(44)} ${result.seconds.toFixed(2).padStart(6)} s  ${result.rssMb.toFixed(0).padStart(5)} MB peak RSS  (median of ${RUNS} cold runs)\n`);
+  return result;
+}
+
+function main(): number {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "aft-fleet-bench-"));
+  try {
+    const example = measure("example organization", undefined, path.join(tmp, "example-out"));
+    const large = measure("large (200 accounts, 4 Regions, 10 packages)", writeLargeConfig(tmp), path.join(tmp, "large-out"));
+    const checks = [
+      { what: "example wall time <= 1.5 s", ok: example.seconds <= 1.5 },
+      { what: "example peak RSS <= 200 MB", ok: example.rssMb <= 200 },
+      { what: `large wall time <= 5x example (${(large.seconds / example.seconds).toFixed(1)}x)`, ok: large.seconds <= 5 * example.seconds },
+      { what: `large peak RSS <= 5x example (${(large.rssMb / example.rssMb).toFixed(1)}x)`, ok: large.rssMb <= 5 * example.rssMb },
+    ];
+    for (const c of checks) process.stdout.write(`${c.ok ? "within budget" : "OVER BUDGET  "}  ${c.what}\n`);
+    return process.argv.includes("--strict") && checks.some((c) => !c.ok) ? 1 : 0;
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+process.exitCode = main();
