@@ -69,7 +69,7 @@ describe("loadConfig: valid input", () => {
 });
 
 describe("loadConfig: bad input names the file, the field path, the value and what is allowed", () => {
-  const windowsOnlySh = { ...basePackageFiles(), "pkg/1.0.0/windows/install.sh": "x", "pkg/1.0.0/windows/uninstall.sh": "x" };
+  const windowsOnlySh: Record<string, string> = { ...basePackageFiles(), "pkg/1.0.0/windows/install.sh": "x", "pkg/1.0.0/windows/uninstall.sh": "x" };
   delete windowsOnlySh["pkg/1.0.0/windows/install.ps1"];
   delete windowsOnlySh["pkg/1.0.0/windows/uninstall.ps1"];
   const noInstall = { ...basePackageFiles() };
