@@ -9,6 +9,9 @@ export CHECKPOINT_DISABLE=1
 echo "== setup: Python tools of the verification tiers (checkov, moto, jinja2)"
 bash scripts/verify/setup.sh
 PATH="$(bash scripts/verify/setup.sh --print):$PATH"
+AFT_FLEET_VERIFY_VENV=.work/moto-venv bash scripts/verify/setup.sh --requirements requirements-moto.txt
+# moto's own venv first: the Lambda tests need its newer botocore (see requirements-moto.txt).
+PATH="$PWD/.work/moto-venv/bin:$PATH"
 export PATH
 
 echo "== tier 1: type check"
