@@ -16,16 +16,17 @@ import type { FleetModel } from "./modules/config/model";
 import type { FleetStackProps } from "./modules/aft/fleet-stack";
 import { partitionOf } from "./modules/aft/tags";
 import { EmittedStack, writeOutput } from "./modules/aft/write-output";
+import { buildLambdas } from "./scripts/build-lambdas";
 
 export const CENTRAL_STACK = "central";
 export const GLOBAL_STACK = "global";
 
 /** Builds every stack of the model into `app` and says where each one goes in the emitted output. */
-export function buildStacks(app: App, model: FleetModel): EmittedStack[] {
+export function buildStacks(app: App, model: FleetModel, lambdaBundleDir: string): EmittedStack[] {
   const org = model.organization;
   if (model.deployment.mode === "aft") {
     const props: FleetStackProps = { homeRegion: org.homeRegion, mode: "aft" };
-    new CentralStack(app, CENTRAL_STACK, model, props);
+    new CentralStack(app, CENTRAL_STACK, model, props, { lambdaBundleDir });
     new GlobalStack(app, GLOBAL_STACK, model, props);
     return [
       { stackId: CENTRAL_STACK, dest: `aft-account-customizations/${model.deployment.accountCustomizationName}`, kind: "aft" },
@@ -45,7 +46,7 @@ export function buildStacks(app: App, model: FleetModel): EmittedStack[] {
       ...(direct.lockTable ? { dynamodbTable: direct.lockTable } : {}),
     },
   });
-  new CentralStack(app, CENTRAL_STACK, model, directProps(CENTRAL_STACK, org.centralAccount));
+  new CentralStack(app, CENTRAL_STACK, model, directProps(CENTRAL_STACK, org.centralAccount), { lambdaBundleDir });
   const stacks: EmittedStack[] = [{ stackId: CENTRAL_STACK, dest: `direct/${CENTRAL_STACK}`, kind: "direct" }];
   for (const account of direct.memberAccounts) {
     const id = `member-${account}`;
@@ -56,16 +57,19 @@ export function buildStacks(app: App, model: FleetModel): EmittedStack[] {
 }
 
 /** Synthesizes `model` and writes the emitted trees to `outDir` (staged, then swapped into place). */
-export function synthToDir(model: FleetModel, outDir: string): EmittedStack[] {
+export async function synthToDir(model: FleetModel, outDir: string): Promise<EmittedStack[]> {
   const synthDir = fs.mkdtempSync(path.join(os.tmpdir(), "aft-fleet-synth-"));
+  const bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), "aft-fleet-lambdas-"));
   try {
+    await buildLambdas(bundleDir);
     const app = new App({ outdir: synthDir, skipValidation: false });
-    const stacks = buildStacks(app, model);
+    const stacks = buildStacks(app, model, bundleDir);
     app.synth();
     writeOutput(synthDir, outDir, stacks, outputReadme(model, stacks));
     return stacks;
   } finally {
     fs.rmSync(synthDir, { recursive: true, force: true });
+    fs.rmSync(bundleDir, { recursive: true, force: true });
   }
 }
 
@@ -102,7 +106,7 @@ function usage(): string {
   ].join("\n");
 }
 
-export function main(argv: readonly string[]): number {
+export async function main(argv: readonly string[]): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -125,15 +129,21 @@ export function main(argv: readonly string[]): number {
     if (command === "synth") {
       const out = values.out ?? "dist";
       const started = Date.now();
-      const stacks = synthToDir(model, out);
+      const stacks = await synthToDir(model, out);
       for (const s of stacks) process.stdout.write(`aft-fleet: wrote ${path.join(out, s.dest)}/\n`);
       process.stdout.write(`aft-fleet: synthesized ${model.packages.length} package(s) for ${model.organization.workloadRegions.length} Region(s) in ${Date.now() - started} ms\n`);
       return 0;
     }
     if (command === "cdktf") {
-      const app = new App();
-      buildStacks(app, model);
-      app.synth();
+      const bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), "aft-fleet-lambdas-"));
+      try {
+        await buildLambdas(bundleDir);
+        const app = new App();
+        buildStacks(app, model, bundleDir);
+        app.synth();
+      } finally {
+        fs.rmSync(bundleDir, { recursive: true, force: true });
+      }
       return 0;
     }
     process.stderr.write(`unknown command ${JSON.stringify(command)}\n${usage()}\n`);
@@ -148,5 +158,7 @@ export function main(argv: readonly string[]): number {
 }
 
 if (require.main === module) {
-  process.exitCode = main(process.argv.slice(2));
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }

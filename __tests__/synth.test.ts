@@ -27,17 +27,17 @@ describe("synth of the bundled example organization", () => {
   const global = "aft-global-customizations";
   let tree: Map<string, Buffer>;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     const model = loadConfig();
-    synthToDir(model, first);
-    synthToDir(loadConfig(), second);
+    await synthToDir(model, first);
+    await synthToDir(loadConfig(), second);
     tree = readTree(first);
   });
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   const tfJson = (root: string) => JSON.parse(tree.get(`${root}/terraform/aft-fleet.tf.json`)!.toString("utf8"));
 
-  it("writes both AFT trees with the jinja templates and api_helpers AFT expects", () => {
+  it("writes both AFT trees with the jinja templates and api_helpers AFT expects", async () => {
     for (const root of [central, global]) {
       for (const file of ["terraform/aft-fleet.tf.json", "terraform/backend.jinja", "terraform/aft-providers.jinja", "api_helpers/pre-api-helpers.sh", "api_helpers/post-api-helpers.sh", "api_helpers/python/requirements.txt"]) {
         expect(tree.has(`${root}/${file}`)).toBe(true);
@@ -46,7 +46,7 @@ describe("synth of the bundled example organization", () => {
     expect(fs.statSync(path.join(first, central, "api_helpers/pre-api-helpers.sh")).mode & 0o111).not.toBe(0);
   });
 
-  it("emits no backend and no provider configuration (AFT renders both)", () => {
+  it("emits no backend and no provider configuration (AFT renders both)", async () => {
     for (const root of [central, global]) {
       const json = tfJson(root);
       expect(json.terraform.backend).toBeUndefined();
@@ -57,7 +57,7 @@ describe("synth of the bundled example organization", () => {
     }
   });
 
-  it("renders an S3 backend with the assume_role object and AFT's provider in the home Region", () => {
+  it("renders an S3 backend with the assume_role object and AFT's provider in the home Region", async () => {
     const backend = tree.get(`${global}/terraform/backend.jinja`)!.toString();
     expect(backend).toMatch(/assume_role = \{\s*role_arn = "\{\{ aft_admin_role_arn \}\}"/);
     expect(backend).toContain('required_version = ">= {{ tf_version }}"');
@@ -68,7 +68,7 @@ describe("synth of the bundled example organization", () => {
     expect(providers).not.toContain("alias");
   });
 
-  it("contains no absolute paths, usernames, host names or timestamps", () => {
+  it("contains no absolute paths, usernames, host names or timestamps", async () => {
     const forbidden = [tmp, os.homedir(), process.cwd(), os.hostname(), os.userInfo().username].filter((s) => s.length > 3 && s !== "root"); // "root" is also an English word
     for (const [file, bytes] of tree) {
       const text = bytes.toString("utf8");
@@ -78,28 +78,29 @@ describe("synth of the bundled example organization", () => {
     }
   });
 
-  it("is byte-identical across two synths", () => {
+  it("is byte-identical across two synths", async () => {
     const again = readTree(second);
     expect([...again.keys()].sort()).toEqual([...tree.keys()].sort());
     for (const [file, bytes] of tree) expect({ file, same: bytes.equals(again.get(file)!) }).toEqual({ file, same: true });
   });
 
-  it("keeps every file the Terraform reads inside its own folder", () => {
+  it("keeps every file the Terraform reads inside its own folder", async () => {
     for (const root of [central, global]) {
       const json = tfJson(root);
       for (const zip of Object.values<any>(json.data.archive_file)) {
         expect(zip.source_dir.startsWith("assets/")).toBe(true);
-        expect(fs.existsSync(path.join(first, root, "terraform", zip.source_dir, "install.sh")) || fs.existsSync(path.join(first, root, "terraform", zip.source_dir, "install.ps1"))).toBe(true);
+        const dir = path.join(first, root, "terraform", zip.source_dir);
+        expect(["install.sh", "install.ps1", "index.js"].some((f) => fs.existsSync(path.join(dir, f)))).toBe(true);
       }
     }
   });
 
-  it("puts the store in the central tree and documents plus associations in every workload Region in the global tree", () => {
+  it("puts the store in the central tree and documents plus associations in every workload Region in the global tree", async () => {
     const c = tfJson(central).resource;
     expect(Object.keys(c.aws_s3_bucket)).toEqual(["package_store_bucket"]);
     expect(Object.values<any>(c.aws_s3_object).map((o) => o.key).sort()).toEqual(["ExampleAgent/1.0.0/linux.zip", "ExampleAgent/1.0.0/manifest.json", "ExampleAgent/1.0.0/windows.zip"]);
     const g = tfJson(global).resource;
-    expect(Object.values<any>(g.aws_ssm_document).map((d) => d.region).sort()).toEqual(["eu-west-1", "us-east-1"]);
+    expect(Object.values<any>(g.aws_ssm_document).filter((d) => d.document_type === "Package").map((d) => d.region).sort()).toEqual(["eu-west-1", "us-east-1"]);
     expect(Object.values<any>(g.aws_ssm_association).map((a) => a.region).sort()).toEqual(["eu-west-1", "us-east-1"]);
     // The same sources give the same manifest expression in both trees, so checksums agree.
     expect(Object.values(tfJson(global).locals)).toEqual(Object.values(tfJson(central).locals));
@@ -118,14 +119,14 @@ describe("the synth command", () => {
     stdout.mockRestore();
   });
 
-  it("exits 1 with a one-line-per-problem message and leaves the previous output untouched on bad input", () => {
+  it("exits 1 with a one-line-per-problem message and leaves the previous output untouched on bad input", async () => {
     const good = makeFixture();
     const bad = makeFixture({ ...baseConfig(), packages: [{ ...baseConfig().packages[0], rings: [{ name: "all", version: "1.0.0", targets: "nope" }] }] }, basePackageFiles());
     const out = path.join(good.dir, "out");
     try {
-      expect(main(["synth", "--config", good.configFile, "--out", out])).toBe(0);
+      expect(await main(["synth", "--config", good.configFile, "--out", out])).toBe(0);
       const before = readTree(out);
-      expect(main(["synth", "--config", bad.configFile, "--out", out])).toBe(1);
+      expect(await main(["synth", "--config", bad.configFile, "--out", out])).toBe(1);
       const message = stderr.mock.calls.map((c) => String(c[0])).join("");
       expect(message).toContain('packages[0].rings[0].targets: got "nope"; allowed: a target group: all, canary');
       expect(message).not.toMatch(/\n\s+at /);
@@ -138,13 +139,13 @@ describe("the synth command", () => {
     }
   });
 
-  it("replaces an existing output dir completely, dropping files of removed packages", () => {
+  it("replaces an existing output dir completely, dropping files of removed packages", async () => {
     const fx = makeFixture();
     const out = path.join(fx.dir, "out");
     try {
       fs.mkdirSync(path.join(out, "stale"), { recursive: true });
       fs.writeFileSync(path.join(out, "stale", "old.tf.json"), "{}");
-      expect(main(["synth", "--config", fx.configFile, "--out", out])).toBe(0);
+      expect(await main(["synth", "--config", fx.configFile, "--out", out])).toBe(0);
       expect(fs.existsSync(path.join(out, "stale"))).toBe(false);
       expect(fs.existsSync(path.join(out, "aft-account-customizations", "aft-fleet-central", "terraform", "aft-fleet.tf.json"))).toBe(true);
     } finally {
@@ -152,14 +153,14 @@ describe("the synth command", () => {
     }
   });
 
-  it("writes direct-mode stacks with an S3 backend and a provider per account", () => {
+  it("writes direct-mode stacks with an S3 backend and a provider per account", async () => {
     const fx = makeFixture({
       ...baseConfig(),
       deployment: { mode: "direct", direct: { stateBucket: "tf-state-bucket", stateRegion: "us-east-1", memberAccounts: ["333333333333"], lockTable: "tf-locks" } },
     });
     const out = path.join(fx.dir, "out");
     try {
-      expect(main(["synth", "--config", fx.configFile, "--out", out])).toBe(0);
+      expect(await main(["synth", "--config", fx.configFile, "--out", out])).toBe(0);
       const central = JSON.parse(fs.readFileSync(path.join(out, "direct", "central", "aft-fleet.tf.json"), "utf8"));
       expect(central.terraform.backend.s3).toEqual({ bucket: "tf-state-bucket", key: "aft-fleet/central.tfstate", region: "us-east-1", encrypt: true, dynamodb_table: "tf-locks" });
       expect(central.provider.aws[0].assume_role[0].role_arn).toBe("arn:aws:iam::222222222222:role/OrganizationAccountAccessRole");
@@ -171,10 +172,10 @@ describe("the synth command", () => {
     }
   });
 
-  it("rejects direct mode without its backend settings", () => {
+  it("rejects direct mode without its backend settings", async () => {
     const fx = makeFixture({ ...baseConfig(), deployment: { mode: "direct" } });
     try {
-      expect(main(["synth", "--config", fx.configFile, "--out", path.join(fx.dir, "out")])).toBe(1);
+      expect(await main(["synth", "--config", fx.configFile, "--out", path.join(fx.dir, "out")])).toBe(1);
       expect(stderr.mock.calls.map((c) => String(c[0])).join("")).toContain("deployment.direct: missing; allowed: stateBucket and stateRegion");
       expect(fs.existsSync(path.join(fx.dir, "out"))).toBe(false);
     } finally {

@@ -3,15 +3,24 @@ import type { FleetModel } from "../modules/config/model";
 import { PackageArtifacts, sourceUrlOf } from "../modules/distributor-package";
 import { FleetAssociation } from "../modules/fleet-association";
 import { FleetStack, FleetStackProps } from "../modules/aft/fleet-stack";
+import { AutomationExecution } from "../modules/automation";
 
 /**
  * What AFT applies in every account: per package, the Distributor package document and the State
- * Manager association in each workload Region (SPEC §6.D).
+ * Manager association in each workload Region (SPEC §6.D), and the member side of the org fan-out
+ * (the Automation execution role and the aft-fleet-InstallPackage runbook, SPEC §6.C).
  */
 export class GlobalStack extends FleetStack {
   constructor(scope: Construct, id: string, model: FleetModel, stackProps: FleetStackProps) {
     super(scope, id, stackProps);
     const org = model.organization;
+    new AutomationExecution(this, "AutomationExecution", {
+      organizationId: org.id,
+      centralAccountId: org.centralAccount,
+      homeRegion: org.homeRegion,
+      workloadRegions: org.workloadRegions,
+      packageNames: model.packages.map((p) => p.name),
+    });
     for (const pkg of model.packages) {
       const pkgScope = new Construct(this, pkg.name);
       for (const ring of pkg.rings) {

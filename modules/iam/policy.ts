@@ -31,6 +31,33 @@ export function policyDocument(...statements: PolicyStatement[]): PolicyDocument
   return { Version: "2012-10-17", Statement: statements };
 }
 
-export function toJson(doc: PolicyDocument): string {
+/**
+ * A statement of a role's trust policy: who may assume the role. It names a principal and has no
+ * Resource (the role itself is the resource).
+ */
+export interface TrustStatement {
+  readonly Sid: string;
+  readonly Effect: "Allow";
+  readonly Principal: { readonly AWS?: string | readonly string[]; readonly Service?: string | readonly string[] };
+  readonly Action: "sts:AssumeRole";
+  readonly Condition?: ConditionBlock;
+}
+
+export interface TrustPolicyDocument {
+  readonly Version: "2012-10-17";
+  readonly Statement: readonly TrustStatement[];
+}
+
+/** A role trust policy; refuses a wildcard principal, which would let any AWS account assume the role. */
+export function trustPolicy(...statements: TrustStatement[]): TrustPolicyDocument {
+  for (const s of statements) {
+    const aws = s.Principal.AWS === undefined ? [] : typeof s.Principal.AWS === "string" ? [s.Principal.AWS] : s.Principal.AWS;
+    if (aws.includes("*")) throw new Error(`trust statement ${s.Sid}: a "*" principal is not allowed`);
+    if (aws.length === 0 && s.Principal.Service === undefined) throw new Error(`trust statement ${s.Sid}: names no principal`);
+  }
+  return { Version: "2012-10-17", Statement: statements };
+}
+
+export function toJson(doc: PolicyDocument | TrustPolicyDocument): string {
   return JSON.stringify(doc);
 }

@@ -1,0 +1,12 @@
+export { AutomationAdministration } from "./administration";
+export type { AutomationAdministrationProps } from "./administration";
+export { AutomationExecution } from "./execution";
+export type { AutomationExecutionProps } from "./execution";
+export { FanOutFunction, LAMBDA_RUNTIME, LOG_RETENTION_DAYS } from "./fan-out-function";
+export type { FanOutFunctionProps } from "./fan-out-function";
+export * from "./names";
+export { RolloutAssociation, rolloutParameters } from "./rollout-association";
+export type { RolloutAssociationProps } from "./rollout-association";
+export { installPackageRunbook, rolloutPackageRunbook, ROLLOUT_SCRIPT, MAX_RESULT_CHECKS, RESULT_CHECK_INTERVAL } from "./runbooks";
+export type { InstallRunbookProps, RolloutRunbookProps } from "./runbooks";
+export type { AutomationDocument, Step } from "./runbook";
