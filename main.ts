@@ -16,7 +16,7 @@ import type { FleetModel } from "./modules/config/model";
 import type { FleetStackProps } from "./modules/aft/fleet-stack";
 import { partitionOf } from "./modules/aft/tags";
 import { EmittedStack, writeOutput } from "./modules/aft/write-output";
-import { buildLambdas } from "./scripts/build-lambdas";
+import { cachedLambdaBundles } from "./scripts/build-lambdas";
 
 export const CENTRAL_STACK = "central";
 export const GLOBAL_STACK = "global";
@@ -58,10 +58,9 @@ export function buildStacks(app: App, model: FleetModel, lambdaBundleDir: string
 
 /** Synthesizes `model` and writes the emitted trees to `outDir` (staged, then swapped into place). */
 export async function synthToDir(model: FleetModel, outDir: string): Promise<EmittedStack[]> {
+  const bundleDir = await cachedLambdaBundles();
   const synthDir = fs.mkdtempSync(path.join(os.tmpdir(), "aft-fleet-synth-"));
-  const bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), "aft-fleet-lambdas-"));
   try {
-    await buildLambdas(bundleDir);
     const app = new App({ outdir: synthDir, skipValidation: false });
     const stacks = buildStacks(app, model, bundleDir);
     app.synth();
@@ -69,7 +68,6 @@ export async function synthToDir(model: FleetModel, outDir: string): Promise<Emi
     return stacks;
   } finally {
     fs.rmSync(synthDir, { recursive: true, force: true });
-    fs.rmSync(bundleDir, { recursive: true, force: true });
   }
 }
 
@@ -135,15 +133,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     if (command === "cdktf") {
-      const bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), "aft-fleet-lambdas-"));
-      try {
-        await buildLambdas(bundleDir);
-        const app = new App();
-        buildStacks(app, model, bundleDir);
-        app.synth();
-      } finally {
-        fs.rmSync(bundleDir, { recursive: true, force: true });
-      }
+      const app = new App();
+      buildStacks(app, model, await cachedLambdaBundles());
+      app.synth();
       return 0;
     }
     process.stderr.write(`unknown command ${JSON.stringify(command)}\n${usage()}\n`);

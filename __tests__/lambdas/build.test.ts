@@ -1,9 +1,9 @@
 import { CreateOrganizationalUnitCommand, CreateOrganizationCommand, ListRootsCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { buildLambdas, handlerNames } from "../../scripts/build-lambdas";
+import { buildLambdas, cachedLambdaBundles, handlerNames } from "../../scripts/build-lambdas";
 import { motoAvailable, startMoto, useFakeAwsEnv, type MotoServer } from "../helpers/moto";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -47,6 +47,18 @@ describe("build-lambdas", () => {
   it("produces byte-identical bundles on every run", () => {
     for (const [index, file] of first.entries()) {
       expect(readFileSync(file).equals(readFileSync(second[index]!))).toBe(true);
+    }
+  });
+
+  it("caches bundles by their inputs: built once, reused, identical to a fresh build", async () => {
+    const cacheRoot = mkdtempSync(path.join(os.tmpdir(), "aft-fleet-lambda-cache-"));
+    dirs.push(cacheRoot);
+    const dir = await cachedLambdaBundles(cacheRoot);
+    expect(path.dirname(dir)).toBe(cacheRoot);
+    expect(await cachedLambdaBundles(cacheRoot)).toBe(dir);
+    expect(readdirSync(cacheRoot)).toEqual([path.basename(dir)]);
+    for (const [index, name] of HANDLERS.entries()) {
+      expect(readFileSync(path.join(dir, name, "index.js")).equals(readFileSync(first[index]!))).toBe(true);
     }
   });
 
