@@ -8,7 +8,7 @@ import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SsmDocument } from "@cdktf/provider-aws/lib/ssm-document";
 import { fleetTags, partitionOf } from "../aft/tags";
 import type { PolicyStatement } from "../iam/policy";
-import { policyDocument, toJson, trustPolicy } from "../iam/policy";
+import { accountAdministersKey, policyDocument, toJson, trustPolicy } from "../iam/policy";
 import type { PackageStore } from "../package-store";
 import { FanOutFunction } from "./fan-out-function";
 import type { FanOutHandler } from "./names";
@@ -80,14 +80,7 @@ export class AutomationAdministration extends Construct {
       deletionWindowInDays: 30,
       policy: toJson(
         policyDocument(
-          {
-            // The account keeps control of its key (AWS default key policy); in a key policy "*" is this key.
-            Sid: "AccountAdministersKey",
-            Effect: "Allow",
-            Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
-            Action: "kms:*",
-            Resource: "*",
-          },
+          accountAdministersKey(partition, accountId),
           {
             Sid: "CloudWatchLogsEncryptsFanOutLogs",
             Effect: "Allow",

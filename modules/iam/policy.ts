@@ -58,6 +58,20 @@ export function trustPolicy(...statements: TrustStatement[]): TrustPolicyDocumen
   return { Version: "2012-10-17", Statement: statements };
 }
 
+/**
+ * The key-policy statement that keeps a customer key under its account's control (AWS's default key
+ * policy); IAM policies then scope who may use it. In a key policy, `"Resource": "*"` means this key.
+ */
+export function accountAdministersKey(partition: string, accountId: string): PolicyStatement {
+  return {
+    Sid: "AccountAdministersKey",
+    Effect: "Allow",
+    Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
+    Action: "kms:*",
+    Resource: "*",
+  };
+}
+
 export function toJson(doc: PolicyDocument | TrustPolicyDocument): string {
   return JSON.stringify(doc);
 }

@@ -11,7 +11,7 @@ import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { fleetTags, partitionOf } from "../aft/tags";
-import { policyDocument, toJson } from "../iam/policy";
+import { accountAdministersKey, policyDocument, toJson } from "../iam/policy";
 
 /** Key prefix where State Manager writes association output from every member account. */
 export const ASSOCIATION_LOG_PREFIX = "association-logs";
@@ -46,7 +46,6 @@ export class PackageStore extends Construct {
   constructor(scope: Construct, id: string, props: PackageStoreProps) {
     super(scope, id);
     const partition = partitionOf(props.region);
-    const root = `arn:${partition}:iam::${props.accountId}:root`;
     const bucketArn = `arn:${partition}:s3:::${props.bucketName}`;
     const viaS3 = `s3.${props.region}.amazonaws.com`;
     this.region = props.region;
@@ -60,14 +59,7 @@ export class PackageStore extends Construct {
       deletionWindowInDays: 30,
       policy: toJson(
         policyDocument(
-          {
-            // The account keeps control of its key (AWS default key policy); IAM policies then scope use.
-            Sid: "AccountAdministersKey",
-            Effect: "Allow",
-            Principal: { AWS: root },
-            Action: "kms:*",
-            Resource: "*",
-          },
+          accountAdministersKey(partition, props.accountId),
           {
             Sid: "OrganizationUsesKeyThroughS3",
             Effect: "Allow",
