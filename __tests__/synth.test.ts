@@ -153,6 +153,25 @@ describe("the synth command", () => {
     }
   });
 
+  it("removes what an interrupted synth left beside the output dir, but not a synth still running", async () => {
+    const fx = makeFixture();
+    const out = path.join(fx.dir, "out");
+    const stale = path.join(fx.dir, ".out.staging-abc123");
+    const staleOld = path.join(fx.dir, ".out.staging-def456.old");
+    const live = path.join(fx.dir, ".out.staging-live01");
+    try {
+      for (const dir of [stale, staleOld, live]) fs.mkdirSync(path.join(dir, "aft-global-customizations"), { recursive: true });
+      const hourAgo = new Date(Date.now() - 60 * 60 * 1000);
+      for (const dir of [stale, staleOld]) fs.utimesSync(dir, hourAgo, hourAgo);
+      expect(await main(["synth", "--config", fx.configFile, "--out", out])).toBe(0);
+      expect(fs.existsSync(stale)).toBe(false);
+      expect(fs.existsSync(staleOld)).toBe(false);
+      expect(fs.existsSync(live)).toBe(true);
+    } finally {
+      fx.cleanup();
+    }
+  });
+
   it("writes direct-mode stacks with an S3 backend and a provider per account", async () => {
     const fx = makeFixture({
       ...baseConfig(),

@@ -24,6 +24,7 @@ export function writeOutput(synthDir: string, outDir: string, stacks: readonly E
   const target = path.resolve(outDir);
   const parent = path.dirname(target);
   fs.mkdirSync(parent, { recursive: true });
+  removeStaleStaging(parent, path.basename(target));
   const staging = fs.mkdtempSync(path.join(parent, `.${path.basename(target)}.staging-`));
   try {
     for (const stack of stacks) writeStack(synthDir, staging, stack);
@@ -32,6 +33,19 @@ export function writeOutput(synthDir: string, outDir: string, stacks: readonly E
   } catch (err) {
     fs.rmSync(staging, { recursive: true, force: true });
     throw err;
+  }
+}
+
+/** Staging folders older than this were left by an interrupted synth (a live one takes seconds). */
+export const STALE_STAGING_MS = 10 * 60 * 1000;
+
+/** Removes staging and `.old` folders that an interrupted synth left beside the output dir. */
+function removeStaleStaging(parent: string, base: string): void {
+  const prefix = `.${base}.staging-`;
+  for (const name of fs.readdirSync(parent)) {
+    if (!name.startsWith(prefix)) continue;
+    const dir = path.join(parent, name);
+    if (Date.now() - fs.statSync(dir).mtimeMs > STALE_STAGING_MS) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
