@@ -153,14 +153,17 @@ describe("AutomationExecution: the member side, in every account", () => {
       {
         Sid: "CentralAutomationAdministration",
         Effect: "Allow",
-        Principal: { AWS: "arn:aws:iam::222222222222:role/aft-fleet-automation-administration" },
+        Principal: { AWS: "arn:aws:iam::222222222222:root" },
         Action: "sts:AssumeRole",
-        Condition: { StringEquals: { "aws:PrincipalOrgID": "o-a1b2c3d4e5" } },
+        Condition: {
+          StringEquals: { "aws:PrincipalOrgID": "o-a1b2c3d4e5" },
+          ArnEquals: { "aws:PrincipalArn": "arn:aws:iam::222222222222:role/aft-fleet-automation-administration" },
+        },
       },
     ]);
-    // Never the member's own account (the seed defect), never an account root, never a service.
+    // Never the member's own account (the seed defect), never a service; the central account only
+    // through its administration role.
     expect(role().assume_role_policy).not.toContain("aws_caller_identity");
-    expect(role().assume_role_policy).not.toMatch(/:root"/);
     expect(trust.Statement[0].Principal.Service).toBeUndefined();
   });
 
@@ -353,12 +356,18 @@ describe("IAM across both stacks", () => {
     expect(starStatements).toBeGreaterThan(0);
   });
 
-  it("trusts no wildcard principal and no account root", () => {
+  it("trusts no wildcard principal, and an account root only when narrowed to one of its roles", () => {
     for (const json of stacks) {
       for (const { where, doc } of trustPolicies(json)) {
         for (const s of doc.Statement) {
           const principals = asList(s.Principal.AWS);
-          expect({ where, wildcard: principals.includes("*"), root: principals.some((p) => p.endsWith(":root")) }).toEqual({ where, wildcard: false, root: false });
+          const narrowed = principals
+            .filter((p) => p.endsWith(":root"))
+            .every((p) => {
+              const roleArn: string | undefined = s.Condition?.ArnEquals?.["aws:PrincipalArn"];
+              return roleArn !== undefined && roleArn.startsWith(p.replace(/:root$/, ":role/"));
+            });
+          expect({ where, wildcard: principals.includes("*"), narrowed }).toEqual({ where, wildcard: false, narrowed: true });
         }
       }
     }

@@ -49,12 +49,20 @@ export class AutomationExecution extends Construct {
       name: EXECUTION_ROLE_NAME,
       description: "aft-fleet: Automation execution role; the central account's administration role runs aft-fleet-InstallPackage with it",
       assumeRolePolicy: toJson(
+        // The central account as principal, narrowed to its administration role by aws:PrincipalArn: a
+        // role-ARN principal must exist when this role is created, but AFT applies the global
+        // customization before the account customization, so in the central account itself (and in any
+        // account customized first) the administration role does not exist yet and the apply would fail.
+        // The condition also survives the administration role being recreated.
         trustPolicy({
           Sid: "CentralAutomationAdministration",
           Effect: "Allow",
-          Principal: { AWS: `arn:${partition}:iam::${props.centralAccountId}:role/${ADMINISTRATION_ROLE_NAME}` },
+          Principal: { AWS: `arn:${partition}:iam::${props.centralAccountId}:root` },
           Action: "sts:AssumeRole",
-          Condition: { StringEquals: { "aws:PrincipalOrgID": props.organizationId } },
+          Condition: {
+            StringEquals: { "aws:PrincipalOrgID": props.organizationId },
+            ArnEquals: { "aws:PrincipalArn": `arn:${partition}:iam::${props.centralAccountId}:role/${ADMINISTRATION_ROLE_NAME}` },
+          },
         }),
       ),
       tags,
