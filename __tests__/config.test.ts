@@ -109,6 +109,7 @@ describe("loadConfig: bad input names the file, the field path, the value and wh
     { name: "a duplicate Region", config: mutate((c) => (c.organization.workloadRegions = ["eu-west-1", "eu-west-1"])), path: "organization.workloadRegions[1]", text: /each Region once/ },
     { name: "a target group with no accounts or OUs", config: mutate((c) => (c.organization.targetGroups.empty = { instanceTags: { a: ["b"] } })), path: "organization.targetGroups.empty", text: /at least one account id or OU id/ },
     { name: "In-place update without update scripts", config: mutate((c) => (c.packages[0].installationType = "In-place update")), path: "packages[0].platforms[0].folder", text: /without update\.sh/ },
+    { name: "a target group with two tag keys", config: mutate((c) => (c.organization.targetGroups.canary.instanceTags = { a: ["1"], b: ["2"] })), path: "organization.targetGroups.canary.instanceTags", text: /2 tag keys.*at most one tag key/ },
     { name: "a schedule that is neither cron nor rate", config: mutate((c) => (c.packages[0].rings[0].schedule = "daily")), path: "packages[0].rings[0].schedule", text: /"daily".*rate\(1 day\)/ },
     { name: "a package name with the reserved AWS prefix", config: mutate((c) => (c.packages[0].name = "AWSAgent")), path: "packages[0].name", text: /not starting with AWS/ },
   ];

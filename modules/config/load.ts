@@ -156,8 +156,9 @@ function buildModel(cfg: FleetConfig, baseDir: string, shown: string, issues: Co
     checkUnique(accounts, `${where}.accounts`, issues);
     checkUnique(ous, `${where}.organizationalUnits`, issues);
     const tags = group.instanceTags ?? {};
-    if (Object.keys(tags).length > 5) {
-      issues.push({ path: `${where}.instanceTags`, value: `${Object.keys(tags).length} tag keys`, allowed: "at most 5 tag keys (State Manager target limit)" });
+    if (Object.keys(tags).length > 1) {
+      // The central fan-out hands runCommand one targetKey/targetValues pair; association parameters cannot carry a list of maps.
+      issues.push({ path: `${where}.instanceTags`, value: `${Object.keys(tags).length} tag keys`, allowed: "at most one tag key (with any number of values)" });
     }
     targetGroups[name] = {
       name,

@@ -54,7 +54,7 @@ export const TargetGroupSchema = z
         z.array(text("a tag value", 256)).min(1, { error: "at least one tag value" }),
       )
       .optional()
-      .describe("Managed nodes to target, by tag (key -> allowed values). Default: every managed node."),
+      .describe("Managed nodes to target, by one tag key and its allowed values. Default: every managed node."),
   })
   .describe("A named set of accounts/OUs and, optionally, the node tags to target inside them.");
 
