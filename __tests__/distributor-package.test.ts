@@ -14,7 +14,7 @@ function synth() {
   // TerraformAsset needs an app that knows where cdktf.json is.
   const app = Testing.fakeCdktfJsonPath(Testing.app());
   const stack = new (require("cdktf").TerraformStack)(app, "test");
-  const store = new PackageStore(stack, "Store", { bucketName: "store", organizationId: "o-abcdef1234", accountId: "222222222222", region: "us-east-1" });
+  const store = new PackageStore(stack, "Store", { bucketName: "store", organizationId: "o-abcdef1234", accountId: "222222222222", region: "us-east-1", packageNames: [pkg.name] });
   const artifacts = new PackageArtifacts(stack, "Artifacts", { pkg, version });
   new PackageUpload(stack, "Upload", { artifacts, store, pkg, version });
   const out = Testing.synth(stack);

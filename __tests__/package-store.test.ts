@@ -9,7 +9,13 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { PackageStore, PackageStoreProps } from "../modules/package-store";
 
-const props: PackageStoreProps = { bucketName: "store-bucket", organizationId: "o-abcdef1234", accountId: "222222222222", region: "eu-west-1" };
+const props: PackageStoreProps = {
+  bucketName: "store-bucket",
+  organizationId: "o-abcdef1234",
+  accountId: "222222222222",
+  region: "eu-west-1",
+  packageNames: ["ZetaAgent", "AlphaAgent"],
+};
 
 function synth(extra: Partial<PackageStoreProps> = {}) {
   const out = Testing.synthScope((stack) => new PackageStore(stack, "PackageStore", { ...props, ...extra }));
@@ -44,7 +50,7 @@ describe("PackageStore", () => {
     expect(out).toHaveResourceWithProperties(S3BucketOwnershipControls, { rule: { object_ownership: "BucketOwnerEnforced" } });
   });
 
-  it("denies plain HTTP and lets only the organization read packages", () => {
+  it("denies plain HTTP and lets only the organization read packages, and nothing but packages", () => {
     const policy = JSON.parse(only(synth().json, "aws_s3_bucket_policy").policy);
     const deny = policy.Statement.find((s: any) => s.Effect === "Deny");
     expect(deny).toMatchObject({ Principal: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } });
@@ -52,6 +58,9 @@ describe("PackageStore", () => {
     for (const allow of policy.Statement.filter((s: any) => s.Effect === "Allow")) {
       expect(allow.Condition).toEqual({ StringEquals: { "aws:PrincipalOrgID": "o-abcdef1234" } });
     }
+    const read = policy.Statement.find((s: any) => s.Sid === "OrganizationReadsPackages");
+    expect(read.Action).toEqual(["s3:GetObject", "s3:GetObjectVersion"]);
+    expect(read.Resource).toEqual(["arn:aws:s3:::store-bucket/AlphaAgent/*", "arn:aws:s3:::store-bucket/ZetaAgent/*"]);
     const write = policy.Statement.find((s: any) => s.Action === "s3:PutObject");
     expect(write.Resource).toBe("arn:aws:s3:::store-bucket/association-logs/*");
   });

@@ -26,6 +26,7 @@ export class CentralStack extends FleetStack {
       organizationId: org.id,
       accountId: org.centralAccount,
       region: org.homeRegion,
+      packageNames: model.packages.map((p) => p.name),
       noncurrentVersionDays: model.store.noncurrentVersionDays,
       ...(model.store.accessLogBucket ? { accessLogBucket: model.store.accessLogBucket } : {}),
     });

@@ -23,6 +23,8 @@ export interface PackageStoreProps {
   /** Account that owns the store (the central account). */
   readonly accountId: string;
   readonly region: string;
+  /** Packages whose `<name>/` prefix the organization may read; nothing else in the store is readable. */
+  readonly packageNames: readonly string[];
   /** Existing bucket for server access logs. @default - no access logging */
   readonly accessLogBucket?: string;
   /** Days a replaced or deleted object version is kept. @default 365 */
@@ -144,11 +146,20 @@ export class PackageStore extends Construct {
             Condition: { Bool: { "aws:SecureTransport": "false" } },
           },
           {
+            Sid: "OrganizationListsStore",
+            Effect: "Allow",
+            Principal: "*",
+            Action: "s3:ListBucket",
+            Resource: bucketArn,
+            Condition: { StringEquals: { "aws:PrincipalOrgID": props.organizationId } },
+          },
+          {
+            // Only package prefixes: run summaries and association output stay with the central account.
             Sid: "OrganizationReadsPackages",
             Effect: "Allow",
             Principal: "*",
-            Action: ["s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket"],
-            Resource: [bucketArn, `${bucketArn}/*`],
+            Action: ["s3:GetObject", "s3:GetObjectVersion"],
+            Resource: [...new Set(props.packageNames)].sort().map((name) => `${bucketArn}/${name}/*`),
             Condition: { StringEquals: { "aws:PrincipalOrgID": props.organizationId } },
           },
           {
