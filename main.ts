@@ -48,7 +48,8 @@ export function buildStacks(app: App, model: FleetModel, lambdaBundleDir: string
   });
   new CentralStack(app, CENTRAL_STACK, model, directProps(CENTRAL_STACK, org.centralAccount), { lambdaBundleDir });
   const stacks: EmittedStack[] = [{ stackId: CENTRAL_STACK, dest: `direct/${CENTRAL_STACK}`, kind: "direct" }];
-  for (const account of direct.memberAccounts) {
+  // The central account needs the per-account side too (Package documents, execution role), as under AFT.
+  for (const account of [...new Set([org.centralAccount, ...direct.memberAccounts])].sort()) {
     const id = `member-${account}`;
     new GlobalStack(app, id, model, directProps(id, account));
     stacks.push({ stackId: id, dest: `direct/${id}`, kind: "direct" });

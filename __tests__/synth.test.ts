@@ -186,6 +186,8 @@ describe("the synth command", () => {
       const member = JSON.parse(fs.readFileSync(path.join(out, "direct", "member-333333333333", "aft-fleet.tf.json"), "utf8"));
       expect(member.provider.aws[0].assume_role[0].role_arn).toBe("arn:aws:iam::333333333333:role/OrganizationAccountAccessRole");
       expect(member.resource.aws_ssm_association).toBeDefined();
+      // The central account gets the per-account side as well, without being listed.
+      expect(fs.readdirSync(path.join(out, "direct")).sort()).toEqual(["central", "member-222222222222", "member-333333333333"]);
     } finally {
       fx.cleanup();
     }

@@ -152,7 +152,7 @@ export const DirectSchema = z.strictObject({
   stateRegion: region,
   stateKeyPrefix: z.string().regex(/^[A-Za-z0-9_.\-/]{1,256}$/, { error: "an S3 key prefix" }).default("aft-fleet"),
   lockTable: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, { error: "a DynamoDB table name" }).optional(),
-  memberAccounts: z.array(accountId).default([]).describe("Accounts that get a global-customization stack."),
+  memberAccounts: z.array(accountId).default([]).describe("Accounts that get a global-customization stack; the central account always gets one."),
   memberRoleName: z.string().regex(ROLE_NAME, { error: "an IAM role name" }).default("OrganizationAccountAccessRole"),
 });
 
