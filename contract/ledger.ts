@@ -1,0 +1,59 @@
+/**
+ * The ledger: one JSON object per package ring in the store (`ledger/<package>/<ring>.json`), the
+ * controller's memory between runs. Every run is a diff against it: unchanged pairs cost nothing, new
+ * accounts are reached by the next run, and a killed chunk resumes from it.
+ */
+
+export const LEDGER_SCHEMA_VERSION = 1;
+
+/**
+ * State of one account-Region pair.
+ * - NotStarted: targeted, nothing done yet (e.g. waiting for the previous ring).
+ * - Pending: document and association updated to `wanted`; waiting for the association's result.
+ * - Succeeded: the association ran `wanted` successfully (`applied` = `wanted`).
+ * - Failed: an API call or the association failed (`error` says which); retried next run.
+ * - NotReady: the execution role cannot be assumed yet (account not customized by AFT yet); retried.
+ * - Skipped: no longer targeted by this ring (left as it is; nothing is uninstalled).
+ */
+export type PairStatus = "NotStarted" | "Pending" | "Succeeded" | "Failed" | "NotReady" | "Skipped";
+
+export interface PairRecord {
+  readonly account: string;
+  readonly region: string;
+  /** Version this ring wants here; undefined while the ring has no version yet. */
+  readonly wanted?: string;
+  /** Version last confirmed installed by the association. */
+  readonly applied?: string;
+  readonly status: PairStatus;
+  /** ISO 8601 time of the last change. */
+  readonly updatedAt: string;
+  readonly error?: string;
+  /** Attempts at the current `wanted` (reset when `wanted` changes). */
+  readonly attempts: number;
+  readonly associationId?: string;
+  /** The association version our last create/update produced; read-back waits for its execution. */
+  readonly associationVersion?: string;
+  readonly documentVersion?: string;
+}
+
+export interface RingLedger {
+  readonly schemaVersion: typeof LEDGER_SCHEMA_VERSION;
+  readonly package: string;
+  readonly ring: string;
+  /** The version this ring runs now (what new pairs get); undefined before its first promotion. */
+  readonly ringVersion?: string;
+  /** version -> ISO time this ring first reached it on its success threshold (starts the bake). */
+  readonly reached: Readonly<Record<string, string>>;
+  /** The run that owns the ring until `expiresAt`; other runs end without doing anything. */
+  readonly lease?: { readonly runId: string; readonly expiresAt: string };
+  /** `<account>:<region>` -> record. */
+  readonly pairs: Readonly<Record<string, PairRecord>>;
+}
+
+export function pairKey(account: string, region: string): string {
+  return `${account}:${region}`;
+}
+
+export function emptyLedger(packageName: string, ring: string): RingLedger {
+  return { schemaVersion: LEDGER_SCHEMA_VERSION, package: packageName, ring, reached: {}, pairs: {} };
+}

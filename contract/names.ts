@@ -1,0 +1,55 @@
+/*
+ * Names that cross stacks, accounts and the build/run boundary: the constructs in modules/ emit them,
+ * the controller in lambdas/ calls AWS with them. Both sides import them from here, never retype them.
+ */
+
+/** Role in every account (global customization) that the central controller assumes. */
+export const EXECUTION_ROLE_NAME = "aft-fleet-execution";
+/** The controller Lambda's own role in the central account; the only principal member roles trust. */
+export const CONTROLLER_ROLE_NAME = "aft-fleet-controller";
+/** The controller Lambda function (central account, home Region). */
+export const CONTROLLER_FUNCTION_NAME = "aft-fleet-rollout-controller";
+/** Role that State Manager's Automation assumes to run the ring runbook (it only invokes the controller). */
+export const RUNBOOK_ROLE_NAME = "aft-fleet-rollout-runbook";
+/** The central runbook one association per package ring runs: plan -> apply passes -> summarize. */
+export const RUNBOOK_NAME = "aft-fleet-RolloutRing";
+
+/** Package store key prefixes. Packages live under `<package>/<version>/`; these names are reserved. */
+export const LEDGER_PREFIX = "ledger";
+export const ROLLOUT_PREFIX = "rollouts";
+export const RING_SPEC_PREFIX = "controller";
+export const RESERVED_PREFIXES: readonly string[] = [LEDGER_PREFIX, ROLLOUT_PREFIX, RING_SPEC_PREFIX];
+
+/** CloudWatch namespace and metric the controller publishes per run. */
+export const METRIC_NAMESPACE = "AftFleet";
+export const FAILED_TARGETS_METRIC = "FailedTargets";
+
+/** The member association that keeps a package installed: one per package in every account and Region. */
+export function associationNameOf(packageName: string): string {
+  return `aft-fleet-${packageName}`;
+}
+
+/** `ledger/<package>/<ring>.json`: the ring's account x Region state. */
+export function ledgerKey(packageName: string, ring: string): string {
+  return `${LEDGER_PREFIX}/${packageName}/${ring}.json`;
+}
+
+/** `controller/<package>/<ring>.json`: the ring spec Terraform uploads and the controller reads. */
+export function ringSpecKey(packageName: string, ring: string): string {
+  return `${RING_SPEC_PREFIX}/${packageName}/${ring}.json`;
+}
+
+/** `rollouts/<runId>/<file>`: one run's plan, progress journal and summary. */
+export function runObjectKey(runId: string, file: string): string {
+  return `${ROLLOUT_PREFIX}/${runId}/${file}`;
+}
+
+/** `<package>/<version>/`: a version's zips and manifest.json in the store. */
+export function versionPrefix(packageName: string, version: string): string {
+  return `${packageName}/${version}/`;
+}
+
+/** The SourceUrl CreateDocument copies a version's attachments from (never a `//`). */
+export function sourceUrlOf(bucket: string, packageName: string, version: string): string {
+  return `s3://${bucket}/${packageName}/${version}`;
+}

@@ -1,0 +1,76 @@
+/**
+ * The ring spec: everything the controller needs to run one ring of one package, as data. Terraform
+ * uploads it (central tree) to `controller/<package>/<ring>.json`; the ring's association passes only
+ * its key and content hash to the runbook, so no config text meets Automation's parameter limits.
+ */
+
+export const RING_SPEC_SCHEMA_VERSION = 1;
+
+/** Which accounts a ring covers: OUs are walked recursively; only ACTIVE accounts count. */
+export interface RingTargets {
+  readonly accounts: readonly string[];
+  readonly organizationalUnits: readonly string[];
+}
+
+/** A managed-node target of the member association (CreateAssociation Targets entry). */
+export interface NodeTarget {
+  readonly Key: string;
+  readonly Values: readonly string[];
+}
+
+/** What the ring before this one must show before this ring takes a new release. */
+export interface PreviousRing {
+  readonly name: string;
+  /** Seconds to wait after the previous ring reached the release (not applied to rollbacks). */
+  readonly bakeSeconds: number;
+  /** CloudWatch alarm names (central account, home Region); any in ALARM blocks promotion. */
+  readonly alarms: readonly string[];
+  /** Ring-wide MaxErrors of the previous ring: its success threshold is total minus this budget. */
+  readonly maxErrors: string;
+}
+
+export interface RingSpec {
+  readonly schemaVersion: typeof RING_SPEC_SCHEMA_VERSION;
+  readonly package: string;
+  readonly ring: string;
+  /** Position in the package's ring order (0 = first ring). */
+  readonly ringIndex: number;
+  /** The version the fleet should reach. */
+  readonly release: string;
+  /** Holds this ring at a version (hold or rollback): the ring takes it at once, whatever the gates. */
+  readonly pin?: string;
+  /** Versions uploaded to the store (the controller can create documents only from these). */
+  readonly publishedVersions: readonly string[];
+  readonly targets: RingTargets;
+  /** Accounts owned by earlier rings of this package: never touched by this ring. */
+  readonly earlierRingTargets: readonly RingTargets[];
+  /** Regions in which every target account gets the package. */
+  readonly regions: readonly string[];
+  /** The organization's management account: never targeted unless listed in `targets.accounts`. */
+  readonly managementAccount: string;
+  readonly organizationId: string;
+  readonly previous?: PreviousRing;
+  /** This ring's own alarms: any in ALARM stops new starts in this ring. */
+  readonly alarms: readonly string[];
+  /** Ring-wide: account-Region pairs in flight at once. */
+  readonly maxConcurrency: string;
+  /** Ring-wide: failed pairs after which the ring starts nothing more. */
+  readonly maxErrors: string;
+  /** Document versions a member Package document keeps (Distributor allows 25). */
+  readonly versionRetention: number;
+  /** Where the package versions are: `s3://<bucket>/<package>/<version>/`. */
+  readonly store: { readonly bucket: string; readonly region: string };
+  /** The member association (`AWS-ConfigureAWSPackage`), created or updated in every pair. */
+  readonly association: {
+    readonly name: string;
+    readonly action: "Install" | "Uninstall";
+    readonly installationType: "Uninstall and reinstall" | "In-place update";
+    readonly additionalArguments: Readonly<Record<string, string>>;
+    readonly targets: readonly NodeTarget[];
+    readonly scheduleExpression: string;
+    /** Managed nodes in flight within one account and Region. */
+    readonly maxConcurrency: string;
+    readonly maxErrors: string;
+    readonly complianceSeverity: "CRITICAL" | "HIGH" | "MEDIUM" | "LOW" | "UNSPECIFIED";
+  };
+}
