@@ -5,7 +5,6 @@
  *   cdktf synth / cdktf deploy                          the same stacks through the cdktf CLI (cdktf.json)
  */
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { App } from "cdktf";
@@ -14,8 +13,9 @@ import { GlobalStack } from "./global-customizations/global";
 import { ConfigError, DEFAULT_CONFIG, loadConfig } from "./modules/config";
 import type { FleetModel } from "./modules/config/model";
 import type { FleetStackProps } from "./modules/aft/fleet-stack";
-import { partitionOf } from "./modules/aft/tags";
-import { EmittedStack, writeOutput } from "./modules/aft/write-output";
+import { partitionOf } from "./modules/core/tags";
+import { checkOutputDir, OutputError, type OutputState, type ProtectedPath } from "./modules/aft/output-dir";
+import { asOutputError, EmittedStack, makeWorkDir, writeOutput } from "./modules/aft/write-output";
 import { cachedLambdaBundles } from "./scripts/build-lambdas";
 
 export const CENTRAL_STACK = "central";
@@ -57,15 +57,39 @@ export function buildStacks(app: App, model: FleetModel, lambdaBundleDir: string
   return stacks;
 }
 
-/** Synthesizes `model` and writes the emitted trees to `outDir` (staged, then swapped into place). */
-export async function synthToDir(model: FleetModel, outDir: string): Promise<EmittedStack[]> {
+/** The project folder: the output may never replace it (it holds the sources, the example and the bundle cache). */
+const PROJECT_ROOT = __dirname;
+
+/** What an output folder must never be, contain, or (package sources) sit inside. */
+export function protectedPaths(model: FleetModel, configFile: string | undefined): ProtectedPath[] {
+  const sources = new Set<string>();
+  for (const pkg of model.packages) for (const v of pkg.versions) for (const b of v.bundles) sources.add(path.dirname(path.dirname(b.sourceDir)));
+  return [
+    { path: process.cwd(), what: "the working directory" },
+    { path: PROJECT_ROOT, what: "the aft-fleet project" },
+    ...(configFile ? [{ path: path.resolve(configFile), what: "the config file" }] : []),
+    ...[...sources].sort().map((s) => ({ path: s, what: "a package source folder", noOutputInside: true })),
+  ];
+}
+
+/**
+ * Synthesizes `model` and writes the emitted trees to `outDir`. The folder is checked against the
+ * output rule (checkOutputDir) before anything is written; cdktf's own output goes to a working folder
+ * inside it, removed afterwards.
+ */
+export async function synthToDir(model: FleetModel, outDir: string, configFile?: string): Promise<EmittedStack[]> {
+  const state: OutputState = checkOutputDir(outDir, protectedPaths(model, configFile));
   const bundleDir = await cachedLambdaBundles();
-  const synthDir = fs.mkdtempSync(path.join(os.tmpdir(), "aft-fleet-synth-"));
+  const synthDir = makeWorkDir(state.dir, "synth");
   try {
     const app = new App({ outdir: synthDir, skipValidation: false });
     const stacks = buildStacks(app, model, bundleDir);
-    app.synth();
-    writeOutput(synthDir, outDir, stacks, outputReadme(model, stacks));
+    try {
+      app.synth();
+    } catch (err) {
+      throw asOutputError(err, state.dir);
+    }
+    writeOutput(synthDir, state, stacks, outputReadme(model, stacks));
     return stacks;
   } finally {
     fs.rmSync(synthDir, { recursive: true, force: true });
@@ -105,48 +129,71 @@ function usage(): string {
   ].join("\n");
 }
 
+const COMMANDS = ["synth", "cdktf"] as const;
+
+/** Parses the command line strictly: an option given twice or an unexpected word is an error, not a guess. */
+export function parseCommandLine(argv: readonly string[]): { command: string; config?: string; out?: string; help: boolean } {
+  const { values, positionals, tokens } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    tokens: true,
+    options: { config: { type: "string", short: "c" }, out: { type: "string", short: "o" }, help: { type: "boolean", short: "h" } },
+  });
+  const seen = new Set<string>();
+  for (const token of tokens ?? []) {
+    if (token.kind !== "option") continue;
+    if (seen.has(token.name)) throw new Error(`--${token.name} is given more than once; give it once`);
+    seen.add(token.name);
+  }
+  const [command = "synth", ...extra] = positionals;
+  if (!(COMMANDS as readonly string[]).includes(command)) {
+    throw new Error(`unknown command ${JSON.stringify(command)}${/\.(ya?ml|json)$/i.test(command) ? ` (did you mean --config ${command}?)` : ""}; allowed: ${COMMANDS.join(", ")}`);
+  }
+  if (extra.length > 0) {
+    const hint = extra.find((e) => /\.(ya?ml|json)$/i.test(e));
+    throw new Error(`unexpected argument ${JSON.stringify(extra[0])}${hint ? ` (did you mean --config ${hint}?)` : ""}; ${command} takes only options`);
+  }
+  return { command, ...(values.config !== undefined ? { config: values.config } : {}), ...(values.out !== undefined ? { out: values.out } : {}), help: values.help === true };
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
-  let parsed;
+  let args: ReturnType<typeof parseCommandLine>;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: { config: { type: "string", short: "c" }, out: { type: "string", short: "o" }, help: { type: "boolean", short: "h" } },
-    });
+    args = parseCommandLine(argv);
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n${usage()}\n`);
+    process.stderr.write(`aft-fleet: ${(err as Error).message}\n${usage()}\n`);
     return 2;
   }
-  const { values, positionals } = parsed;
-  const command = positionals[0] ?? "synth";
-  if (values.help) {
+  if (args.help) {
     process.stdout.write(`${usage()}\n`);
     return 0;
   }
   try {
-    const model = loadConfig(values.config ?? process.env.AFT_FLEET_CONFIG ?? DEFAULT_CONFIG);
-    if (command === "synth") {
-      const out = values.out ?? "dist";
+    const configFile = args.config ?? process.env.AFT_FLEET_CONFIG;
+    if (configFile !== undefined && configFile.trim() === "") throw new OutputError("--config: got an empty path; allowed: a YAML or JSON fleet config file");
+    const model = loadConfig(configFile ?? DEFAULT_CONFIG);
+    if (args.command === "synth") {
+      const out = args.out ?? "dist";
       const started = Date.now();
-      const stacks = await synthToDir(model, out);
+      const stacks = await synthToDir(model, out, configFile ?? DEFAULT_CONFIG);
       for (const s of stacks) process.stdout.write(`aft-fleet: wrote ${path.join(out, s.dest)}/\n`);
       process.stdout.write(`aft-fleet: synthesized ${model.packages.length} package(s) for ${model.organization.workloadRegions.length} Region(s) in ${Date.now() - started} ms\n`);
       return 0;
     }
-    if (command === "cdktf") {
-      const app = new App();
-      buildStacks(app, model, await cachedLambdaBundles());
-      app.synth();
-      return 0;
-    }
-    process.stderr.write(`unknown command ${JSON.stringify(command)}\n${usage()}\n`);
-    return 2;
+    const app = new App();
+    buildStacks(app, model, await cachedLambdaBundles());
+    app.synth();
+    return 0;
   } catch (err) {
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || err instanceof OutputError) {
       process.stderr.write(`${err.message}\n`);
       return 1;
     }
-    throw err;
+    // A bug, not bad input: say so in one line; AFT_FLEET_DEBUG=1 shows the stack.
+    process.stderr.write(`aft-fleet: internal error: ${(err as Error)?.message ?? String(err)} (set AFT_FLEET_DEBUG=1 for details)\n`);
+    if (process.env.AFT_FLEET_DEBUG === "1") process.stderr.write(`${(err as Error)?.stack ?? ""}\n`);
+    return 70;
   }
 }
 

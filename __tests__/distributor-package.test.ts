@@ -33,12 +33,24 @@ describe("PackageArtifacts and PackageUpload", () => {
 
   it("builds a schemaVersion 2.0 manifest whose checksums are the zips' SHA-256 (hex), not SHA-1", () => {
     const manifest: string = Object.values<string>(json.locals)[0]!;
-    expect(manifest).toContain('"schemaVersion" = "2.0"');
-    expect(manifest).toContain('"version" = "1.0.0"');
-    expect(manifest).toMatch(/"linux\.zip" = \{"checksums" = \{"sha256" = data\.archive_file\.[A-Za-z0-9_]+\.output_sha256\}\}/);
+    // JSON text whose only interpolations are the archives' SHA-256 outputs.
+    const shas = [...manifest.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1]);
+    expect(shas.length).toBe(2);
+    for (const sha of shas) expect(sha).toMatch(/^data\.archive_file\.[A-Za-z0-9_]+\.output_sha256$/);
+    const parsed = JSON.parse(manifest.replace(/\$\{[^}]*\}/g, "SHA"));
+    expect(parsed).toEqual({
+      schemaVersion: "2.0",
+      version: "1.0.0",
+      publisher: expect.any(String),
+      packages: {
+        amazon: { _any: { x86_64: { file: "linux.zip" }, arm64: { file: "linux.zip" } } },
+        redhat: { _any: { x86_64: { file: "linux.zip" }, arm64: { file: "linux.zip" } } },
+        ubuntu: { _any: { x86_64: { file: "linux.zip" }, arm64: { file: "linux.zip" } } },
+        windows: { _any: { x86_64: { file: "windows.zip" } } },
+      },
+      files: { "linux.zip": { checksums: { sha256: "SHA" } }, "windows.zip": { checksums: { sha256: "SHA" } } },
+    });
     expect(manifest).not.toContain("output_sha}");
-    expect(manifest).toContain('"amazon" = {"_any" = {"x86_64" = {"file" = "linux.zip"}, "arm64" = {"file" = "linux.zip"}}}');
-    expect(manifest).toContain('"windows" = {"_any" = {"x86_64" = {"file" = "windows.zip"}}}');
   });
 
   it("uploads zips and manifest under <package>/<version>/ with SSE-KMS", () => {

@@ -133,40 +133,49 @@ describe("the synth command", () => {
       const after = readTree(out);
       expect([...after.keys()]).toEqual([...before.keys()]);
       expect(fs.readdirSync(good.dir).filter((f) => f.includes("staging"))).toEqual([]);
+      expect(fs.readdirSync(out).filter((f) => f.startsWith(".aft-fleet-") && f !== ".aft-fleet-output")).toEqual([]);
     } finally {
       good.cleanup();
       bad.cleanup();
     }
   });
 
-  it("replaces an existing output dir completely, dropping files of removed packages", async () => {
+  it("replaces what it wrote before completely, dropping files of removed packages", async () => {
     const fx = makeFixture();
     const out = path.join(fx.dir, "out");
+    const twoVersions = path.join(fx.dir, "two.json");
     try {
-      fs.mkdirSync(path.join(out, "stale"), { recursive: true });
-      fs.writeFileSync(path.join(out, "stale", "old.tf.json"), "{}");
+      fx.write(basePackageFiles("0.9.0"));
+      const config = baseConfig();
+      config.packages[0].versions = ["1.0.0", "0.9.0"];
+      fs.writeFileSync(twoVersions, JSON.stringify(config));
+      expect(await main(["synth", "--config", twoVersions, "--out", out])).toBe(0);
+      const withOld = readTree(out);
+      expect([...withOld.keys()].some((f) => f.includes("0.9.0") || f.includes("0_9_0"))).toBe(true);
       expect(await main(["synth", "--config", fx.configFile, "--out", out])).toBe(0);
-      expect(fs.existsSync(path.join(out, "stale"))).toBe(false);
-      expect(fs.existsSync(path.join(out, "aft-account-customizations", "aft-fleet-central", "terraform", "aft-fleet.tf.json"))).toBe(true);
+      const after = readTree(out);
+      expect([...after.keys()].some((f) => f.includes("0.9.0"))).toBe(false);
+      expect(after.get(".aft-fleet-output")!.toString()).toContain("aft-global-customizations/terraform/aft-fleet.tf.json");
     } finally {
       fx.cleanup();
     }
   });
 
-  it("removes what an interrupted synth left beside the output dir, but not a synth still running", async () => {
+  it("keeps all its working files inside the output folder and removes what an interrupted synth left there", async () => {
     const fx = makeFixture();
     const out = path.join(fx.dir, "out");
-    const stale = path.join(fx.dir, ".out.staging-abc123");
-    const staleOld = path.join(fx.dir, ".out.staging-def456.old");
-    const live = path.join(fx.dir, ".out.staging-live01");
     try {
-      for (const dir of [stale, staleOld, live]) fs.mkdirSync(path.join(dir, "aft-global-customizations"), { recursive: true });
+      expect(await main(["synth", "--config", fx.configFile, "--out", out])).toBe(0);
+      const stale = path.join(out, ".aft-fleet-staging-abc123");
+      const live = path.join(out, ".aft-fleet-staging-live01");
+      for (const dir of [stale, live]) fs.mkdirSync(path.join(dir, "aft-global-customizations"), { recursive: true });
       const hourAgo = new Date(Date.now() - 60 * 60 * 1000);
-      for (const dir of [stale, staleOld]) fs.utimesSync(dir, hourAgo, hourAgo);
+      fs.utimesSync(stale, hourAgo, hourAgo);
+      const besideBefore = fs.readdirSync(fx.dir).sort();
       expect(await main(["synth", "--config", fx.configFile, "--out", out])).toBe(0);
       expect(fs.existsSync(stale)).toBe(false);
-      expect(fs.existsSync(staleOld)).toBe(false);
       expect(fs.existsSync(live)).toBe(true);
+      expect(fs.readdirSync(fx.dir).sort()).toEqual(besideBefore);
     } finally {
       fx.cleanup();
     }

@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { MARKER_FILE, markerText, OutputError, type OutputState, WORK_PREFIX } from "./output-dir";
 import { BACKEND_JINJA, POST_API_HELPERS, PRE_API_HELPERS, PROVIDERS_JINJA, REQUIREMENTS_TXT, TERRAFORM_GITIGNORE } from "./templates";
 
 /** The Terraform JSON file name inside each emitted terraform/ folder. */
@@ -15,38 +16,120 @@ export interface EmittedStack {
 }
 
 /**
- * Turns a cdktf synth directory into the emitted trees, writing into a fresh staging folder first and
- * swapping it into place only when everything is written, so a failure leaves `outDir` untouched.
+ * Turns a cdktf synth directory into the emitted trees. Everything happens inside the output folder:
+ * the new tree is built in a working folder there, then swapped in entry by entry under a marker that
+ * lists both the old and the new files, so an interrupted synth leaves a folder the next synth
+ * recognises and repairs, and a failed one leaves the previous output in place. Only files the previous
+ * marker lists are ever replaced.
  * @param synthDir the cdktf outdir (holds stacks/<id>/cdk.tf.json and assets)
- * @param readme text for `outDir/README.md`
+ * @param state the checked output folder (checkOutputDir)
+ * @param readme text for `README.md` at the output root
  */
-export function writeOutput(synthDir: string, outDir: string, stacks: readonly EmittedStack[], readme: string): void {
-  const target = path.resolve(outDir);
-  const parent = path.dirname(target);
-  fs.mkdirSync(parent, { recursive: true });
-  removeStaleStaging(parent, path.basename(target));
-  const staging = fs.mkdtempSync(path.join(parent, `.${path.basename(target)}.staging-`));
+export function writeOutput(synthDir: string, state: OutputState, stacks: readonly EmittedStack[], readme: string): void {
+  const target = state.dir;
+  const staging = makeWorkDir(target, "staging");
   try {
     for (const stack of stacks) writeStack(synthDir, staging, stack);
     writeFile(path.join(staging, "README.md"), readme);
-    swapInto(staging, target);
+    const files = listTree(staging);
+    swapInto(staging, target, state.previous, files);
   } catch (err) {
+    throw asOutputError(err, target);
+  } finally {
     fs.rmSync(staging, { recursive: true, force: true });
-    throw err;
   }
 }
 
-/** Staging folders older than this were left by an interrupted synth (a live one takes seconds). */
-export const STALE_STAGING_MS = 10 * 60 * 1000;
-
-/** Removes staging and `.old` folders that an interrupted synth left beside the output dir. */
-function removeStaleStaging(parent: string, base: string): void {
-  const prefix = `.${base}.staging-`;
-  for (const name of fs.readdirSync(parent)) {
-    if (!name.startsWith(prefix)) continue;
-    const dir = path.join(parent, name);
-    if (Date.now() - fs.statSync(dir).mtimeMs > STALE_STAGING_MS) fs.rmSync(dir, { recursive: true, force: true });
+/** Creates the output folder (and its parents) if needed, then a fresh working folder inside it. */
+export function makeWorkDir(target: string, kind: "staging" | "synth" | "old"): string {
+  try {
+    fs.mkdirSync(target, { recursive: true });
+    removeStaleWork(target);
+    return fs.mkdtempSync(path.join(target, `${WORK_PREFIX}${kind}-`));
+  } catch (err) {
+    throw asOutputError(err, target);
   }
+}
+
+/** File-system errors while writing become OutputErrors that say where and why, without a stack trace. */
+export function asOutputError(err: unknown, target: string): unknown {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code !== "string" || err instanceof OutputError) return err;
+  const reasons: Record<string, string> = {
+    EACCES: "permission denied",
+    EPERM: "operation not permitted",
+    EROFS: "read-only file system",
+    ENOSPC: "no space left on the device",
+    ENOTDIR: "a path component is a file",
+    EEXIST: "a file is in the way",
+  };
+  return new OutputError(`--out ${path.relative(process.cwd(), target) || "."}: cannot write the output (${reasons[code] ?? code}); allowed: a folder aft-fleet may create and write`);
+}
+
+/** Staging folders older than this were left by an interrupted synth (a live one takes seconds). */
+export const STALE_WORK_MS = 10 * 60 * 1000;
+
+/** Removes working folders that an interrupted synth left inside the output folder. */
+function removeStaleWork(target: string): void {
+  for (const name of fs.readdirSync(target)) {
+    if (!name.startsWith(WORK_PREFIX) || name === MARKER_FILE) continue;
+    const dir = path.join(target, name);
+    if (Date.now() - fs.lstatSync(dir).mtimeMs > STALE_WORK_MS) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Every regular file below `dir`, as sorted `/`-separated relative paths. */
+function listTree(dir: string): string[] {
+  const out: string[] = [];
+  const stack = [""];
+  while (stack.length > 0) {
+    const rel = stack.pop()!;
+    for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+      const child = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) stack.push(child);
+      else out.push(child);
+    }
+  }
+  return out.sort();
+}
+
+/** Writes a file atomically (temporary file in the same folder, then rename). */
+function writeAtomically(file: string, content: string): void {
+  const tmp = `${path.dirname(file)}/${WORK_PREFIX}marker-${process.pid}.tmp`;
+  fs.writeFileSync(tmp, content, { mode: 0o644 });
+  fs.renameSync(tmp, file);
+}
+
+/**
+ * Moves the previous top-level entries aside and the staged ones in. The marker lists old and new
+ * files while entries move, so a synth killed half-way leaves a folder the next synth accepts.
+ */
+function swapInto(staging: string, target: string, previous: readonly string[], next: readonly string[]): void {
+  const top = (files: readonly string[]) => [...new Set(files.map((f) => f.split("/")[0]!))].sort();
+  const marker = path.join(target, MARKER_FILE);
+  writeAtomically(marker, markerText([...new Set([...previous, ...next])]));
+  const old = fs.mkdtempSync(path.join(target, `${WORK_PREFIX}old-`));
+  const movedOut: string[] = [];
+  const movedIn: string[] = [];
+  try {
+    for (const name of top(previous)) {
+      if (!fs.existsSync(path.join(target, name))) continue;
+      fs.renameSync(path.join(target, name), path.join(old, name));
+      movedOut.push(name);
+    }
+    for (const name of top(next)) {
+      fs.renameSync(path.join(staging, name), path.join(target, name));
+      movedIn.push(name);
+    }
+  } catch (err) {
+    for (const name of movedIn) fs.renameSync(path.join(target, name), path.join(staging, name));
+    for (const name of movedOut) fs.renameSync(path.join(old, name), path.join(target, name));
+    writeAtomically(marker, markerText(previous));
+    fs.rmSync(old, { recursive: true, force: true });
+    throw err;
+  }
+  writeAtomically(marker, markerText(next));
+  fs.rmSync(old, { recursive: true, force: true });
 }
 
 function writeStack(synthDir: string, staging: string, stack: EmittedStack): void {
@@ -120,21 +203,4 @@ function copyTree(from: string, to: string): void {
       fs.chmodSync(dst, fs.statSync(src).mode & 0o111 ? 0o755 : 0o644);
     }
   }
-}
-
-/** Replaces `target` by `staging` with two renames; the old tree is removed only after the swap. */
-function swapInto(staging: string, target: string): void {
-  if (!fs.existsSync(target)) {
-    fs.renameSync(staging, target);
-    return;
-  }
-  const old = `${staging}.old`;
-  fs.renameSync(target, old);
-  try {
-    fs.renameSync(staging, target);
-  } catch (err) {
-    fs.renameSync(old, target);
-    throw err;
-  }
-  fs.rmSync(old, { recursive: true, force: true });
 }

@@ -6,7 +6,7 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { SsmDocument } from "@cdktf/provider-aws/lib/ssm-document";
-import { fleetTags, partitionOf } from "../aft/tags";
+import { fleetTags, partitionOf } from "../core/tags";
 import type { PolicyStatement } from "../iam/policy";
 import { accountAdministersKey, policyDocument, toJson, trustPolicy } from "../iam/policy";
 import type { PackageStore } from "../package-store";

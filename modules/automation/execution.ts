@@ -4,7 +4,7 @@ import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-i
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { SsmDocument } from "@cdktf/provider-aws/lib/ssm-document";
-import { fleetTags, partitionOf } from "../aft/tags";
+import { fleetTags, partitionOf } from "../core/tags";
 import { policyDocument, toJson, trustPolicy } from "../iam/policy";
 import { ADMINISTRATION_ROLE_NAME, EXECUTION_ROLE_NAME, INSTALL_RUNBOOK_NAME } from "./names";
 import { installPackageRunbook } from "./runbooks";

@@ -7,7 +7,7 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
-import { fleetTags } from "../aft/tags";
+import { fleetTags } from "../core/tags";
 import { BUILD_DIR } from "../distributor-package";
 import type { PolicyStatement } from "../iam/policy";
 import { policyDocument, toJson, trustPolicy } from "../iam/policy";

@@ -2,7 +2,8 @@ import { TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
 import { SsmAssociation } from "@cdktf/provider-aws/lib/ssm-association";
 import type { FleetPackage, RolloutRing } from "../config/model";
-import { fleetTags } from "../aft/tags";
+import { fleetTags } from "../core/tags";
+import { tfJsonLiteral, tfLiteral } from "../core/literal";
 import type { AutomationAdministration } from "./administration";
 
 export interface RolloutAssociationProps {
@@ -32,8 +33,8 @@ export function rolloutParameters(pkg: FleetPackage, ring: RolloutRing, workload
     packageVersion: ring.version,
     action: ring.action,
     installationType: pkg.installationType,
-    targetKey: tagKey === undefined ? "InstanceIds" : `tag:${tagKey}`,
-    targetValues: tagKey === undefined ? "*" : group.instanceTags[tagKey]!.join(","),
+    targetKey: tagKey === undefined ? "InstanceIds" : tfLiteral(`tag:${tagKey}`),
+    targetValues: tagKey === undefined ? "*" : tfLiteral(group.instanceTags[tagKey]!.join(",")),
     regions: workloadRegions.join(","),
     maxConcurrency: ring.maxConcurrency,
     maxErrors: ring.maxErrors,
@@ -41,7 +42,7 @@ export function rolloutParameters(pkg: FleetPackage, ring: RolloutRing, workload
   };
   if (group.organizationalUnits.length > 0) parameters.organizationalUnits = group.organizationalUnits.join(",");
   if (group.accounts.length > 0) parameters.accounts = group.accounts.join(",");
-  if (Object.keys(pkg.additionalArguments).length > 0) parameters.additionalArguments = JSON.stringify(pkg.additionalArguments);
+  if (Object.keys(pkg.additionalArguments).length > 0) parameters.additionalArguments = tfJsonLiteral(pkg.additionalArguments);
   return parameters;
 }
 

@@ -31,7 +31,14 @@ export class ConfigError extends Error {
 /** Renders a value for an error message: short, single-line, quoted strings. */
 export function showValue(value: unknown): string {
   if (value === undefined) return "nothing";
-  const text = JSON.stringify(value) ?? String(value);
+  // JSON.stringify renders NaN and the infinities as null, which would misreport a YAML `.nan`.
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = Array.isArray(value) ? "a list" : typeof value === "object" ? "a mapping" : String(value);
+  }
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 

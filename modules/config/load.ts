@@ -1,8 +1,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseDocument } from "yaml";
 import { z } from "zod";
 import { ConfigError, ConfigIssue, formatPath, showValue } from "./errors";
+import { readConfigFile } from "./read";
+import { checkRules } from "./rules";
 import type { Bundle, FleetModel, FleetPackage, PackageVersion, PlatformEntry, RolloutRing, TargetGroup } from "./model";
 import { FleetConfig, FleetConfigSchema, LINUX_PLATFORMS, PackageConfig } from "./schema";
 
@@ -11,6 +12,8 @@ export const DEFAULT_CONFIG = path.join(__dirname, "..", "..", "examples", "flee
 
 /** Distributor attaches at most 20 files to one package document: the zips plus manifest.json. */
 export const MAX_FILES_PER_VERSION = 20;
+/** Distributor's size limit for one attached file (a platform zip): 1 GB (AWS Systems Manager User Guide, Distributor). */
+export const MAX_ATTACHMENT_BYTES = 1_000_000_000;
 /** Keeps every platform zip reviewable; installers with more files belong in one archive. */
 export const MAX_FILES_PER_FOLDER = 20;
 
@@ -31,13 +34,7 @@ const DEFAULT_ARCHES = ["x86_64", "386"];
  */
 export function loadConfig(file: string = DEFAULT_CONFIG, displayName?: string): FleetModel {
   const shown = displayName ?? toDisplayPath(file);
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (err) {
-    throw new ConfigError(shown, [{ path: "(root)", value: showValue(file), allowed: `a readable config file (${(err as NodeJS.ErrnoException).code ?? "unreadable"})` }]);
-  }
-  const raw = parseText(text, file, shown);
+  const raw = readConfigFile(file, shown);
   return resolveConfig(raw, path.dirname(path.resolve(file)), shown);
 }
 
@@ -45,7 +42,7 @@ export function loadConfig(file: string = DEFAULT_CONFIG, displayName?: string):
 export function resolveConfig(raw: unknown, baseDir: string, shown: string): FleetModel {
   const parsed = FleetConfigSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(shown, parsed.error.issues.map((issue) => toConfigIssue(issue, raw)));
-  const issues: ConfigIssue[] = [];
+  const issues: ConfigIssue[] = checkRules(parsed.data);
   const model = buildModel(parsed.data, baseDir, shown, issues);
   if (issues.length > 0) throw new ConfigError(shown, issues);
   return model;
@@ -56,39 +53,11 @@ function toDisplayPath(file: string): string {
   return rel.startsWith("..") || path.isAbsolute(rel) ? path.basename(file) : rel.split(path.sep).join("/");
 }
 
-function parseText(text: string, file: string, shown: string): unknown {
-  if (text.trim() === "") {
-    throw new ConfigError(shown, [{ path: "(root)", value: "an empty file", allowed: "a YAML or JSON mapping with organization and packages" }]);
-  }
-  if (file.toLowerCase().endsWith(".json")) {
-    try {
-      return JSON.parse(text);
-    } catch (err) {
-      throw new ConfigError(shown, [{ path: "(root)", value: "text that is not JSON", allowed: `valid JSON (${(err as Error).message})` }]);
-    }
-  }
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
-  if (doc.errors.length > 0) {
-    const first = doc.errors[0]!;
-    const where = first.linePos ? ` at line ${first.linePos[0].line}, column ${first.linePos[0].col}` : "";
-    throw new ConfigError(shown, [
-      { path: "(root)", value: `text that is not YAML or JSON${where}`, allowed: `valid YAML or JSON (${first.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "")})` },
-    ]);
-  }
-  const value: unknown = doc.toJS();
-  if (value === null || value === undefined) {
-    throw new ConfigError(shown, [{ path: "(root)", value: "an empty document", allowed: "a YAML or JSON mapping with organization and packages" }]);
-  }
-  if (typeof value !== "object" || Array.isArray(value)) {
-    throw new ConfigError(shown, [{ path: "(root)", value: showValue(value), allowed: "a YAML or JSON mapping with organization and packages" }]);
-  }
-  return value;
-}
-
 function valueAt(root: unknown, keys: readonly PropertyKey[]): unknown {
   let node: unknown = root;
   for (const key of keys) {
     if (node === null || typeof node !== "object") return undefined;
+    if (!Object.prototype.hasOwnProperty.call(node, key)) return undefined;
     node = (node as Record<PropertyKey, unknown>)[key];
   }
   return node;
@@ -128,6 +97,11 @@ function toConfigIssue(issue: z.core.$ZodIssue, raw: unknown): ConfigIssue {
       allowed: allowed.length > 0 ? `the keys ${allowed.join(", ")}` : "no other keys",
     };
   }
+  if (issue.code === "invalid_key") {
+    // A record key that fails its pattern: say what a key must look like, not zod's "Invalid key in record".
+    const inner = issue.issues[0];
+    return { path: formatPath(at), value: `the key ${showValue(at[at.length - 1])}`, allowed: inner?.message ?? "a valid key" };
+  }
   const value = valueAt(raw, at);
   let allowed = issue.message;
   const expected = /^Invalid input: expected (\w+)/.exec(allowed);
@@ -144,7 +118,8 @@ function buildModel(cfg: FleetConfig, baseDir: string, shown: string, issues: Co
   });
   const workloadRegions = [org.homeRegion, ...[...regions].filter((r) => r !== org.homeRegion).sort()];
 
-  const targetGroups: Record<string, TargetGroup> = {};
+  // Null prototype: a group named like an Object.prototype member (constructor, toString) is just a name.
+  const targetGroups: Record<string, TargetGroup> = Object.create(null);
   for (const name of Object.keys(org.targetGroups).sort()) {
     const group = org.targetGroups[name]!;
     const where = `organization.targetGroups.${name}`;
@@ -261,7 +236,7 @@ function buildPackage(
     const at = `${where}.rings[${k}]`;
     if (ringNames.has(ring.name)) issues.push({ path: `${at}.name`, value: showValue(ring.name), allowed: "a ring name used once per package" });
     ringNames.add(ring.name);
-    const group = targetGroups[ring.targets];
+    const group = Object.prototype.hasOwnProperty.call(targetGroups, ring.targets) ? targetGroups[ring.targets] : undefined;
     if (!group) {
       const known = Object.keys(targetGroups);
       issues.push({ path: `${at}.targets`, value: showValue(ring.targets), allowed: known.length ? `a target group: ${known.join(", ")}` : "a target group defined in organization.targetGroups" });
@@ -291,7 +266,8 @@ function buildPackage(
   const versionNames = [...new Set(listed ?? pkg.rings.map((r) => r.version))].sort();
 
   const sourceDir = path.resolve(baseDir, pkg.source);
-  if (!isDir(sourceDir)) {
+  // The source root may be a link (a user's layout choice); what is below it may not.
+  if (!fs.statSync(sourceDir, { throwIfNoEntry: false })?.isDirectory()) {
     issues.push({ path: `${where}.source`, value: showValue(pkg.source), allowed: "a folder (relative to the config file) holding one sub-folder per version" });
     return undefined;
   }
@@ -306,7 +282,7 @@ function buildPackage(
     publisher: pkg.publisher,
     description: pkg.description ?? `${pkg.name} by ${pkg.publisher}, distributed by aft-fleet`,
     installationType: pkg.installationType,
-    additionalArguments: Object.fromEntries(Object.keys(pkg.additionalArguments).sort().map((k) => [k, pkg.additionalArguments[k]!])),
+    additionalArguments: Object.fromEntries(Object.keys(pkg.additionalArguments).sort().map((k) => [k, pkg.additionalArguments[k]!] as const)),
     platforms,
     versions,
     rings,
@@ -317,8 +293,10 @@ function buildVersion(pkg: PackageConfig, where: string, sourceDir: string, vers
   const versionDir = path.join(sourceDir, version);
   const versionShown = `${pkg.source.replace(/\/+$/, "")}/${version}`;
   const versionPath = pkg.versions ? `${where}.versions[${pkg.versions.indexOf(version)}]` : `${where}.rings[${pkg.rings.findIndex((r) => r.version === version)}].version`;
-  if (!isDir(versionDir)) {
-    issues.push({ path: versionPath, value: showValue(version), allowed: `a version with a folder ${versionShown}/ holding the platform folders` });
+  const versionKind = entryKind(versionDir);
+  if (versionKind !== "directory") {
+    const what = versionKind === "symlink" ? `${showValue(version)} whose folder ${versionShown}/ is a symbolic link` : showValue(version);
+    issues.push({ path: versionPath, value: what, allowed: `a version with a real folder ${versionShown}/ (not a link) holding the platform folders` });
     return undefined;
   }
   const needUpdate = pkg.installationType === "In-place update";
@@ -335,11 +313,22 @@ function buildVersion(pkg: PackageConfig, where: string, sourceDir: string, vers
       continue;
     }
     const dir = path.join(versionDir, folder);
-    if (!isDir(dir)) {
-      issues.push({ path: at, value: showValue(folder), allowed: `a folder that exists at ${versionShown}/${folder}/` });
+    const kind = entryKind(dir);
+    if (kind !== "directory") {
+      const what = kind === "symlink" ? `${showValue(folder)}, a symbolic link` : showValue(folder);
+      issues.push({ path: at, value: what, allowed: `a real folder (not a link) at ${versionShown}/${folder}/` });
       continue;
     }
-    const files = listFiles(dir);
+    const listing = listFiles(dir);
+    if (listing.refused.length > 0) {
+      issues.push({
+        path: at,
+        value: `${showValue(folder)} with ${listing.refused.map((r) => `${r.file} (${r.kind})`).join(", ")}`,
+        allowed: `only regular files inside ${versionShown}/${folder}/ (links could pull in files from elsewhere on the machine)`,
+      });
+      continue;
+    }
+    const files = listing.files.map((f) => f.rel);
     const ext = windows ? ".ps1" : ".sh";
     const required = ["install", "uninstall", ...(needUpdate ? ["update"] : [])].map((s) => s + ext);
     const missing = required.filter((f) => !files.includes(f));
@@ -351,6 +340,16 @@ function buildVersion(pkg: PackageConfig, where: string, sourceDir: string, vers
         value: `${showValue(folder)} without ${missing.join(", ")}${hint}`,
         allowed: `a ${windows ? "Windows" : "Linux"} folder ${versionShown}/${folder}/ with ${required.join(", ")}${needUpdate ? " (In-place update needs update" + ext + ")" : ""}`,
       });
+      continue;
+    }
+    const emptyScripts = required.filter((name) => listing.files.find((f) => f.rel === name)!.blank);
+    if (emptyScripts.length > 0) {
+      issues.push({ path: at, value: `${showValue(folder)} with an empty ${emptyScripts.join(", ")}`, allowed: `${required.join(", ")} with commands in them (an empty script installs nothing and reports success)` });
+      continue;
+    }
+    const bytes = listing.files.reduce((sum, f) => sum + f.size, 0);
+    if (bytes > MAX_ATTACHMENT_BYTES) {
+      issues.push({ path: at, value: `${showValue(folder)} with ${bytes} bytes`, allowed: `at most ${MAX_ATTACHMENT_BYTES} bytes per platform folder (Distributor attaches files of at most 1 GB; its zip is built from this folder)` });
       continue;
     }
     if (files.length > MAX_FILES_PER_FOLDER) {
@@ -370,21 +369,53 @@ function buildVersion(pkg: PackageConfig, where: string, sourceDir: string, vers
   return { version, prefix: `${pkg.name}/${version}/`, bundles };
 }
 
-function isDir(p: string): boolean {
+type EntryKind = "directory" | "file" | "symlink" | "missing" | "special";
+
+/** What is at `p`, without following a symbolic link. */
+function entryKind(p: string): EntryKind {
+  let stat: fs.Stats;
   try {
-    return fs.statSync(p).isDirectory();
+    stat = fs.lstatSync(p);
   } catch {
-    return false;
+    return "missing";
   }
+  if (stat.isSymbolicLink()) return "symlink";
+  if (stat.isDirectory()) return "directory";
+  if (stat.isFile()) return "file";
+  return "special";
 }
 
-/** Regular files below `dir` (all of them are zipped), as sorted `/`-separated relative paths; symlinks are ignored. */
-function listFiles(dir: string, prefix = ""): string[] {
-  const out: string[] = [];
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) out.push(...listFiles(path.join(dir, entry.name), rel));
-    else if (entry.isFile()) out.push(rel);
+interface PackageFile {
+  readonly rel: string;
+  readonly size: number;
+  /** Empty or whitespace only (checked for scripts). */
+  readonly blank: boolean;
+}
+
+/**
+ * Files below `dir` (all of them are zipped), as sorted `/`-separated relative paths. Symbolic links
+ * (dangling or not) and special files are refused, never followed: a package holds regular files of its
+ * own folder only.
+ */
+function listFiles(dir: string): { files: PackageFile[]; refused: { file: string; kind: string }[] } {
+  const files: PackageFile[] = [];
+  const refused: { file: string; kind: string }[] = [];
+  const stack: string[] = [""];
+  while (stack.length > 0) {
+    const relDir = stack.pop()!;
+    for (const entry of fs.readdirSync(path.join(dir, relDir), { withFileTypes: true })) {
+      const rel = relDir ? `${relDir}/${entry.name}` : entry.name;
+      const full = path.join(dir, rel);
+      if (entry.isSymbolicLink()) refused.push({ file: rel, kind: "symbolic link" });
+      else if (entry.isDirectory()) stack.push(rel);
+      else if (entry.isFile()) {
+        const size = fs.statSync(full).size;
+        const blank = size < 4096 ? fs.readFileSync(full, "utf8").trim() === "" : false;
+        files.push({ rel, size, blank });
+      } else refused.push({ file: rel, kind: "special file" });
+    }
   }
-  return out.sort();
+  files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+  refused.sort((a, b) => (a.file < b.file ? -1 : 1));
+  return { files, refused };
 }

@@ -1,5 +1,5 @@
 /**
- * Commercial AWS Regions that offer Systems Manager and Distributor. A Region outside this list is
+ * AWS Regions that offer Systems Manager and Distributor (commercial, China and GovCloud partitions). A Region outside this list is
  * rejected, so a typo ("us-east1") fails validation instead of failing terraform apply in every account.
  */
 export const AWS_REGIONS = [
@@ -17,6 +17,8 @@ export const AWS_REGIONS = [
   "ap-southeast-5",
   "ca-central-1",
   "ca-west-1",
+  "cn-north-1",
+  "cn-northwest-1",
   "eu-central-1",
   "eu-central-2",
   "eu-north-1",
@@ -39,3 +41,5 @@ export const AWS_REGIONS = [
 ] as const;
 
 export type AwsRegion = (typeof AWS_REGIONS)[number];
+
+export { partitionOf } from "../../contract/partition";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { VERSION_NAME } from "../../contract/patterns";
 import { AWS_REGIONS } from "./regions";
 
 /*
@@ -10,7 +11,8 @@ import { AWS_REGIONS } from "./regions";
 export const ACCOUNT_ID = /^\d{12}$/;
 export const ORG_ID = /^o-[a-z0-9]{10,32}$/;
 export const OU_ID = /^ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$/;
-export const VERSION = /^[A-Za-z0-9_.-]{1,128}$/;
+/** Package versions are document VersionNames (contract VERSION_NAME: 3-128 of letters, digits, `_.-`). */
+export const VERSION = VERSION_NAME;
 /** SSM document names: letters, digits, `_-.`, 3-128 characters; AWS reserves the `AWS`/`Amazon` prefixes. */
 export const DOCUMENT_NAME = /^(?![Aa][Ww][Ss]|[Aa][Mm][Aa][Zz][Oo][Nn])[A-Za-z0-9_.-]{3,128}$/;
 export const SCHEDULE = /^(cron|rate)\(.+\)$/;
@@ -81,13 +83,13 @@ export const PlatformSchema = z.strictObject({
   arch: z.enum(ARCHES, { error: `one of ${ARCHES.join(", ")}` }),
   folder: z
     .string({ error: "a folder name inside the version folder, e.g. linux or windows" })
-    .regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: "a folder name inside the version folder, e.g. linux or windows" })
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, { error: "a folder name inside the version folder, e.g. linux or windows (letters, digits, '_', '-', '.', starting with a letter or digit)" })
     .describe("Folder under <source>/<version>/ whose files are zipped for this platform."),
 });
 
 export const RingSchema = z.strictObject({
   name: z.string({ error: "a ring name" }).regex(RING_NAME, { error: "a ring name: lowercase letters, digits and '-', starting with a letter" }),
-  version: z.string({ error: "a package version" }).regex(VERSION, { error: "a version of 1-128 letters, digits, '_', '-' or '.'" }),
+  version: z.string({ error: "a package version" }).regex(VERSION, { error: "a version of 3-128 letters, digits, '_', '-' or '.' (an SSM document version name)" }),
   targets: z.string({ error: "the name of a target group" }).describe("A key of organization.targetGroups."),
   action: z.enum(ACTIONS, { error: "Install or Uninstall" }).default("Install"),
   schedule: z
@@ -121,7 +123,7 @@ export const PackageSchema = z.strictObject({
     .describe("Passed to the install scripts as environment variables (AWS-ConfigureAWSPackage additionalArguments)."),
   platforms: z.array(PlatformSchema).min(1, { error: "at least one platform" }),
   versions: z
-    .array(z.string().regex(VERSION, { error: "a version of 1-128 letters, digits, '_', '-' or '.'" }))
+    .array(z.string().regex(VERSION, { error: "a version of 3-128 letters, digits, '_', '-' or '.' (an SSM document version name)" }))
     .optional()
     .describe("Versions published to the store. Default: the versions the rings use. Keep old ones for rollback."),
   rings: z.array(RingSchema).min(1, { error: "at least one rollout ring" }),

@@ -1,9 +1,10 @@
-import { AssetType, Fn, TerraformAsset, TerraformLocal } from "cdktf";
+import { AssetType, TerraformAsset, TerraformLocal } from "cdktf";
 import { Construct } from "constructs";
 import { DataArchiveFile } from "@cdktf/provider-archive/lib/data-archive-file";
 import { S3Object } from "@cdktf/provider-aws/lib/s3-object";
 import type { FleetPackage, PackageVersion } from "../config/model";
-import { fleetTags } from "../aft/tags";
+import { fleetTags } from "../core/tags";
+import { tfJsonLiteral } from "../core/literal";
 import type { PackageStore } from "../package-store";
 
 /** Where archive_file writes zips, relative to the Terraform working directory (the AFT terraform/ folder). */
@@ -53,14 +54,16 @@ export class PackageArtifacts extends Construct {
       const byArch = (byVersion[p.platformVersion] ??= {});
       byArch[p.arch] = { file: zipOf.get(p.folder)! };
     }
+    // The manifest is JSON text with the zips' SHA-256 as the only interpolations: config text (the
+    // publisher) is escaped literal data, never HCL source inside a jsonencode() expression.
+    const placeholder = (i: number) => `aft-fleet-sha256-${i}`;
     const files: Record<string, { checksums: { sha256: string } }> = {};
-    for (const zip of this.zips) files[zip.zipName] = { checksums: { sha256: zip.sha256 } };
+    this.zips.forEach((zip, i) => (files[zip.zipName] = { checksums: { sha256: placeholder(i) } }));
+    let text = tfJsonLiteral({ schemaVersion: "2.0", version: version.version, publisher: pkg.publisher, packages, files });
+    // `"sha256":"` with bare quotes occurs only structurally: JSON.stringify escapes quotes inside strings.
+    this.zips.forEach((zip, i) => (text = text.replace(`"sha256":"${placeholder(i)}"`, `"sha256":"${zip.sha256}"`)));
     // A local keeps the manifest readable once in the emitted JSON; documents and objects refer to it.
-    const manifest = new TerraformLocal(
-      this,
-      "Manifest",
-      Fn.jsonencode({ schemaVersion: "2.0", version: version.version, publisher: pkg.publisher, packages, files }),
-    );
+    const manifest = new TerraformLocal(this, "Manifest", text);
     this.manifest = manifest.asString;
   }
 }

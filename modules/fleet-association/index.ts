@@ -3,7 +3,8 @@ import { Construct } from "constructs";
 import { SsmAssociation } from "@cdktf/provider-aws/lib/ssm-association";
 import { SsmDocument } from "@cdktf/provider-aws/lib/ssm-document";
 import type { FleetPackage, PackageVersion, RolloutRing } from "../config/model";
-import { fleetTags } from "../aft/tags";
+import { fleetTags } from "../core/tags";
+import { tfJsonLiteral, tfLiteral } from "../core/literal";
 import type { PackageArtifacts } from "../distributor-package";
 import { ASSOCIATION_LOG_PREFIX } from "../package-store";
 
@@ -51,7 +52,7 @@ export class FleetAssociation extends Construct {
     const tagKeys = Object.keys(ring.targetGroup.instanceTags);
     const targets =
       tagKeys.length > 0
-        ? tagKeys.map((k) => ({ key: `tag:${k}`, values: [...ring.targetGroup.instanceTags[k]!] }))
+        ? tagKeys.map((k) => ({ key: tfLiteral(`tag:${k}`), values: ring.targetGroup.instanceTags[k]!.map(tfLiteral) }))
         : [{ key: "InstanceIds", values: ["*"] }];
     const parameters: Record<string, string> = {
       action: ring.action,
@@ -59,7 +60,7 @@ export class FleetAssociation extends Construct {
       name: pkg.name,
       version: version.version,
     };
-    if (Object.keys(pkg.additionalArguments).length > 0) parameters.additionalArguments = JSON.stringify(pkg.additionalArguments);
+    if (Object.keys(pkg.additionalArguments).length > 0) parameters.additionalArguments = tfJsonLiteral(pkg.additionalArguments);
 
     const association = new SsmAssociation(this, "Association", {
       region,

@@ -10,7 +10,7 @@ import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
-import { fleetTags, partitionOf } from "../aft/tags";
+import { fleetTags, partitionOf } from "../core/tags";
 import { accountAdministersKey, policyDocument, toJson } from "../iam/policy";
 
 /** Key prefix where State Manager writes association output from every member account. */

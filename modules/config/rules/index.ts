@@ -1,0 +1,17 @@
+import type { ConfigIssue } from "../errors";
+import type { FleetConfig } from "../schema";
+import { centralIsNotManagement } from "./accounts";
+import { bucketNamesAreValid } from "./bucket-names";
+import { regionsShareOnePartition } from "./partition";
+import { schedulesAreAccepted } from "./schedules";
+import type { ConfigRule } from "./types";
+
+export type { ConfigRule } from "./types";
+export { bucketNameProblem } from "./bucket-names";
+
+/** The semantic rules every schema-valid config must pass, each in its own file. */
+export const CONFIG_RULES: readonly ConfigRule[] = [regionsShareOnePartition, centralIsNotManagement, bucketNamesAreValid, schedulesAreAccepted];
+
+export function checkRules(config: FleetConfig): ConfigIssue[] {
+  return CONFIG_RULES.flatMap((rule) => rule(config));
+}

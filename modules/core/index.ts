@@ -1,0 +1,3 @@
+export { fleetTags, partitionOf } from "./tags";
+export { readTemplate, tfJsonLiteral, tfLiteral } from "./literal";
+export type { TemplatePart } from "./literal";
