@@ -1,0 +1,145 @@
+/**
+ * Gates: which version a ring may run now (the promotion gate between rings), and what stops new
+ * starts inside a ring (its own alarms, its ring-wide error budget). Pure functions over ledgers.
+ */
+import { compareVersions, concurrencyLimit, errorBudget, type PairRecord, type RingLedger, type RingSpec } from "../../contract";
+
+/**
+ * - pin: the spec pins the ring; taken at once, no gates.
+ * - initial: the ring had no version and takes the release.
+ * - promotion: the ring moves forward to the release (previous ring reached it, bake over, no alarm).
+ * - rollback: the release is older than the ring's version; in ring order, without bake or alarm gates.
+ * - steady: the ring already runs the release.
+ * - hold: a gate is closed (`blockedBy` says which); the ring keeps its version (`wanted`, if any).
+ */
+export type GateKind = "pin" | "initial" | "promotion" | "rollback" | "steady" | "hold";
+
+export interface GateDecision {
+  /** The version the ring's pairs should run; undefined while the ring has none (pairs stay NotStarted). */
+  readonly wanted?: string;
+  readonly kind: GateKind;
+  /** Why the ring did not take the release (kind "hold" only). */
+  readonly blockedBy?: string;
+}
+
+function firing(alarms: readonly string[], alarmsInAlarm: ReadonlySet<string>): string[] {
+  return [...new Set(alarms.filter((a) => alarmsInAlarm.has(a)))].sort();
+}
+
+/** Which version the ring runs this run, and why. */
+export function gateRing(
+  spec: RingSpec,
+  ledger: RingLedger,
+  previousLedger: RingLedger | undefined,
+  alarmsInAlarm: ReadonlySet<string>,
+  now: Date,
+): GateDecision {
+  const current = ledger.ringVersion;
+  const hold = (blockedBy: string): GateDecision =>
+    current === undefined ? { kind: "hold", blockedBy } : { kind: "hold", wanted: current, blockedBy };
+  const published = (version: string): boolean => spec.publishedVersions.includes(version);
+
+  if (spec.pin !== undefined) {
+    if (!published(spec.pin)) return hold(`pinned version ${spec.pin} is not published to the package store`);
+    return { kind: "pin", wanted: spec.pin };
+  }
+  const release = spec.release;
+  if (current === release) return { kind: "steady", wanted: release };
+  if (!published(release)) return hold(`release ${release} is not published to the package store`);
+  const rollback = current !== undefined && compareVersions(release, current) < 0;
+  const taken: GateDecision = { kind: current === undefined ? "initial" : rollback ? "rollback" : "promotion", wanted: release };
+
+  const previous = spec.previous;
+  if (previous === undefined) {
+    if (spec.ringIndex !== 0) throw new Error(`ring spec ${spec.package}/${spec.ring}: ringIndex ${spec.ringIndex} but no previous ring`);
+    return taken;
+  }
+  if (previousLedger !== undefined && previousLedger.ring !== previous.name) {
+    throw new Error(`ring ${spec.ring}: got the ledger of ring ${previousLedger.ring}, expected ring ${previous.name}`);
+  }
+  // The previous ring must run the release now (a pin or rollback there holds this ring too) and have
+  // reached it on its success threshold.
+  const reachedAt = previousLedger?.ringVersion === release ? previousLedger.reached[release] : undefined;
+  if (reachedAt === undefined) return hold(`waiting for ring ${previous.name} to reach ${release}`);
+  if (rollback) return taken;
+
+  const bakeEnds = Date.parse(reachedAt) + previous.bakeSeconds * 1000;
+  if (!(now.getTime() >= bakeEnds)) {
+    return hold(`baking: ring ${previous.name} reached ${release} at ${reachedAt}; bake ends at ${new Date(bakeEnds).toISOString()}`);
+  }
+  const alarms = firing(previous.alarms, alarmsInAlarm);
+  if (alarms.length > 0) return hold(`alarm ${alarms.join(", ")} of ring ${previous.name} is in ALARM`);
+  return taken;
+}
+
+/** Ring-wide counts over the targeted pairs (every pair that is not Skipped). */
+export interface RingProgress {
+  readonly total: number;
+  /** Succeeded at the ring's version. */
+  readonly succeeded: number;
+  /** Failed at the ring's version (the error budget counts these). */
+  readonly failed: number;
+  readonly pending: number;
+  readonly notReady: number;
+}
+
+export function ringProgress(ledger: RingLedger): RingProgress {
+  const version = ledger.ringVersion;
+  let total = 0;
+  let succeeded = 0;
+  let failed = 0;
+  let pending = 0;
+  let notReady = 0;
+  for (const key in ledger.pairs) {
+    const pair = ledger.pairs[key]!;
+    if (pair.status === "Skipped") continue;
+    total++;
+    if (pair.status === "Pending") pending++;
+    else if (pair.status === "NotReady") notReady++;
+    else if (version !== undefined && pair.wanted === version) {
+      if (pair.status === "Succeeded") succeeded++;
+      else if (pair.status === "Failed") failed++;
+    }
+  }
+  return { total, succeeded, failed, pending, notReady };
+}
+
+/**
+ * True when the ring meets its success threshold for its version: no pair Pending and succeeded pairs
+ * >= total - errorBudget(maxErrors, total). NotReady pairs are neither failures nor successes.
+ */
+export function meetsThreshold(ledger: RingLedger, maxErrors: string, progress: RingProgress = ringProgress(ledger)): boolean {
+  if (ledger.ringVersion === undefined || progress.pending > 0) return false;
+  return progress.succeeded >= progress.total - errorBudget(maxErrors, progress.total);
+}
+
+/**
+ * Why the ring starts nothing more: its failed pairs exceed the ring-wide error budget. SSM MaxErrors
+ * semantics ("the system stops sending the command to additional targets after the number of errors
+ * exceeds the value of MaxErrors"; "0" stops after the first error), applied to the ring as a whole.
+ */
+export function haltReason(ledger: RingLedger, spec: RingSpec, progress: RingProgress = ringProgress(ledger)): string | undefined {
+  const budget = errorBudget(spec.maxErrors, progress.total);
+  if (progress.failed <= budget) return undefined;
+  return `ring halted: ${progress.failed} failed of ${progress.total} pairs exceed MaxErrors ${spec.maxErrors} (${budget} allowed)`;
+}
+
+/** Why the ring starts no new pairs this run because of its own alarms (pairs moving back still start). */
+export function ownAlarmReason(spec: RingSpec, alarmsInAlarm: ReadonlySet<string>): string | undefined {
+  const alarms = firing(spec.alarms, alarmsInAlarm);
+  return alarms.length > 0 ? `alarm ${alarms.join(", ")} of ring ${spec.ring} is in ALARM: no new starts` : undefined;
+}
+
+/**
+ * A pair going back to an older version than the one it has. Alarms never stop these: an alarm fired by
+ * a bad version must not block the rollback that clears it.
+ */
+export function movesBack(pair: PairRecord): boolean {
+  return pair.wanted !== undefined && pair.applied !== undefined && compareVersions(pair.wanted, pair.applied) < 0;
+}
+
+/** How many more pairs may start now: concurrencyLimit(MaxConcurrency, total) minus the Pending ones. */
+export function freeSlots(spec: RingSpec, progress: RingProgress): number {
+  // SSM MaxConcurrency: a percentage of the targets, rounded down but at least one target.
+  return Math.max(0, concurrencyLimit(spec.maxConcurrency, progress.total) - progress.pending);
+}

@@ -1,0 +1,109 @@
+/** The run summary (`rollouts/<runId>/summary.json`) built from the ring's ledger at the end of a pass. */
+import {
+  pairKey,
+  type PairRecord,
+  type RingLedger,
+  type RingSpec,
+  type RunSummary,
+  type SummaryEntry,
+  type SummaryStatus,
+} from "../../contract";
+import { haltReason, movesBack, ownAlarmReason, ringProgress, type GateDecision } from "./gate";
+import type { SkippedAccount } from "./targets";
+
+/** Orders pairs by account, then Region. */
+export function comparePairs(a: Pick<PairRecord, "account" | "region">, b: Pick<PairRecord, "account" | "region">): number {
+  if (a.account !== b.account) return a.account < b.account ? -1 : 1;
+  return a.region < b.region ? -1 : a.region > b.region ? 1 : 0;
+}
+
+export interface SummaryOptions {
+  /** Alarms in ALARM at the end of the pass (explains pairs the ring's own alarms kept from starting). */
+  readonly alarmsInAlarm?: ReadonlySet<string>;
+  /** Accounts target resolution left out (`resolveTargets().skipped`): reported Skipped in every Region. */
+  readonly skipped?: readonly SkippedAccount[];
+}
+
+const STATUSES: readonly SummaryStatus[] = ["Succeeded", "Failed", "InProgress", "NotStarted", "NotReady", "Skipped"];
+
+function withReason(entry: Omit<SummaryEntry, "reason">, reason: string | undefined): SummaryEntry {
+  return reason === undefined ? entry : { ...entry, reason };
+}
+
+export function buildSummary(
+  runId: string,
+  spec: RingSpec,
+  ledger: RingLedger,
+  work: readonly string[],
+  gate: GateDecision,
+  final: boolean,
+  options: SummaryOptions = {},
+): RunSummary {
+  const progress = ringProgress(ledger);
+  const halted = haltReason(ledger, spec, progress);
+  const alarm = ownAlarmReason(spec, options.alarmsInAlarm ?? new Set());
+  const inWork = new Set(work);
+
+  const notStartedReason = (pair: PairRecord, key: string): string => {
+    let reason: string;
+    if (pair.wanted === undefined) reason = gate.blockedBy ?? "the ring has no version yet";
+    else if (halted !== undefined) reason = halted;
+    else if (alarm !== undefined && !movesBack(pair)) reason = alarm;
+    else if (inWork.has(key)) reason = `not started yet (ring-wide MaxConcurrency ${spec.maxConcurrency})`;
+    else reason = "not in this run's plan; the next run takes it";
+    return pair.error === undefined ? reason : `${reason}; last attempt: ${pair.error}`;
+  };
+
+  const entries: SummaryEntry[] = [];
+  const inLedger = new Set<string>();
+  for (const key in ledger.pairs) {
+    const pair = ledger.pairs[key]!;
+    inLedger.add(key);
+    const base = { account: pair.account, region: pair.region };
+    const wanted = pair.wanted === undefined ? {} : { version: pair.wanted };
+    switch (pair.status) {
+      case "Succeeded": {
+        const version = pair.applied ?? pair.wanted;
+        entries.push({ ...base, status: "Succeeded", ...(version === undefined ? {} : { version }) });
+        break;
+      }
+      case "Failed":
+        entries.push(withReason({ ...base, status: "Failed", ...wanted }, pair.error ?? "failed"));
+        break;
+      case "Pending":
+        entries.push({ ...base, status: "InProgress", ...wanted });
+        break;
+      case "NotReady":
+        entries.push(withReason({ ...base, status: "NotReady", ...wanted }, pair.error ?? "the execution role cannot be assumed yet"));
+        break;
+      case "Skipped":
+        entries.push(withReason({ ...base, status: "Skipped" }, pair.error ?? "no longer targeted"));
+        break;
+      case "NotStarted":
+        entries.push(withReason({ ...base, status: "NotStarted", ...wanted }, notStartedReason(pair, key)));
+        break;
+    }
+  }
+  const regions = [...new Set(spec.regions)].sort();
+  for (const { account, reason } of options.skipped ?? []) {
+    for (const region of regions) {
+      if (!inLedger.has(pairKey(account, region))) entries.push({ account, region, status: "Skipped", reason });
+    }
+  }
+  entries.sort(comparePairs);
+
+  const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<SummaryStatus, number>;
+  for (const entry of entries) counts[entry.status]++;
+
+  const why = [gate.blockedBy, halted, alarm].filter((text): text is string => text !== undefined);
+  return {
+    runId,
+    package: spec.package,
+    ring: spec.ring,
+    ...(gate.wanted !== undefined ? { version: gate.wanted } : {}),
+    final,
+    ...(why.length > 0 ? { gate: why.join("; ") } : {}),
+    counts,
+    results: entries,
+  };
+}
