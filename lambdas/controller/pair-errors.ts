@@ -1,0 +1,80 @@
+/**
+ * Typed failures of the per-pair operations. The controller records each as the pair's state:
+ * NotReadyError -> NotReady (retried next run); the others -> Failed with the message as `error`.
+ */
+
+/** The member's execution role cannot be assumed yet (AFT has not customized the account). */
+export class NotReadyError extends Error {
+  constructor(
+    readonly account: string,
+    readonly roleArn: string,
+    readonly causeName: string,
+    causeMessage: string,
+  ) {
+    super(`cannot assume ${roleArn} yet (${causeName}: ${causeMessage}); the account is retried next run`);
+    this.name = "NotReadyError";
+  }
+}
+
+/** A value handed to a pair operation breaks a rule AWS would reject it for; raised before any call. */
+export class PairInputError extends Error {
+  constructor(
+    readonly field: string,
+    readonly value: unknown,
+    readonly allowed: string,
+  ) {
+    super(`${field} = ${JSON.stringify(value) ?? "undefined"}: expected ${allowed}`);
+    this.name = "PairInputError";
+  }
+}
+
+/** The store has no manifest.json for the version, so no document version can be made from it. */
+export class ManifestMissingError extends Error {
+  constructor(readonly manifestUrl: string) {
+    super(`manifest.json not found at ${manifestUrl}`);
+    this.name = "ManifestMissingError";
+  }
+}
+
+/** The manifest is not JSON, or its `version` is not the VersionName (Distributor requires them equal). */
+export class ManifestInvalidError extends Error {
+  constructor(
+    readonly manifestUrl: string,
+    reason: string,
+  ) {
+    super(`manifest.json at ${manifestUrl} is unusable: ${reason}`);
+    this.name = "ManifestInvalidError";
+  }
+}
+
+/** SSM finished processing the document version with Status Failed (e.g. an attachment it could not copy). */
+export class DocumentVersionFailedError extends Error {
+  constructor(
+    readonly documentName: string,
+    readonly documentVersion: string,
+    readonly status: string,
+    readonly statusInformation: string | undefined,
+  ) {
+    super(`document ${documentName} version ${documentVersion} is ${status}: ${statusInformation ?? "no StatusInformation"}`);
+    this.name = "DocumentVersionFailedError";
+  }
+}
+
+/** More than one association carries the name the controller owns: it will not guess which to manage. */
+export class AmbiguousAssociationError extends Error {
+  constructor(
+    readonly associationName: string,
+    readonly associationIds: readonly string[],
+  ) {
+    super(`${associationIds.length} associations are named ${associationName} (${associationIds.join(", ")}); delete all but one`);
+    this.name = "AmbiguousAssociationError";
+  }
+}
+
+/** The SDK error name, whether the SDK put it in `name` or (older shapes) `code`/`Code`. */
+export function errorName(error: unknown): string | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const e = error as { name?: unknown; code?: unknown; Code?: unknown };
+  for (const value of [e.name, e.code, e.Code]) if (typeof value === "string" && value !== "Error") return value;
+  return undefined;
+}
