@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
+import { benchController } from "./bench-controller";
 
 const ROOT = path.join(__dirname, "..");
 const RUNS = 3;
@@ -88,6 +89,7 @@ function main(): number {
       { what: "example peak RSS <= 200 MB", ok: example.rssMb <= 200 },
       { what: `large wall time <= 5x example (${(large.seconds / example.seconds).toFixed(1)}x)`, ok: large.seconds <= 5 * example.seconds },
       { what: `large peak RSS <= 5x example (${(large.rssMb / example.rssMb).toFixed(1)}x)`, ok: large.rssMb <= 5 * example.rssMb },
+      ...benchController(),
     ];
     for (const c of checks) process.stdout.write(`${c.ok ? "within budget" : "OVER BUDGET  "}  ${c.what}\n`);
     return process.argv.includes("--strict") && checks.some((c) => !c.ok) ? 1 : 0;

@@ -367,6 +367,11 @@ describe("nextStarts: ring-wide rate control", () => {
     expect(picked).toEqual(allKeys.slice(0, starts));
   });
 
+  it("picks the first pairs by account then Region whatever the order of the work list", () => {
+    const { spec, l } = fresh();
+    expect(nextStarts(l, [...allKeys].reverse(), spec)).toEqual(allKeys.slice(0, 4));
+  });
+
   it("never has more than 4 of 40 pairs in flight over a whole run", () => {
     const { spec, l } = fresh({ maxErrors: "100%" });
     let current = l;
