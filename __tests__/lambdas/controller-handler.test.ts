@@ -1,0 +1,326 @@
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import {
+  CreateAccountCommand,
+  CreateOrganizationCommand,
+  CreateOrganizationalUnitCommand,
+  ListRootsCommand,
+  MoveAccountCommand,
+  OrganizationsClient,
+} from "@aws-sdk/client-organizations";
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { DescribeDocumentCommand, type SSMClient } from "@aws-sdk/client-ssm";
+import {
+  EXECUTION_ROLE_NAME,
+  associationNameOf,
+  ledgerKey,
+  ringSpecKey,
+  runObjectKey,
+  versionPrefix,
+  type ControllerEvent,
+  type RingLedger,
+  type RingSpec,
+  type RunSummary,
+} from "../../contract";
+import { runStep, type ControllerDeps } from "../../lambdas/controller";
+import { CredentialCache, centralStsClient, memberSsm } from "../../lambdas/controller/pair";
+import { clientConfig, s3ClientConfig } from "../../lambdas/shared/clients";
+import { InputError } from "../../lambdas/shared/validate";
+import { motoAvailable, startMoto, useFakeAwsEnv, type MotoServer } from "../helpers/moto";
+import { installSsmStub, type SsmStub } from "./ssm-association-stub";
+import { spySend, type SentCommand } from "./stub";
+
+const CENTRAL_REGION = "us-east-1";
+const REGIONS = ["eu-west-1", "us-east-1"];
+const BUCKET = "aft-fleet-store-test";
+const PKG = "example-agent";
+const RING = "canary";
+const MANAGEMENT = "123456789012";
+const NOW = new Date("2026-11-20T10:00:00.000Z");
+
+function manifestOf(version: string): string {
+  return JSON.stringify({
+    schemaVersion: "2.0",
+    version,
+    packages: { amazon: { _any: { x86_64: { file: "linux.zip" } } } },
+    files: { "linux.zip": { checksums: { sha256: "0".repeat(64) } } },
+  });
+}
+
+function specOf(ouId: string, overrides: Partial<RingSpec> = {}): RingSpec {
+  return {
+    schemaVersion: 1,
+    package: PKG,
+    ring: RING,
+    ringIndex: 0,
+    release: "1.0.0",
+    publishedVersions: ["1.0.0"],
+    targets: { accounts: [], organizationalUnits: [ouId] },
+    earlierRingTargets: [],
+    regions: REGIONS,
+    managementAccount: MANAGEMENT,
+    organizationId: "o-exampleorgid",
+    alarms: ["canary-errors"],
+    maxConcurrency: "100%",
+    maxErrors: "0",
+    versionRetention: 10,
+    store: { bucket: BUCKET, region: CENTRAL_REGION },
+    association: {
+      name: associationNameOf(PKG),
+      action: "Install",
+      installationType: "Uninstall and reinstall",
+      additionalArguments: {},
+      targets: [],
+      scheduleExpression: "rate(30 minutes)",
+      maxConcurrency: "10%",
+      maxErrors: "5%",
+      complianceSeverity: "HIGH",
+    },
+    ...overrides,
+  };
+}
+
+const describeMoto = motoAvailable() ? describe : describe.skip;
+
+describeMoto("controller handler against moto (S3, STS, SSM documents, Organizations, CloudWatch)", () => {
+  let moto: MotoServer | null;
+  let restoreEnv: () => void;
+  let s3: S3Client;
+  let organizations: OrganizationsClient;
+  let cloudwatch: CloudWatchClient;
+  let accounts: string[];
+  let ouId: string;
+  let stubs: Map<SSMClient, { account: string; region: string; stub: SsmStub }>;
+  let cache: CredentialCache;
+  let stsSent: SentCommand[];
+  let s3Sent: SentCommand[];
+  let deps: ControllerDeps;
+
+  const event = (step: ControllerEvent["step"], runId = "run-1"): ControllerEvent => ({ step, runId, bucket: BUCKET, specKey: ringSpecKey(PKG, RING) });
+  const forever = { getRemainingTimeInMillis: () => 200_000 };
+
+  async function readJson<T>(key: string): Promise<T | undefined> {
+    try {
+      const object = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+      return JSON.parse(await object.Body!.transformToString("utf-8")) as T;
+    } catch (error) {
+      if ((error as Error).name === "NoSuchKey") return undefined;
+      throw error;
+    }
+  }
+  const ledger = async (): Promise<RingLedger> => (await readJson<RingLedger>(ledgerKey(PKG, RING)))!;
+  async function putJsonObject(key: string, value: unknown): Promise<void> {
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: JSON.stringify(value) }));
+  }
+
+  /** Commands of one name sent to every member client. */
+  function memberCalls(name: string): { account: string; region: string; input: Record<string, unknown> }[] {
+    return [...stubs.values()].flatMap(({ account, region, stub }) => stub.named(name).map((s) => ({ account, region, input: s.input })));
+  }
+
+  function stubFor(account: string, region: string): SsmStub {
+    const found = [...stubs.values()].find((s) => s.account === account && s.region === region);
+    if (!found) throw new Error(`no member client for ${account} ${region}`);
+    return found.stub;
+  }
+
+  function finishAll(status: string): void {
+    for (const { stub } of stubs.values()) for (const id of stub.associations.keys()) stub.finishExecution(id, status);
+  }
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    restoreEnv = useFakeAwsEnv(moto?.endpoint);
+    s3 = new S3Client(s3ClientConfig(CENTRAL_REGION));
+    organizations = new OrganizationsClient(clientConfig(CENTRAL_REGION));
+    cloudwatch = new CloudWatchClient(clientConfig(CENTRAL_REGION));
+  });
+
+  afterAll(async () => {
+    restoreEnv?.();
+    await moto?.stop();
+  });
+
+  beforeEach(async () => {
+    await moto?.reset();
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${versionPrefix(PKG, "1.0.0")}manifest.json`, Body: manifestOf("1.0.0") }));
+    await organizations.send(new CreateOrganizationCommand({ FeatureSet: "ALL" }));
+    const rootId = (await organizations.send(new ListRootsCommand({}))).Roots![0]!.Id!;
+    ouId = (await organizations.send(new CreateOrganizationalUnitCommand({ ParentId: rootId, Name: "workloads" }))).OrganizationalUnit!.Id!;
+    accounts = [];
+    for (const name of ["a", "b"]) {
+      const created = await organizations.send(new CreateAccountCommand({ AccountName: `member-${name}`, Email: `${name}@example.com` }));
+      const id = created.CreateAccountStatus!.AccountId!;
+      await organizations.send(new MoveAccountCommand({ AccountId: id, SourceParentId: rootId, DestinationParentId: ouId }));
+      accounts.push(id);
+    }
+    accounts.sort();
+    await putJsonObject(ringSpecKey(PKG, RING), specOf(ouId));
+
+    stubs = new Map();
+    cache = new CredentialCache();
+    const sts = centralStsClient(CENTRAL_REGION);
+    stsSent = spySend(sts);
+    const s3Handler = new S3Client(s3ClientConfig(CENTRAL_REGION));
+    s3Sent = spySend(s3Handler);
+    deps = {
+      s3: s3Handler,
+      organizations,
+      cloudwatch,
+      sts,
+      credentialCache: cache,
+      backoff: { sleep: async () => undefined },
+      pair: { sleep: async () => undefined },
+      memberSsm: async (account, region, runId) => {
+        const client = await memberSsm(sts, { account, partition: "aws", roleName: EXECUTION_ROLE_NAME, sessionName: `aft-fleet-${runId}` }, region, { cache });
+        if (!stubs.has(client)) stubs.set(client, { account, region, stub: installSsmStub(client) });
+        return client;
+      },
+    };
+  });
+
+  /** plan -> apply (start) -> Success everywhere -> apply (read back) -> summarize. */
+  async function completeRun(runId: string): Promise<void> {
+    expect((await runStep(event("plan", runId), deps, NOW, forever)).status).toBe("Continue");
+    expect((await runStep(event("apply", runId), deps, NOW, forever)).status).toBe("Continue");
+    finishAll("Success");
+    expect((await runStep(event("apply", runId), deps, NOW, forever)).status).toBe("Done");
+    expect((await runStep(event("summarize", runId), deps, NOW, forever)).status).toBe("Done");
+  }
+
+  it("first run on 2 accounts x 2 Regions: plan Continue, apply creates documents and associations as the members and records Pending, the next apply reads back Succeeded and ends Done", async () => {
+    const planned = await runStep(event("plan"), deps, NOW, forever);
+    expect(planned).toMatchObject({ status: "Continue", runId: "run-1" });
+    expect(JSON.stringify(planned)).toContain('"status":"Continue"');
+    const plan = await readJson<{ work: string[] }>(runObjectKey("run-1", "plan.json"));
+    expect(plan!.work).toEqual(accounts.flatMap((a) => REGIONS.map((r) => `${a}:${r}`)).sort());
+    expect((await ledger()).lease).toEqual({ runId: "run-1", expiresAt: "2026-11-20T10:15:00.000Z" });
+
+    const first = await runStep(event("apply"), deps, NOW, forever);
+    expect(first.status).toBe("Continue");
+    // One member session per account, with the execution role.
+    const roleArns = stsSent.filter((s) => s.name === "AssumeRole").map((s) => s.input.RoleArn);
+    expect(roleArns.sort()).toEqual(accounts.map((a) => `arn:aws:iam::${a}:role/${EXECUTION_ROLE_NAME}`));
+    const creates = memberCalls("CreateDocument").map((c) => `${c.account}:${c.region}`).sort();
+    expect(creates).toEqual(plan!.work);
+    expect(memberCalls("CreateAssociation").map((c) => `${c.account}:${c.region}`).sort()).toEqual(plan!.work);
+    for (const { stub } of stubs.values()) {
+      expect(stub.named("CreateDocument")[0]!.input).toMatchObject({ Name: PKG, VersionName: "1.0.0", DocumentType: "Package" });
+    }
+    // The document really exists in the member account (moto, through the assumed role).
+    const memberClient = [...stubs.keys()][0]!;
+    const described = await memberClient.send(new DescribeDocumentCommand({ Name: PKG }));
+    expect(described.Document?.VersionName).toBe("1.0.0");
+
+    let state = await ledger();
+    for (const key of plan!.work) {
+      expect(state.pairs[key]).toMatchObject({ status: "Pending", wanted: "1.0.0", attempts: 1, associationVersion: "1" });
+      expect(state.pairs[key]!.associationId).toEqual(expect.any(String));
+    }
+    const partial = await readJson<RunSummary>(runObjectKey("run-1", "summary.json"));
+    expect(partial).toMatchObject({ final: false, counts: { InProgress: 4 } });
+    // Journals are merged into the ledger and deleted at the end of the pass.
+    const left = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: "rollouts/run-1/progress-" }));
+    expect(left.Contents ?? []).toEqual([]);
+
+    // Still running: another apply keeps going.
+    expect((await runStep(event("apply"), deps, NOW, forever)).status).toBe("Continue");
+
+    finishAll("Success");
+    const second = await runStep(event("apply"), deps, NOW, forever);
+    expect(second.status).toBe("Done");
+    state = await ledger();
+    for (const key of plan!.work) expect(state.pairs[key]).toMatchObject({ status: "Succeeded", applied: "1.0.0" });
+    expect(state.reached["1.0.0"]).toBe(NOW.toISOString());
+    expect(memberCalls("CreateAssociation")).toHaveLength(4);
+  });
+
+  it("summarize writes the final summary and releases the lease, so the next run can take the ring", async () => {
+    await completeRun("run-1");
+    const state = await ledger();
+    expect(state.lease).toBeUndefined();
+    const summary = await readJson<RunSummary>(runObjectKey("run-1", "summary.json"));
+    expect(summary).toMatchObject({ final: true, version: "1.0.0", counts: { Succeeded: 4, Failed: 0 } });
+  });
+
+  it("a plan with nothing to do ends Done after the diff, writes a final summary and calls nothing else", async () => {
+    await completeRun("run-1");
+    const membersBefore = [...stubs.values()].reduce((n, { stub }) => n + stub.sent.length, 0);
+    const stsBefore = stsSent.length;
+    s3Sent.length = 0;
+
+    const result = await runStep(event("plan", "run-2"), deps, NOW, forever);
+    expect(result.status).toBe("Done");
+    expect(JSON.stringify(result)).not.toContain('"status":"Continue"');
+    const summary = await readJson<RunSummary>(runObjectKey("run-2", "summary.json"));
+    expect(summary).toMatchObject({ runId: "run-2", final: true, counts: { Succeeded: 4 } });
+    expect(await readJson(runObjectKey("run-2", "plan.json"))).toBeUndefined();
+    // Reads (spec, ledger) then the summary: no ledger write, no lease, no member calls.
+    expect(s3Sent.filter((s) => s.name === "PutObject").map((s) => s.input.Key)).toEqual([runObjectKey("run-2", "summary.json")]);
+    expect((await ledger()).lease).toBeUndefined();
+    expect(stsSent.length).toBe(stsBefore);
+    expect([...stubs.values()].reduce((n, { stub }) => n + stub.sent.length, 0)).toBe(membersBefore);
+  });
+
+  it("a chunk killed after 1 of 4 pairs, then retried, does the remaining 3 and never repeats the first", async () => {
+    expect((await runStep(event("plan"), deps, NOW, forever)).status).toBe("Continue");
+    // The Lambda dies once the first pair's journal is written (the next remaining-time check throws).
+    const journalWrites = (): number => s3Sent.filter((s) => s.name === "PutObject" && String(s.input.Key).includes("/progress-")).length;
+    const dying = {
+      getRemainingTimeInMillis: () => {
+        if (journalWrites() >= 1) throw new Error("Task timed out");
+        return 200_000;
+      },
+    };
+    await expect(runStep(event("apply"), deps, NOW, dying)).rejects.toThrow("Task timed out");
+    expect(memberCalls("CreateAssociation")).toHaveLength(1);
+    const firstPair = memberCalls("CreateAssociation")[0]!;
+    const firstStub = stubFor(firstPair.account, firstPair.region);
+    const firstSentBefore = firstStub.sent.length;
+    // The ledger still shows it NotStarted: only the journal knows it was started.
+    expect((await ledger()).pairs[`${firstPair.account}:${firstPair.region}`]!.status).toBe("NotStarted");
+
+    const retried = await runStep(event("apply"), deps, NOW, forever);
+    expect(retried.status).toBe("Continue");
+    expect(memberCalls("CreateDocument")).toHaveLength(4);
+    expect(memberCalls("CreateAssociation")).toHaveLength(4);
+    expect(new Set(memberCalls("CreateAssociation").map((c) => `${c.account}:${c.region}`)).size).toBe(4);
+    // The first pair was only read back, never started again.
+    const firstAfter = firstStub.sent.slice(firstSentBefore).map((s) => s.name);
+    expect(firstAfter.filter((name) => !["DescribeAssociationExecutions", "DescribeAssociation"].includes(name))).toEqual([]);
+    const state = await ledger();
+    for (const pair of Object.values(state.pairs)) expect(pair).toMatchObject({ status: "Pending", attempts: 1 });
+    const left = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: "rollouts/run-1/progress-" }));
+    expect(left.Contents ?? []).toEqual([]);
+  });
+
+  it("a run finding another run's live lease ends Done without touching the ring", async () => {
+    expect((await runStep(event("plan", "run-1"), deps, NOW, forever)).status).toBe("Continue");
+    const before = await ledger();
+    s3Sent.length = 0;
+
+    const later = new Date(NOW.getTime() + 5 * 60 * 1000);
+    const result = await runStep(event("plan", "run-2"), deps, later, forever);
+    expect(result.status).toBe("Done");
+    expect(result.message).toContain("leased by run run-1");
+    expect(await ledger()).toEqual(before);
+    expect(s3Sent.filter((s) => s.name === "PutObject").map((s) => s.input.Key)).toEqual([runObjectKey("run-2", "summary.json")]);
+    const summary = await readJson<RunSummary>(runObjectKey("run-2", "summary.json"));
+    expect(summary!.gate).toContain("leased by run run-1");
+    expect(await readJson(runObjectKey("run-2", "plan.json"))).toBeUndefined();
+    expect(stsSent).toHaveLength(0);
+
+    // Once the lease has expired, the next run takes the ring.
+    const expired = new Date(NOW.getTime() + 16 * 60 * 1000);
+    expect((await runStep(event("plan", "run-3"), deps, expired, forever)).status).toBe("Continue");
+    expect((await ledger()).lease?.runId).toBe("run-3");
+  });
+
+  it("rejects a malformed event before any AWS call", async () => {
+    s3Sent.length = 0;
+    await expect(runStep({ ...event("plan"), runId: "../x" }, deps, NOW, forever)).rejects.toBeInstanceOf(InputError);
+    await expect(runStep({ ...event("plan"), specKey: "ledger/x.json" }, deps, NOW, forever)).rejects.toBeInstanceOf(InputError);
+    await expect(runStep({ ...event("plan"), step: "destroy" as "plan" }, deps, NOW, forever)).rejects.toBeInstanceOf(InputError);
+    expect(s3Sent).toHaveLength(0);
+  });
+});
