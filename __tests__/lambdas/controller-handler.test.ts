@@ -316,6 +316,17 @@ describeMoto("controller handler against moto (S3, STS, SSM documents, Organizat
     expect((await ledger()).lease?.runId).toBe("run-3");
   });
 
+  it("two runs planning at once: the conditional ledger write lets one take the ring; the other loses the race (412) and ends Done", async () => {
+    const results = await Promise.all([runStep(event("plan", "run-a"), deps, NOW, forever), runStep(event("plan", "run-b"), deps, NOW, forever)]);
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses).toEqual(["Continue", "Done"]);
+    const winner = results.find((r) => r.status === "Continue")!.runId;
+    const loser = results.find((r) => r.status === "Done")!;
+    expect(loser.message).toContain(`leased by run ${winner}`);
+    expect((await ledger()).lease?.runId).toBe(winner);
+    expect(await readJson(runObjectKey(loser.runId, "plan.json"))).toBeUndefined();
+  });
+
   it("rejects a malformed event before any AWS call", async () => {
     s3Sent.length = 0;
     await expect(runStep({ ...event("plan"), runId: "../x" }, deps, NOW, forever)).rejects.toBeInstanceOf(InputError);

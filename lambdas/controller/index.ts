@@ -15,6 +15,7 @@ import {
   EXECUTION_ROLE_NAME,
   FAILED_TARGETS_METRIC,
   METRIC_NAMESPACE,
+  runObjectKey,
   sourceUrlOf,
   type ControllerEvent,
   type ControllerResult,
@@ -376,7 +377,7 @@ class Run {
     etag = saved.etag;
     await this.store.writeSummary(buildSummary(runId, spec, ledger, plan.work, plan.gate, false, { alarmsInAlarm: alarms, skipped: plan.skipped }));
     for (const { key } of journals) await this.store.deleteObject(key);
-    if (Object.keys(journalPairs).length > 0) await this.store.deleteObject(`rollouts/${runId}/progress-${pass}.json`);
+    if (Object.keys(journalPairs).length > 0) await this.store.deleteObject(runObjectKey(runId, `progress-${pass}.json`));
 
     const pending = plan.work.filter((key) => ledger.pairs[key]?.status === "Pending").length;
     const toStart = nextStarts(ledger, plan.work, spec, alarms).length;
@@ -390,8 +391,10 @@ class Run {
     const { runId } = this.event;
     const spec = await this.loadSpec();
     const stored = await this.store.readLedger(spec.package, spec.ring);
+    const held = foreignLease(stored.ledger, runId, this.now);
     const plan = await this.store.readPlan(runId);
-    let ledger = recordReached(stored.ledger, spec, this.now);
+    // Another run owns the ring now: report this run, but leave the ring's ledger to its owner.
+    let ledger = held === undefined ? recordReached(stored.ledger, spec, this.now) : stored.ledger;
     if (ledger.lease?.runId === runId) ledger = withoutLease(ledger);
     if (JSON.stringify(ledger) !== JSON.stringify(stored.ledger)) {
       const saved = await this.save(spec, ledger, stored.etag);
