@@ -86,13 +86,13 @@ describeMoto("controller handler against moto (S3, STS, SSM documents, Organizat
   let restoreEnv: () => void;
   let s3: S3Client;
   let organizations: OrganizationsClient;
-  let cloudwatch: CloudWatchClient;
   let accounts: string[];
   let ouId: string;
   let stubs: Map<SSMClient, { account: string; region: string; stub: SsmStub }>;
   let cache: CredentialCache;
   let stsSent: SentCommand[];
   let s3Sent: SentCommand[];
+  let cwSent: SentCommand[];
   let deps: ControllerDeps;
 
   const event = (step: ControllerEvent["step"], runId = "run-1"): ControllerEvent => ({ step, runId, bucket: BUCKET, specKey: ringSpecKey(PKG, RING) });
@@ -132,7 +132,6 @@ describeMoto("controller handler against moto (S3, STS, SSM documents, Organizat
     restoreEnv = useFakeAwsEnv(moto?.endpoint);
     s3 = new S3Client(s3ClientConfig(CENTRAL_REGION));
     organizations = new OrganizationsClient(clientConfig(CENTRAL_REGION));
-    cloudwatch = new CloudWatchClient(clientConfig(CENTRAL_REGION));
   });
 
   afterAll(async () => {
@@ -163,10 +162,12 @@ describeMoto("controller handler against moto (S3, STS, SSM documents, Organizat
     stsSent = spySend(sts);
     const s3Handler = new S3Client(s3ClientConfig(CENTRAL_REGION));
     s3Sent = spySend(s3Handler);
+    const cw = new CloudWatchClient(clientConfig(CENTRAL_REGION));
+    cwSent = spySend(cw);
     deps = {
       s3: s3Handler,
       organizations,
-      cloudwatch,
+      cloudwatch: cw,
       sts,
       credentialCache: cache,
       backoff: { sleep: async () => undefined },
@@ -241,6 +242,31 @@ describeMoto("controller handler against moto (S3, STS, SSM documents, Organizat
     expect(state.lease).toBeUndefined();
     const summary = await readJson<RunSummary>(runObjectKey("run-1", "summary.json"));
     expect(summary).toMatchObject({ final: true, version: "1.0.0", counts: { Succeeded: 4, Failed: 0 } });
+  });
+
+  it("a failed association is recorded Failed with its detail, halts the ring (MaxErrors 0) and is published as FailedTargets", async () => {
+    expect((await runStep(event("plan"), deps, NOW, forever)).status).toBe("Continue");
+    expect((await runStep(event("apply"), deps, NOW, forever)).status).toBe("Continue");
+    const [failedClient, ...others] = [...stubs.values()];
+    for (const id of failedClient!.stub.associations.keys()) failedClient!.stub.finishExecution(id, "Failed");
+    for (const { stub } of others) for (const id of stub.associations.keys()) stub.finishExecution(id, "Success");
+    expect((await runStep(event("apply"), deps, NOW, forever)).status).toBe("Done");
+    const failedKey = `${failedClient!.account}:${failedClient!.region}`;
+    const state = await ledger();
+    expect(state.pairs[failedKey]).toMatchObject({ status: "Failed", error: expect.stringContaining("Failed") });
+    expect(state.reached["1.0.0"]).toBeUndefined();
+
+    const done = await runStep(event("summarize"), deps, NOW, forever);
+    expect(done.status).toBe("Done");
+    expect(done.message).toContain("Succeeded 3, Failed 1");
+    const metric = cwSent.find((s) => s.name === "PutMetricData")!;
+    expect(metric.input).toMatchObject({
+      Namespace: "AftFleet",
+      MetricData: [{ MetricName: "FailedTargets", Value: 1, Dimensions: [{ Name: "Package", Value: PKG }, { Name: "Ring", Value: RING }] }],
+    });
+    const summary = await readJson<RunSummary>(runObjectKey("run-1", "summary.json"));
+    expect(summary).toMatchObject({ final: true, counts: { Succeeded: 3, Failed: 1 } });
+    expect(summary!.gate).toContain("ring halted");
   });
 
   it("a plan with nothing to do ends Done after the diff, writes a final summary and calls nothing else", async () => {
