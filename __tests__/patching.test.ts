@@ -1,0 +1,382 @@
+/*
+ * Patch management (SPEC §6.F, issue #10): the `patching` config section and its resolution, the member
+ * constructs (baselines, windows, targets, tasks, inventory) and the central reporting constructs.
+ */
+import { Testing } from "cdktf";
+import { FleetStack } from "../modules/aft/fleet-stack";
+import type { ConfigIssue } from "../modules/config/errors";
+import { Patching, PatchingSchema, resolvePatching } from "../modules/config/patching";
+import { MAINTENANCE_WINDOW_ROLE_NAME, NAMED_QUERIES, PatchingMember, PatchingReporting } from "../modules/patching";
+
+const org = { centralAccount: "222222222222", homeRegion: "us-east-1" };
+
+function resolve(raw: unknown): { patching?: Patching; issues: ConfigIssue[] } {
+  const parsed = PatchingSchema.safeParse(raw);
+  if (!parsed.success) {
+    return { issues: parsed.error.issues.map((i) => ({ path: ["patching", ...i.path].join("."), allowed: i.message })) };
+  }
+  const issues: ConfigIssue[] = [];
+  const patching = resolvePatching(parsed.data, org, issues);
+  return { ...(patching ? { patching } : {}), issues };
+}
+
+const good = {
+  baselines: {
+    al2: {
+      operatingSystem: "AMAZON_LINUX_2",
+      default: true,
+      patchGroups: ["Dev", "Prod"],
+      approvalRules: [{ patchFilters: { SEVERITY: ["Critical", "Important"], CLASSIFICATION: ["Security", "Bugfix"] }, approveAfterDays: 7, complianceLevel: "CRITICAL" }],
+      rejectedPatches: ["kernel-debug*"],
+    },
+    windows: {
+      operatingSystem: "WINDOWS",
+      default: true,
+      approvalRules: [{ patchFilters: { MSRC_SEVERITY: ["Critical", "Important"], CLASSIFICATION: ["SecurityUpdates", "CriticalUpdates"] }, approveAfterDays: 3 }],
+    },
+    ubuntu: {
+      operatingSystem: "UBUNTU",
+      approvalRules: [{ patchFilters: { PRIORITY: ["Required", "Important"], SECTION: ["All"] }, approveAfterDays: 0 }],
+    },
+  },
+  environments: {
+    Dev: { frequencyDays: 7, weekday: "Tuesday", startHour: 22, durationHours: 4, cutoffHours: 1, operation: "Install", rebootOption: "RebootIfNeeded" },
+    Prod: { frequencyDays: 14, weekday: "Sunday", startHour: 2, durationHours: 3, cutoffHours: 1, operation: "Install", rebootOption: "NoReboot", maxConcurrency: "5", maxErrors: "1" },
+    Test: { schedule: "cron(30 1 ? * WED#2 *)", operation: "Scan" },
+  },
+};
+
+function resolved(raw: unknown = good): Patching {
+  const { patching, issues } = resolve(raw);
+  expect(issues).toEqual([]);
+  return patching!;
+}
+
+function synthMember(patching: Patching, regions = ["us-east-1", "eu-west-1"]): any {
+  const app = Testing.app({ fakeCdktfJsonPath: true });
+  const stack = new FleetStack(app, "global", { homeRegion: "us-east-1", mode: "aft" });
+  new PatchingMember(stack, "Patching", { patching, regions, homeRegion: "us-east-1" });
+  return JSON.parse(Testing.synth(stack));
+}
+
+function synthReporting(patching: Patching): any {
+  const app = Testing.app({ fakeCdktfJsonPath: true });
+  const stack = new FleetStack(app, "central", { homeRegion: "us-east-1", mode: "aft" });
+  new PatchingReporting(stack, "PatchingReports", { reports: patching.reports, organizationId: "o-a1b2c3d4e5", accountId: "222222222222", region: "us-east-1" });
+  return JSON.parse(Testing.synth(stack));
+}
+
+describe("patching config", () => {
+  it("resolves defaults: the Friday 05:00 UTC default window, 6 h, cutoff 1 h, Install, RebootIfNeeded; environment=opt-out", () => {
+    const p = resolved({});
+    expect(p.environmentTag).toBe("environment");
+    expect(p.optOutValue).toBe("opt-out");
+    expect(p.windows).toEqual([
+      {
+        environment: "Default",
+        name: "aft-fleet-patching-Default",
+        schedule: "cron(0 5 ? * FRI *)",
+        durationHours: 6,
+        cutoffHours: 1,
+        operation: "Install",
+        rebootOption: "RebootIfNeeded",
+        maxConcurrency: "10%",
+        maxErrors: "10%",
+      },
+    ]);
+    expect(p.inventory).toEqual({ enabled: true, schedule: "cron(0 6 * * ? *)" });
+    expect(p.reports).toEqual({
+      bucketName: "aft-fleet-patching-222222222222-us-east-1",
+      databaseName: "aft_fleet_inventory",
+      crawlerSchedule: "cron(0 8 * * ? *)",
+      workgroupName: "aft-fleet-patching",
+      queryResultDays: 30,
+    });
+  });
+
+  it("turns frequency, weekday and hour into schedules: weekly cron, or rate(N days) from a fixed start on that weekday", () => {
+    const byEnv = Object.fromEntries(resolved().windows.map((w) => [w.environment, w]));
+    expect(byEnv.Dev).toMatchObject({ schedule: "cron(0 22 ? * TUE *)", durationHours: 4, cutoffHours: 1 });
+    expect(byEnv.Dev!.startDate).toBeUndefined();
+    expect(byEnv.Prod).toMatchObject({ schedule: "rate(14 days)", startDate: "2026-01-11T02:00:00Z", rebootOption: "NoReboot", maxConcurrency: "5", maxErrors: "1" });
+    expect(new Date(byEnv.Prod!.startDate!).getUTCDay()).toBe(0);
+    expect(byEnv.Test).toMatchObject({ schedule: "cron(30 1 ? * WED#2 *)", operation: "Scan", durationHours: 6, cutoffHours: 1 });
+    expect(resolved().windows.map((w) => w.environment)).toEqual(["Default", "Dev", "Prod", "Test"]);
+  });
+
+  it("sorts patch filters by key and keeps approval rules per OS", () => {
+    const al2 = resolved().baselines.find((b) => b.key === "al2")!;
+    expect(al2).toMatchObject({ name: "aft-fleet-al2", operatingSystem: "AMAZON_LINUX_2", isDefault: true, patchGroups: ["Dev", "Prod"] });
+    expect(al2.approvalRules[0]!.patchFilters.map((f) => f.key)).toEqual(["CLASSIFICATION", "SEVERITY"]);
+  });
+
+  it.each<[string, unknown, string, RegExp]>([
+    ["cutoff not below duration", { defaultWindow: { durationHours: 2, cutoffHours: 2 } }, "patching.defaultWindow.cutoffHours", /fewer hours than durationHours \(2\)/],
+    ["an invalid cron", { environments: { Prod: { schedule: "cron(0 25 ? * FRI *)" } } }, "patching.environments.Prod.schedule", /hours/],
+    ["a cron with both ?-less day fields", { environments: { Prod: { schedule: "cron(0 5 * * FRI *)" } } }, "patching.environments.Prod.schedule", /exactly one of day-of-month and day-of-week/],
+    ["schedule together with weekday", { environments: { Prod: { schedule: "cron(0 5 ? * FRI *)", weekday: "Monday" } } }, "patching.environments.Prod.weekday", /nothing when schedule is set/],
+    [
+      "a filter key the OS does not support",
+      { baselines: { u: { operatingSystem: "UBUNTU", approvalRules: [{ patchFilters: { SEVERITY: ["Critical"] } }] } } },
+      "patching.baselines.u.approvalRules[0].patchFilters.SEVERITY",
+      /UBUNTU supports: PRODUCT, SECTION, PRIORITY/,
+    ],
+    [
+      "MSRC_SEVERITY on Linux",
+      { baselines: { rh: { operatingSystem: "REDHAT_ENTERPRISE_LINUX", approvalRules: [{ patchFilters: { MSRC_SEVERITY: ["Critical"] } }] } } },
+      "patching.baselines.rh.approvalRules[0].patchFilters.MSRC_SEVERITY",
+      /PRODUCT, CLASSIFICATION, SEVERITY/,
+    ],
+    [
+      "two default baselines for one OS",
+      {
+        baselines: {
+          a: { operatingSystem: "WINDOWS", default: true, approvedPatches: ["KB1"] },
+          b: { operatingSystem: "WINDOWS", default: true, approvedPatches: ["KB2"] },
+        },
+      },
+      "patching.baselines.b.default",
+      /one default baseline per operating system \(patching.baselines.a/,
+    ],
+    ["a patch group that is no environment", { baselines: { a: { operatingSystem: "WINDOWS", approvedPatches: ["KB1"], patchGroups: ["Qa"] } } }, "patching.baselines.a.patchGroups[0]", /Default or a key of patching.environments/],
+    [
+      "two baselines of one OS in one patch group",
+      {
+        baselines: {
+          a: { operatingSystem: "WINDOWS", approvedPatches: ["KB1"], patchGroups: ["Default"] },
+          b: { operatingSystem: "WINDOWS", approvedPatches: ["KB2"], patchGroups: ["Default"] },
+        },
+      },
+      "patching.baselines.b.patchGroups[0]",
+      /one baseline per operating system/,
+    ],
+    ["a baseline approving nothing", { baselines: { a: { operatingSystem: "WINDOWS" } } }, "patching.baselines.a.approvalRules", /at least one approval rule/],
+    ["enableNonSecurity on Windows", { baselines: { a: { operatingSystem: "WINDOWS", approvalRules: [{ patchFilters: { CLASSIFICATION: ["x"] }, enableNonSecurity: true }] } } }, "patching.baselines.a.approvalRules[0].enableNonSecurity", /Linux baselines only/],
+    ["an environment named like the opt-out value", { environments: { "opt-out": {} } }, "patching.environments.opt-out", /other than opt-out/],
+    ["an environment named Default", { environments: { default: {} } }, "patching.environments.default", /other than Default/],
+    ["a bad inventory schedule", { inventory: { schedule: "rate(5 minutes)" } }, "patching.inventory.schedule", /at least 30 minutes/],
+    ["a reserved bucket name", { reports: { bucketName: "xn--patch" } }, "patching.reports.bucketName", /./],
+    ["a reserved bucket suffix", { reports: { bucketName: "patch-reports-s3alias" } }, "patching.reports.bucketName", /reserved suffix/],
+    ["a frequency off the 7-day steps", { environments: { Prod: { frequencyDays: 10 } } }, "patching.environments.Prod.frequencyDays", /7, 14, 21, 28, 35 or 42/],
+    ["approveAfterDays above 360", { baselines: { a: { operatingSystem: "WINDOWS", approvalRules: [{ patchFilters: { CLASSIFICATION: ["x"] }, approveAfterDays: 361 }] } } }, "patching.baselines.a.approvalRules.0.approveAfterDays", /0 to 360/],
+    ["an unknown operating system", { baselines: { a: { operatingSystem: "WINDOWS_2019" } } }, "patching.baselines.a.operatingSystem", /one of WINDOWS/],
+    ["a start hour of 24", { defaultWindow: { startHour: 24 } }, "patching.defaultWindow.startHour", /0 to 23/],
+    ["a duration of 25", { defaultWindow: { durationHours: 25 } }, "patching.defaultWindow.durationHours", /1 to 24/],
+    ["an unknown key", { defaultWindow: { duration: 3 } }, "patching.defaultWindow", /./],
+    ["a Glue database name Athena would need to quote", { reports: { databaseName: "Fleet-Inventory" } }, "patching.reports.databaseName", /lowercase letters, digits and '_'/],
+  ])("reports %s at its field path", (_name, raw, path, allowed) => {
+    const { issues } = resolve(raw);
+    const hit = issues.find((i) => i.path === path);
+    expect(issues.map((i) => i.path)).toContain(path);
+    expect(hit!.allowed).toMatch(allowed);
+  });
+
+  it("reports every problem at once", () => {
+    const { issues } = resolve({
+      defaultWindow: { durationHours: 2, cutoffHours: 3 },
+      environments: { Prod: { schedule: "cron(bad)" } },
+      baselines: { u: { operatingSystem: "UBUNTU", approvalRules: [{ patchFilters: { MSRC_SEVERITY: ["Critical"] } }] } },
+    });
+    expect(issues.map((i) => i.path).sort()).toEqual(["patching.baselines.u.approvalRules[0].patchFilters.MSRC_SEVERITY", "patching.defaultWindow.cutoffHours", "patching.environments.Prod.schedule"]);
+  });
+
+  it("returns undefined without a patching section", () => {
+    const issues: ConfigIssue[] = [];
+    expect(resolvePatching(undefined, org, issues)).toBeUndefined();
+    expect(issues).toEqual([]);
+  });
+});
+
+describe("PatchingMember", () => {
+  const tree = synthMember(resolved());
+  const all = (type: string): any[] => Object.values(tree.resource[type] ?? {});
+  const at = (type: string, address: string): any => tree.resource[type][address];
+
+  it("creates baselines per OS and Region with their approval rules, defaults and patch groups", () => {
+    expect(all("aws_ssm_patch_baseline")).toHaveLength(6);
+    const al2 = at("aws_ssm_patch_baseline", "patching_eu_west_1_baseline_al2_baseline");
+    expect(al2).toMatchObject({
+      region: "eu-west-1",
+      name: "aft-fleet-al2",
+      operating_system: "AMAZON_LINUX_2",
+      rejected_patches: ["kernel-debug*"],
+      rejected_patches_action: "BLOCK",
+      approval_rule: [
+        {
+          approve_after_days: 7,
+          compliance_level: "CRITICAL",
+          patch_filter: [
+            { key: "CLASSIFICATION", values: ["Security", "Bugfix"] },
+            { key: "SEVERITY", values: ["Critical", "Important"] },
+          ],
+        },
+      ],
+    });
+    const win = at("aws_ssm_patch_baseline", "patching_us_east_1_baseline_windows_baseline");
+    expect(win.approval_rule[0].patch_filter.map((f: any) => f.key)).toEqual(["CLASSIFICATION", "MSRC_SEVERITY"]);
+    expect(win.approval_rule[0].enable_non_security).toBeUndefined();
+    const ubuntu = at("aws_ssm_patch_baseline", "patching_us_east_1_baseline_ubuntu_baseline");
+    expect(ubuntu.approval_rule[0]).toMatchObject({ approve_after_days: 0, patch_filter: [{ key: "PRIORITY" }, { key: "SECTION" }] });
+
+    const defaults = all("aws_ssm_default_patch_baseline");
+    expect(defaults.map((d) => `${d.region}:${d.operating_system}`).sort()).toEqual(["eu-west-1:AMAZON_LINUX_2", "eu-west-1:WINDOWS", "us-east-1:AMAZON_LINUX_2", "us-east-1:WINDOWS"]);
+    expect(at("aws_ssm_default_patch_baseline", "patching_us_east_1_baseline_al2_default").baseline_id).toBe("${aws_ssm_patch_baseline.patching_us_east_1_baseline_al2_baseline.id}");
+    const groups = all("aws_ssm_patch_group").filter((g) => g.region === "us-east-1");
+    expect(groups.map((g) => g.patch_group).sort()).toEqual(["Dev", "Prod"]);
+  });
+
+  it("creates one window per environment plus the default, from the config's schedules, in UTC, without unassociated targets", () => {
+    const windows = all("aws_ssm_maintenance_window").filter((w) => w.region === "us-east-1");
+    expect(windows.map((w) => w.name).sort()).toEqual(["aft-fleet-patching-Default", "aft-fleet-patching-Dev", "aft-fleet-patching-Prod", "aft-fleet-patching-Test"]);
+    expect(at("aws_ssm_maintenance_window", "patching_us_east_1_window_default")).toMatchObject({
+      schedule: "cron(0 5 ? * FRI *)",
+      schedule_timezone: "UTC",
+      duration: 6,
+      cutoff: 1,
+      allow_unassociated_targets: false,
+    });
+    expect(at("aws_ssm_maintenance_window", "patching_eu_west_1_window_prod")).toMatchObject({ schedule: "rate(14 days)", start_date: "2026-01-11T02:00:00Z", duration: 3, cutoff: 1 });
+    expect(at("aws_ssm_maintenance_window", "patching_us_east_1_window_dev")).toMatchObject({ schedule: "cron(0 22 ? * TUE *)", duration: 4 });
+    expect(at("aws_ssm_maintenance_window", "patching_us_east_1_window_test").schedule).toBe("cron(30 1 ? * WED#2 *)");
+  });
+
+  it("targets nodes by the environment tag; the default window targets environment=Default and no window targets the opt-out value", () => {
+    const targets = all("aws_ssm_maintenance_window_target").filter((t) => t.region === "us-east-1");
+    expect(targets.map((t) => t.targets[0]).sort((a, b) => a.values[0].localeCompare(b.values[0]))).toEqual([
+      { key: "tag:environment", values: ["Default"] },
+      { key: "tag:environment", values: ["Dev"] },
+      { key: "tag:environment", values: ["Prod"] },
+      { key: "tag:environment", values: ["Test"] },
+    ]);
+    for (const t of targets) expect(t.resource_type).toBe("INSTANCE");
+    expect(JSON.stringify(tree.resource.aws_ssm_maintenance_window_target)).not.toContain("opt-out");
+    expect(at("aws_ssm_maintenance_window_target", "patching_us_east_1_window_prod_target").window_id).toBe("${aws_ssm_maintenance_window.patching_us_east_1_window_prod.id}");
+  });
+
+  it("runs AWS-RunPatchBaseline with the window's operation, reboot option and rate control, through the patching role", () => {
+    const task = at("aws_ssm_maintenance_window_task", "patching_us_east_1_window_prod_task");
+    expect(task).toMatchObject({
+      task_type: "RUN_COMMAND",
+      task_arn: "AWS-RunPatchBaseline",
+      max_concurrency: "5",
+      max_errors: "1",
+      service_role_arn: "${aws_iam_role.patching_maintenance_window_role.arn}",
+      targets: [{ key: "WindowTargetIds", values: ["${aws_ssm_maintenance_window_target.patching_us_east_1_window_prod_target.id}"] }],
+    });
+    expect(task.task_invocation_parameters.run_command_parameters.parameter).toEqual([
+      { name: "Operation", values: ["Install"] },
+      { name: "RebootOption", values: ["NoReboot"] },
+    ]);
+    const dflt = at("aws_ssm_maintenance_window_task", "patching_eu_west_1_window_default_task");
+    expect(dflt.task_invocation_parameters.run_command_parameters.parameter).toEqual([
+      { name: "Operation", values: ["Install"] },
+      { name: "RebootOption", values: ["RebootIfNeeded"] },
+    ]);
+    expect(at("aws_ssm_maintenance_window_task", "patching_us_east_1_window_test_task").task_invocation_parameters.run_command_parameters.parameter[0].values).toEqual(["Scan"]);
+  });
+
+  it("has one task role: ssm trust with aws:SourceAccount, SendCommand of AWS-RunPatchBaseline on this account's nodes only", () => {
+    const roles = all("aws_iam_role");
+    expect(roles.map((r) => r.name)).toEqual([MAINTENANCE_WINDOW_ROLE_NAME]);
+    const trust = JSON.parse(roles[0].assume_role_policy);
+    expect(trust.Statement[0].Principal).toEqual({ Service: "ssm.amazonaws.com" });
+    expect(Object.keys(trust.Statement[0].Condition.StringEquals)).toEqual(["aws:SourceAccount"]);
+    const policy = JSON.parse(all("aws_iam_role_policy")[0].policy);
+    const send = policy.Statement.find((s: any) => s.Sid === "RunPatchBaselineOnThisAccountsNodes");
+    expect(send.Action).toBe("ssm:SendCommand");
+    expect(send.Resource).toContain("arn:aws:ssm:eu-west-1::document/AWS-RunPatchBaseline");
+    expect(send.Resource.filter((r: string) => r.includes(":document/"))).toHaveLength(2);
+    const wildcards = policy.Statement.filter((s: any) => [s.Resource].flat().includes("*")).flatMap((s: any) => [s.Action].flat());
+    expect(wildcards.sort()).toEqual(["ssm:CancelCommand", "ssm:GetCommandInvocation", "ssm:ListCommandInvocations", "ssm:ListCommands"]);
+  });
+
+  it("gathers inventory on every node of every Region, and needs nothing of the central account (no data sync, no central key)", () => {
+    const inv = all("aws_ssm_association");
+    expect(inv.map((a) => a.region).sort()).toEqual(["eu-west-1", "us-east-1"]);
+    expect(inv[0]).toMatchObject({ name: "AWS-GatherSoftwareInventory", schedule_expression: "cron(0 6 * * ? *)", targets: [{ key: "InstanceIds", values: ["*"] }] });
+    expect(tree.resource.aws_ssm_resource_data_sync).toBeUndefined();
+    const text = JSON.stringify(tree);
+    expect(text).not.toContain("222222222222");
+    expect(text).not.toContain(":kms:");
+    expect(text).not.toContain("aft-fleet-patching-222222222222");
+  });
+
+  it("puts config text into Terraform as literal data", () => {
+    const p = resolved({ baselines: { a: { operatingSystem: "WINDOWS", description: "has %{ and ${", approvedPatches: ["KB${1}"] } } });
+    const t = synthMember(p, ["us-east-1"]);
+    // Tag keys and environment names cannot hold `${` or `%{` (their patterns refuse `$`, `%`, `{`).
+    expect(resolve({ environmentTag: "env${x}" }).issues.map((i) => i.path)).toEqual(["patching.environmentTag"]);
+    const baseline: any = Object.values(t.resource.aws_ssm_patch_baseline)[0];
+    expect(baseline.description).toBe("has %%{ and $${");
+    expect(baseline.approved_patches).toEqual(["KB$${1}"]);
+  });
+});
+
+describe("PatchingReporting", () => {
+  const tree = synthReporting(resolved());
+  const all = (type: string): any[] => Object.values(tree.resource[type] ?? {});
+
+  it("names the Glue database in every Athena query: the seed's mismatch, fixed", () => {
+    const dbs = all("aws_glue_catalog_database");
+    expect(dbs.map((d) => d.name)).toEqual(["aft_fleet_inventory"]);
+    const queries = all("aws_athena_named_query");
+    expect(queries.map((q) => q.name).sort()).toEqual(NAMED_QUERIES.map((q) => q.name).sort());
+    for (const q of queries) expect(q.database).toBe("${aws_glue_catalog_database.patching_reports_database.name}");
+    expect(all("aws_glue_crawler")[0].database_name).toBe("${aws_glue_catalog_database.patching_reports_database.name}");
+    const custom = synthReporting(resolved({ reports: { databaseName: "fleet_inv" } }));
+    expect(Object.values<any>(custom.resource.aws_glue_catalog_database)[0].name).toBe("fleet_inv");
+  });
+
+  it("keeps the reports bucket private, versioned, TLS-only and SSE-KMS with a rotating key", () => {
+    expect(all("aws_kms_key")[0].enable_key_rotation).toBe(true);
+    expect(all("aws_s3_bucket")[0].bucket).toBe("aft-fleet-patching-222222222222-us-east-1");
+    expect(all("aws_s3_bucket_versioning")[0].versioning_configuration.status).toBe("Enabled");
+    expect(all("aws_s3_bucket_public_access_block")[0]).toMatchObject({ block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
+    expect(all("aws_s3_bucket_ownership_controls")[0].rule.object_ownership).toBe("BucketOwnerEnforced");
+    expect(all("aws_s3_bucket_server_side_encryption_configuration")[0].rule[0].apply_server_side_encryption_by_default.sse_algorithm).toBe("aws:kms");
+  });
+
+  it("lets the organization's resource data syncs deliver only with SSE-KMS and this key", () => {
+    const policy = JSON.parse(all("aws_s3_bucket_policy")[0].policy);
+    const by = (sid: string) => policy.Statement.find((s: any) => s.Sid === sid);
+    expect(by("DenyInsecureTransport").Condition).toEqual({ Bool: { "aws:SecureTransport": "false" } });
+    expect(by("SSMBucketPermissionsCheck")).toMatchObject({ Principal: { Service: "ssm.amazonaws.com" }, Action: "s3:GetBucketAcl" });
+    expect(by("SSMBucketDelivery")).toMatchObject({
+      Action: "s3:PutObject",
+      Resource: "arn:aws:s3:::aft-fleet-patching-222222222222-us-east-1/inventory/*/accountid=*/*",
+      Condition: {
+        StringEquals: {
+          "s3:x-amz-acl": "bucket-owner-full-control",
+          "aws:SourceOrgID": "o-a1b2c3d4e5",
+          "s3:x-amz-server-side-encryption": "aws:kms",
+          "s3:x-amz-server-side-encryption-aws-kms-key-id": "${aws_kms_key.patching_reports_key.arn}",
+        },
+        ArnLike: { "aws:SourceArn": "arn:aws:ssm:*:*:resource-data-sync/*" },
+      },
+    });
+    const key = JSON.parse(all("aws_kms_key")[0].policy);
+    expect(key.Statement.find((s: any) => s.Sid === "ResourceDataSyncEncrypts").Condition.StringEquals).toEqual({ "aws:SourceOrgID": "o-a1b2c3d4e5" });
+  });
+
+  it("crawls only the inventory prefix with a least-privilege role, and writes Athena results encrypted", () => {
+    const crawler = all("aws_glue_crawler")[0];
+    expect(crawler).toMatchObject({ schedule: "cron(0 8 * * ? *)", s3_target: [{ path: "s3://aft-fleet-patching-222222222222-us-east-1/inventory/" }] });
+    const policy = JSON.parse(all("aws_iam_role_policy")[0].policy);
+    for (const s of policy.Statement) expect([s.Resource].flat()).not.toContain("*");
+    expect(policy.Statement.find((s: any) => s.Sid === "ReadSyncedInventory").Resource).toBe("arn:aws:s3:::aft-fleet-patching-222222222222-us-east-1/inventory/*");
+    const wg = all("aws_athena_workgroup")[0];
+    expect(wg.configuration).toMatchObject({
+      enforce_workgroup_configuration: true,
+      result_configuration: {
+        output_location: "s3://aft-fleet-patching-222222222222-us-east-1/athena-results/",
+        encryption_configuration: { encryption_option: "SSE_KMS", kms_key_arn: "${aws_kms_key.patching_reports_key.arn}" },
+      },
+    });
+  });
+
+  it("uses no python3.8 and no launch configurations anywhere", () => {
+    const text = JSON.stringify(tree) + JSON.stringify(synthMember(resolved()));
+    expect(text).not.toMatch(/python3\.[0-9]\b/);
+    expect(text).not.toContain("launch_configuration");
+  });
+});

@@ -1,0 +1,463 @@
+import { z } from "zod";
+import { scheduleProblem } from "../../contract/schedule";
+import type { ConfigIssue } from "./errors";
+import { showValue } from "./errors";
+import type { Organization } from "./model";
+import { bucketNameProblem } from "./rules/bucket-names";
+
+/*
+ * The optional `patching` section (SPEC §6.F, issue #10): patch baselines per operating system,
+ * maintenance windows per environment plus the default window, inventory and the central reports.
+ * `PatchingSchema` validates one field at a time; `resolvePatching` checks what needs more than one
+ * field and returns the resolved `Patching` model the constructs read.
+ */
+
+/** PatchBaseline OperatingSystem values (CreatePatchBaseline API reference). */
+export const PATCH_OPERATING_SYSTEMS = [
+  "WINDOWS",
+  "AMAZON_LINUX",
+  "AMAZON_LINUX_2",
+  "AMAZON_LINUX_2022",
+  "AMAZON_LINUX_2023",
+  "UBUNTU",
+  "REDHAT_ENTERPRISE_LINUX",
+  "SUSE",
+  "CENTOS",
+  "ORACLE_LINUX",
+  "DEBIAN",
+  "MACOS",
+  "RASPBIAN",
+  "ROCKY_LINUX",
+  "ALMA_LINUX",
+] as const;
+export type PatchOperatingSystem = (typeof PATCH_OPERATING_SYSTEMS)[number];
+
+/**
+ * Patch filter keys an approval rule may use per operating system ("Patch baseline filters",
+ * AWS Systems Manager User Guide, and the PatchFilter API reference). Debian-family systems rank by
+ * SECTION/PRIORITY, Windows by MSRC_SEVERITY, the RPM families by SEVERITY.
+ */
+export const PATCH_FILTER_KEYS: Readonly<Record<PatchOperatingSystem, readonly string[]>> = {
+  WINDOWS: ["PATCH_SET", "PRODUCT", "PRODUCT_FAMILY", "CLASSIFICATION", "MSRC_SEVERITY", "PATCH_ID"],
+  AMAZON_LINUX: ["PRODUCT", "CLASSIFICATION", "SEVERITY"],
+  AMAZON_LINUX_2: ["PRODUCT", "CLASSIFICATION", "SEVERITY"],
+  AMAZON_LINUX_2022: ["PRODUCT", "CLASSIFICATION", "SEVERITY"],
+  AMAZON_LINUX_2023: ["PRODUCT", "CLASSIFICATION", "SEVERITY"],
+  REDHAT_ENTERPRISE_LINUX: ["PRODUCT", "CLASSIFICATION", "SEVERITY"],
+  CENTOS: ["PRODUCT", "CLASSIFICATION", "SEVERITY"],
+  ORACLE_LINUX: ["PRODUCT", "CLASSIFICATION", "SEVERITY"],
+  ROCKY_LINUX: ["PRODUCT", "CLASSIFICATION", "SEVERITY"],
+  ALMA_LINUX: ["PRODUCT", "CLASSIFICATION", "SEVERITY"],
+  SUSE: ["PRODUCT", "CLASSIFICATION", "SEVERITY"],
+  UBUNTU: ["PRODUCT", "SECTION", "PRIORITY"],
+  DEBIAN: ["PRODUCT", "SECTION", "PRIORITY"],
+  RASPBIAN: ["PRODUCT", "SECTION", "PRIORITY"],
+  MACOS: ["PRODUCT", "CLASSIFICATION"],
+};
+
+export const COMPLIANCE_LEVELS = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL", "UNSPECIFIED"] as const;
+export const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"] as const;
+export const PATCH_OPERATIONS = ["Scan", "Install"] as const;
+export const REBOOT_OPTIONS = ["RebootIfNeeded", "NoReboot"] as const;
+/** The environment tag value the default window targets. */
+export const DEFAULT_ENVIRONMENT = "Default";
+/** First day the rate(N days) windows count from: deterministic output, no clock read at synth. */
+export const WINDOW_ANCHOR_DATE = "2026-01-05";
+
+const MAX_CONCURRENCY = /^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$/;
+const MAX_ERRORS = /^([1-9][0-9]*|0|[1-9][0-9]%|[0-9]%|100%)$/;
+/** Tag keys: 1-128 characters, not starting with the reserved `aws:` prefix. */
+const TAG_KEY = /^(?![Aa][Ww][Ss]:)[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
+/** Tag values used as environment names: also window and patch group names, so a narrower set. */
+const ENVIRONMENT_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+const BASELINE_KEY = /^[a-z][a-z0-9-]{0,62}$/;
+/** Patch ids in approved/rejected lists (KB ids, package names with wildcards): PatchId 1-100 characters. */
+const PATCH_ID = /^[^\u0000-\u001f]{1,100}$/;
+const BUCKET_NAME = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** Glue database names: lowercase letters, digits and `_`, which Athena reads without quoting. */
+const GLUE_DATABASE = /^[a-z][a-z0-9_]{0,254}$/;
+const WORKGROUP_NAME = /^[a-zA-Z0-9._-]{1,128}$/;
+
+const hours = (what: string, min: number, max: number) =>
+  z
+    .number({ error: `${what}: a whole number of hours from ${min} to ${max}` })
+    .int({ error: `${what}: a whole number of hours from ${min} to ${max}` })
+    .min(min, { error: `${what}: a whole number of hours from ${min} to ${max}` })
+    .max(max, { error: `${what}: a whole number of hours from ${min} to ${max}` });
+
+export const PatchWindowSchema = z
+  .strictObject({
+    frequencyDays: z
+      .union([z.literal(7), z.literal(14), z.literal(21), z.literal(28), z.literal(35), z.literal(42)], { error: "7, 14, 21, 28, 35 or 42 (days)" })
+      .optional()
+      .describe("Every 7-42 days (steps of 7) on `weekday` at `startHour` UTC. Default 7. Not with `schedule`."),
+    weekday: z.enum(WEEKDAYS, { error: WEEKDAYS.join(", ") }).optional().describe("Default Friday. Not with `schedule`."),
+    startHour: hours("the start hour (UTC)", 0, 23).optional().describe("Hour of day (UTC) the window opens. Default 5. Not with `schedule`."),
+    schedule: z
+      .string({ error: "a maintenance window cron expression such as cron(0 5 ? * FRI *)" })
+      .regex(/^cron\(.+\)$/, { error: "a maintenance window cron expression such as cron(0 5 ? * FRI *)" })
+      .optional()
+      .describe("A cron expression (UTC) instead of frequencyDays/weekday/startHour."),
+    durationHours: hours("the duration", 1, 24).default(6).describe("How long the window stays open (1-24 hours)."),
+    cutoffHours: hours("the cutoff", 0, 23)
+      .default(1)
+      .describe("Hours before the window closes when no new task starts; less than durationHours."),
+    operation: z.enum(PATCH_OPERATIONS, { error: "Scan or Install" }).default("Install").describe("AWS-RunPatchBaseline Operation."),
+    rebootOption: z.enum(REBOOT_OPTIONS, { error: "RebootIfNeeded or NoReboot" }).default("RebootIfNeeded").describe("AWS-RunPatchBaseline RebootOption."),
+    maxConcurrency: z
+      .string({ error: 'a count or percentage such as "10" or "10%"' })
+      .regex(MAX_CONCURRENCY, { error: 'a count (1 or more) or percentage (1%-100%) such as "10" or "10%"' })
+      .default("10%")
+      .describe("Nodes patched at once in this window (the task's MaxConcurrency)."),
+    maxErrors: z
+      .string({ error: 'a count or percentage such as "0", "5" or "10%"' })
+      .regex(MAX_ERRORS, { error: 'a count (0 or more) or percentage (0%-100%) such as "0" or "10%"' })
+      .default("10%")
+      .describe("Failed nodes after which the task stops (its MaxErrors)."),
+  })
+  .describe("A maintenance window that runs AWS-RunPatchBaseline on the nodes of one environment.");
+
+const DEFAULT_WINDOW = PatchWindowSchema.parse({});
+
+const filterValue = z
+  .string({ error: "a filter value (text, 1-64 characters)" })
+  .regex(/^[^\u0000-\u001f]{1,64}$/, { error: "a filter value (text, 1-64 characters)" });
+
+export const ApprovalRuleSchema = z.strictObject({
+  patchFilters: z
+    .record(z.string().regex(/^[A-Z_]{1,32}$/, { error: "a patch filter key such as PRODUCT, CLASSIFICATION or SEVERITY" }), z.array(filterValue).min(1, { error: "at least one value" }).max(20, { error: "at most 20 values" }))
+    .describe("Filter key -> values, e.g. { CLASSIFICATION: [Security], SEVERITY: [Critical, Important] }. Keys allowed depend on the operating system."),
+  approveAfterDays: z
+    .number({ error: "a whole number of days from 0 to 360" })
+    .int({ error: "a whole number of days from 0 to 360" })
+    .min(0, { error: "a whole number of days from 0 to 360" })
+    .max(360, { error: "a whole number of days from 0 to 360" })
+    .default(7)
+    .describe("Days after release a matching patch is approved."),
+  complianceLevel: z.enum(COMPLIANCE_LEVELS, { error: COMPLIANCE_LEVELS.join(", ") }).default("UNSPECIFIED"),
+  enableNonSecurity: z.boolean({ error: "true or false" }).optional().describe("Linux only: also install non-security updates from the repositories."),
+});
+
+export const PatchBaselineSchema = z.strictObject({
+  operatingSystem: z.enum(PATCH_OPERATING_SYSTEMS, { error: `one of ${PATCH_OPERATING_SYSTEMS.join(", ")}` }),
+  description: z.string().regex(/^[^\u0000-\u001f]{1,1024}$/, { error: "a description (text, 1-1024 characters)" }).optional(),
+  default: z.boolean({ error: "true or false" }).default(false).describe("Register as this account's default baseline for the operating system (one per OS)."),
+  patchGroups: z
+    .array(z.string().regex(ENVIRONMENT_NAME, { error: "an environment name (a key of patching.environments) or Default" }))
+    .default([])
+    .describe("Environments whose patch group (nodes tagged `Patch Group=<environment>`) uses this baseline."),
+  approvalRules: z.array(ApprovalRuleSchema).max(10, { error: "at most 10 approval rules" }).default([]),
+  approvedPatches: z.array(z.string().regex(PATCH_ID, { error: "a patch id or package name (1-100 characters)" })).max(50, { error: "at most 50 patches" }).default([]),
+  approvedPatchesComplianceLevel: z.enum(COMPLIANCE_LEVELS, { error: COMPLIANCE_LEVELS.join(", ") }).default("UNSPECIFIED"),
+  rejectedPatches: z.array(z.string().regex(PATCH_ID, { error: "a patch id or package name (1-100 characters)" })).max(50, { error: "at most 50 patches" }).default([]),
+  rejectedPatchesAction: z
+    .enum(["ALLOW_AS_DEPENDENCY", "BLOCK"], { error: "ALLOW_AS_DEPENDENCY or BLOCK" })
+    .default("BLOCK")
+    .describe("BLOCK: a rejected patch is never installed, not even as a dependency."),
+});
+
+export const PatchReportsSchema = z.strictObject({
+  bucketName: z
+    .string()
+    .regex(BUCKET_NAME, { error: "an S3 bucket name: 3-63 lowercase letters, digits, '.' or '-'" })
+    .optional()
+    .describe("Central reporting bucket. Default: aft-fleet-patching-<centralAccount>-<homeRegion>."),
+  databaseName: z
+    .string()
+    .regex(GLUE_DATABASE, { error: "a Glue database name: lowercase letters, digits and '_', starting with a letter" })
+    .default("aft_fleet_inventory"),
+  crawlerSchedule: z
+    .string({ error: "a cron expression such as cron(0 8 * * ? *)" })
+    .regex(/^cron\(.+\)$/, { error: "a cron expression such as cron(0 8 * * ? *)" })
+    .default("cron(0 8 * * ? *)")
+    .describe("When the Glue crawler refreshes the tables (UTC)."),
+  workgroupName: z.string().regex(WORKGROUP_NAME, { error: "an Athena workgroup name: 1-128 letters, digits, '.', '_' or '-'" }).default("aft-fleet-patching"),
+  queryResultDays: z
+    .number({ error: "a whole number of days from 1 to 3650" })
+    .int({ error: "a whole number of days from 1 to 3650" })
+    .min(1, { error: "a whole number of days from 1 to 3650" })
+    .max(3650, { error: "a whole number of days from 1 to 3650" })
+    .default(30)
+    .describe("Days Athena query results are kept."),
+});
+
+export const PatchingSchema = z
+  .strictObject({
+    environmentTag: z
+      .string({ error: "a tag key" })
+      .regex(TAG_KEY, { error: "a tag key of 1-128 characters, not starting with aws:" })
+      .default("environment")
+      .describe("Node tag whose value selects the maintenance window: <environment name>, Default, or the opt-out value."),
+    optOutValue: z
+      .string({ error: "a tag value" })
+      .regex(ENVIRONMENT_NAME, { error: "a tag value: letters, digits, '_' or '-', starting with a letter" })
+      .default("opt-out")
+      .describe("Nodes tagged <environmentTag>=<optOutValue> (default environment=opt-out) are in no window and never patched."),
+    baselines: z
+      .record(z.string().regex(BASELINE_KEY, { error: "a baseline name: lowercase letters, digits and '-', starting with a letter" }), PatchBaselineSchema)
+      .default({})
+      .describe("Patch baselines by name (created as aft-fleet-<name> in every account and workload Region)."),
+    environments: z
+      .record(z.string().regex(ENVIRONMENT_NAME, { error: "an environment name: letters, digits, '_' or '-', starting with a letter" }), PatchWindowSchema)
+      .default({})
+      .describe("Maintenance windows by environment (the environmentTag value of their nodes), e.g. Dev, Test, Prod."),
+    defaultWindow: PatchWindowSchema.default(DEFAULT_WINDOW).describe(
+      "The window of nodes tagged <environmentTag>=Default. Default: every Friday 05:00 UTC, 6 h, cutoff 1 h, Install, RebootIfNeeded.",
+    ),
+    inventory: z
+      .strictObject({
+        enabled: z.boolean({ error: "true or false" }).default(true),
+        schedule: z
+          .string({ error: "a State Manager schedule such as cron(0 6 * * ? *) or rate(1 day)" })
+          .regex(/^(cron|rate)\(.+\)$/, { error: "a State Manager schedule such as cron(0 6 * * ? *) or rate(1 day)" })
+          .default("cron(0 6 * * ? *)"),
+      })
+      .default({ enabled: true, schedule: "cron(0 6 * * ? *)" })
+      .describe("The AWS-GatherSoftwareInventory association on every managed node (a node takes only one inventory association)."),
+    reports: PatchReportsSchema.default({ databaseName: "aft_fleet_inventory", crawlerSchedule: "cron(0 8 * * ? *)", workgroupName: "aft-fleet-patching", queryResultDays: 30 }),
+  })
+  .describe("Patch management: baselines, maintenance windows per environment, inventory and central compliance reports.");
+
+export type PatchingConfig = z.infer<typeof PatchingSchema>;
+
+/* ---------- the resolved model ---------- */
+
+export interface PatchFilter {
+  readonly key: string;
+  readonly values: readonly string[];
+}
+
+export interface ApprovalRule {
+  /** Sorted by key. */
+  readonly patchFilters: readonly PatchFilter[];
+  readonly approveAfterDays: number;
+  readonly complianceLevel: (typeof COMPLIANCE_LEVELS)[number];
+  readonly enableNonSecurity?: boolean;
+}
+
+export interface PatchBaselineSpec {
+  /** The config key; construct id. */
+  readonly key: string;
+  /** `aft-fleet-<key>`. */
+  readonly name: string;
+  readonly operatingSystem: PatchOperatingSystem;
+  readonly description: string;
+  readonly isDefault: boolean;
+  /** Patch group names (environment names), sorted. */
+  readonly patchGroups: readonly string[];
+  readonly approvalRules: readonly ApprovalRule[];
+  readonly approvedPatches: readonly string[];
+  readonly approvedPatchesComplianceLevel: (typeof COMPLIANCE_LEVELS)[number];
+  readonly rejectedPatches: readonly string[];
+  readonly rejectedPatchesAction: "ALLOW_AS_DEPENDENCY" | "BLOCK";
+}
+
+export interface PatchWindowSpec {
+  /** The environmentTag value this window targets (`Default` for the default window). */
+  readonly environment: string;
+  /** `aft-fleet-patching-<environment>`. */
+  readonly name: string;
+  /** cron(...) or rate(N days). */
+  readonly schedule: string;
+  /** ISO-8601 start for rate(N days) windows: the first run. */
+  readonly startDate?: string;
+  readonly durationHours: number;
+  readonly cutoffHours: number;
+  readonly operation: (typeof PATCH_OPERATIONS)[number];
+  readonly rebootOption: (typeof REBOOT_OPTIONS)[number];
+  readonly maxConcurrency: string;
+  readonly maxErrors: string;
+}
+
+export interface PatchReports {
+  readonly bucketName: string;
+  /** The Glue database, and the `database` of every Athena named query. */
+  readonly databaseName: string;
+  readonly crawlerSchedule: string;
+  readonly workgroupName: string;
+  readonly queryResultDays: number;
+}
+
+export interface Patching {
+  readonly environmentTag: string;
+  readonly defaultEnvironment: typeof DEFAULT_ENVIRONMENT;
+  readonly optOutValue: string;
+  /** Sorted by key. */
+  readonly baselines: readonly PatchBaselineSpec[];
+  /** The default window first, then the environments sorted by name. */
+  readonly windows: readonly PatchWindowSpec[];
+  readonly inventory: { readonly enabled: boolean; readonly schedule: string };
+  readonly reports: PatchReports;
+}
+
+const DAY_CODES = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"] as const;
+
+/** Readable Terraform addresses are built from names: two names that snake-case alike would collide. */
+function addressKey(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .replace(/([A-Z]+)([A-Z][a-z])/g, "$1_$2")
+    .replace(/[^A-Za-z0-9]+/g, "_")
+    .toLowerCase();
+}
+
+/** The first `weekday` on or after the anchor date, at `hour`:00 UTC. */
+function anchorStart(weekday: (typeof WEEKDAYS)[number], hour: number): string {
+  const date = new Date(`${WINDOW_ANCHOR_DATE}T00:00:00Z`);
+  const want = (WEEKDAYS.indexOf(weekday) + 1) % 7; // JS: 0 = Sunday
+  while (date.getUTCDay() !== want) date.setUTCDate(date.getUTCDate() + 1);
+  date.setUTCHours(hour);
+  return date.toISOString().replace(".000Z", "Z");
+}
+
+function resolveWindow(environment: string, w: z.infer<typeof PatchWindowSchema>, where: string, issues: ConfigIssue[]): PatchWindowSpec {
+  if (w.cutoffHours >= w.durationHours) {
+    issues.push({ path: `${where}.cutoffHours`, value: showValue(w.cutoffHours), allowed: `fewer hours than durationHours (${w.durationHours}): no task could start otherwise` });
+  }
+  let schedule: string;
+  let startDate: string | undefined;
+  if (w.schedule !== undefined) {
+    for (const field of ["frequencyDays", "weekday", "startHour"] as const) {
+      if (w[field] !== undefined) issues.push({ path: `${where}.${field}`, value: showValue(w[field]), allowed: "nothing when schedule is set (schedule replaces frequencyDays, weekday and startHour)" });
+    }
+    const problem = scheduleProblem(w.schedule);
+    if (problem) issues.push({ path: `${where}.schedule`, value: showValue(w.schedule), allowed: `a maintenance window cron expression such as cron(0 5 ? * FRI *) (${problem})` });
+    schedule = w.schedule;
+  } else {
+    const frequency = w.frequencyDays ?? 7;
+    const weekday = w.weekday ?? "Friday";
+    const hour = w.startHour ?? 5;
+    if (frequency === 7) {
+      schedule = `cron(0 ${hour} ? * ${DAY_CODES[WEEKDAYS.indexOf(weekday)]} *)`;
+    } else {
+      // Cron cannot say "every other Friday": a rate counted from a start date on that weekday and hour can.
+      schedule = `rate(${frequency} days)`;
+      startDate = anchorStart(weekday, hour);
+    }
+  }
+  return {
+    environment,
+    name: `aft-fleet-patching-${environment}`,
+    schedule,
+    ...(startDate ? { startDate } : {}),
+    durationHours: w.durationHours,
+    cutoffHours: w.cutoffHours,
+    operation: w.operation,
+    rebootOption: w.rebootOption,
+    maxConcurrency: w.maxConcurrency,
+    maxErrors: w.maxErrors,
+  };
+}
+
+/**
+ * Resolves the `patching` section (undefined when the config has none), pushing every problem that
+ * needs more than one field onto `issues` with its path under `patching.`.
+ */
+export function resolvePatching(cfg: PatchingConfig | undefined, org: Pick<Organization, "centralAccount" | "homeRegion">, issues: ConfigIssue[]): Patching | undefined {
+  if (cfg === undefined) return undefined;
+  const envNames = Object.keys(cfg.environments).sort();
+  const reserved = new Map<string, string>([
+    [DEFAULT_ENVIRONMENT.toLowerCase(), `${DEFAULT_ENVIRONMENT} (the default window's value)`],
+    [cfg.optOutValue.toLowerCase(), `${cfg.optOutValue} (patching.optOutValue)`],
+  ]);
+  if (cfg.optOutValue.toLowerCase() === DEFAULT_ENVIRONMENT.toLowerCase()) {
+    issues.push({ path: "patching.optOutValue", value: showValue(cfg.optOutValue), allowed: `a value other than ${DEFAULT_ENVIRONMENT} (the default window targets it)` });
+  }
+  const seen = new Map<string, string>();
+  for (const env of envNames) {
+    const taken = reserved.get(env.toLowerCase());
+    if (taken) issues.push({ path: `patching.environments.${env}`, value: showValue(env), allowed: `an environment name other than ${taken}` });
+    const key = addressKey(env);
+    const other = seen.get(key);
+    if (other !== undefined) issues.push({ path: `patching.environments.${env}`, value: showValue(env), allowed: `a name that differs from ${other} in more than case and '-'/'_'` });
+    seen.set(key, env);
+  }
+  const windows = [
+    resolveWindow(DEFAULT_ENVIRONMENT, cfg.defaultWindow, "patching.defaultWindow", issues),
+    ...envNames.map((env) => resolveWindow(env, cfg.environments[env]!, `patching.environments.${env}`, issues)),
+  ];
+
+  const groupNames = new Set([DEFAULT_ENVIRONMENT, ...envNames]);
+  const defaults = new Map<string, string>();
+  const groupOwners = new Map<string, string>();
+  const baselines: PatchBaselineSpec[] = [];
+  for (const key of Object.keys(cfg.baselines).sort()) {
+    const b = cfg.baselines[key]!;
+    const where = `patching.baselines.${key}`;
+    const os = b.operatingSystem;
+    if (b.default) {
+      const other = defaults.get(os);
+      if (other !== undefined) issues.push({ path: `${where}.default`, value: "true", allowed: `one default baseline per operating system (patching.baselines.${other} is the default for ${os})` });
+      else defaults.set(os, key);
+    }
+    b.patchGroups.forEach((group, i) => {
+      if (!groupNames.has(group)) {
+        issues.push({ path: `${where}.patchGroups[${i}]`, value: showValue(group), allowed: `${DEFAULT_ENVIRONMENT} or a key of patching.environments (${envNames.join(", ") || "none defined"})` });
+        return;
+      }
+      const owner = `${os}/${group}`;
+      const other = groupOwners.get(owner);
+      if (other !== undefined && other !== key) {
+        issues.push({ path: `${where}.patchGroups[${i}]`, value: showValue(group), allowed: `a patch group no other ${os} baseline has (patching.baselines.${other} has it; a patch group takes one baseline per operating system)` });
+      }
+      groupOwners.set(owner, key);
+    });
+    if (b.approvalRules.length === 0 && b.approvedPatches.length === 0) {
+      issues.push({ path: `${where}.approvalRules`, value: "no rules and no approvedPatches", allowed: "at least one approval rule or approved patch (a baseline approving nothing installs nothing)" });
+    }
+    const allowedKeys = PATCH_FILTER_KEYS[os];
+    const rules: ApprovalRule[] = b.approvalRules.map((rule, r) => {
+      const filterKeys = Object.keys(rule.patchFilters).sort();
+      if (filterKeys.length === 0) issues.push({ path: `${where}.approvalRules[${r}].patchFilters`, value: "no filters", allowed: `at least one of ${allowedKeys.join(", ")}` });
+      for (const k of filterKeys) {
+        if (!allowedKeys.includes(k)) issues.push({ path: `${where}.approvalRules[${r}].patchFilters.${k}`, value: showValue(k), allowed: `a filter key ${os} supports: ${allowedKeys.join(", ")}` });
+      }
+      if (rule.enableNonSecurity !== undefined && (os === "WINDOWS" || os === "MACOS")) {
+        issues.push({ path: `${where}.approvalRules[${r}].enableNonSecurity`, value: showValue(rule.enableNonSecurity), allowed: "nothing: enableNonSecurity applies to Linux baselines only" });
+      }
+      return {
+        patchFilters: filterKeys.map((k) => ({ key: k, values: [...new Set(rule.patchFilters[k]!)] })),
+        approveAfterDays: rule.approveAfterDays,
+        complianceLevel: rule.complianceLevel,
+        ...(rule.enableNonSecurity !== undefined ? { enableNonSecurity: rule.enableNonSecurity } : {}),
+      };
+    });
+    baselines.push({
+      key,
+      name: `aft-fleet-${key}`,
+      operatingSystem: os,
+      description: b.description ?? `aft-fleet patch baseline ${key} (${os})`,
+      isDefault: b.default,
+      patchGroups: [...new Set(b.patchGroups.filter((g) => groupNames.has(g)))].sort(),
+      approvalRules: rules,
+      approvedPatches: [...new Set(b.approvedPatches)].sort(),
+      approvedPatchesComplianceLevel: b.approvedPatchesComplianceLevel,
+      rejectedPatches: [...new Set(b.rejectedPatches)].sort(),
+      rejectedPatchesAction: b.rejectedPatchesAction,
+    });
+  }
+
+  const inventoryProblem = scheduleProblem(cfg.inventory.schedule);
+  if (inventoryProblem) issues.push({ path: "patching.inventory.schedule", value: showValue(cfg.inventory.schedule), allowed: `a State Manager schedule such as cron(0 6 * * ? *) (${inventoryProblem})` });
+  const crawlerProblem = scheduleProblem(cfg.reports.crawlerSchedule);
+  if (crawlerProblem) issues.push({ path: "patching.reports.crawlerSchedule", value: showValue(cfg.reports.crawlerSchedule), allowed: `a cron expression such as cron(0 8 * * ? *) (${crawlerProblem})` });
+  const bucketName = cfg.reports.bucketName ?? `aft-fleet-patching-${org.centralAccount}-${org.homeRegion}`;
+  const bucketProblem = bucketNameProblem(bucketName);
+  if (bucketProblem) issues.push({ path: "patching.reports.bucketName", value: showValue(bucketName), allowed: bucketProblem });
+
+  return {
+    environmentTag: cfg.environmentTag,
+    defaultEnvironment: DEFAULT_ENVIRONMENT,
+    optOutValue: cfg.optOutValue,
+    baselines,
+    windows,
+    inventory: { enabled: cfg.inventory.enabled, schedule: cfg.inventory.schedule },
+    reports: {
+      bucketName,
+      databaseName: cfg.reports.databaseName,
+      crawlerSchedule: cfg.reports.crawlerSchedule,
+      workgroupName: cfg.reports.workgroupName,
+      queryResultDays: cfg.reports.queryResultDays,
+    },
+  };
+}

@@ -1,0 +1,308 @@
+import { TerraformOutput } from "cdktf";
+import { Construct } from "constructs";
+import { AthenaNamedQuery } from "@cdktf/provider-aws/lib/athena-named-query";
+import { AthenaWorkgroup } from "@cdktf/provider-aws/lib/athena-workgroup";
+import { GlueCatalogDatabase } from "@cdktf/provider-aws/lib/glue-catalog-database";
+import { GlueCrawler } from "@cdktf/provider-aws/lib/glue-crawler";
+import { GlueSecurityConfiguration } from "@cdktf/provider-aws/lib/glue-security-configuration";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
+import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
+import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
+import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
+import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import type { PatchReports } from "../config/patching";
+import { fleetTags, partitionOf, tfLiteral } from "../core";
+import { accountAdministersKey, policyDocument, toJson, trustPolicy } from "../iam/policy";
+import { NAMED_QUERIES } from "./queries";
+
+/** The resource data syncs write under this prefix (S3Destination.Prefix); the crawler reads only it. */
+export const INVENTORY_PREFIX = "inventory";
+/** Athena writes query results under this prefix of the same bucket. */
+export const ATHENA_RESULTS_PREFIX = "athena-results";
+export const REPORTS_KEY_ALIAS = "alias/aft-fleet/patching-reports";
+export const CRAWLER_ROLE_NAME = "aft-fleet-patching-crawler";
+export const CRAWLER_NAME = "aft-fleet-inventory";
+
+export interface PatchingReportingProps {
+  readonly reports: PatchReports;
+  readonly organizationId: string;
+  /** The central account, which owns the bucket. */
+  readonly accountId: string;
+  /** The central account's home Region: bucket, Glue and Athena live here. */
+  readonly region: string;
+  /** Days a replaced or deleted object version is kept. @default 90 */
+  readonly noncurrentVersionDays?: number;
+}
+
+/**
+ * Central patch compliance reporting (account customization of the central account): the bucket the
+ * member accounts' resource data syncs write inventory and compliance to, its customer key, a Glue
+ * database and crawler over it, and an Athena workgroup with the named queries. The syncs themselves
+ * are created by the controller in each member account once this bucket exists (AFT order: a member's
+ * tree cannot wait for the central account's stage).
+ */
+export class PatchingReporting extends Construct {
+  readonly bucketName: string;
+  readonly bucketArn: string;
+  /** The customer key the syncs must name as S3Destination.AWSKMSKeyARN (the bucket policy requires it). */
+  readonly keyArn: string;
+  readonly databaseName: string;
+  readonly workgroupName: string;
+  readonly database: GlueCatalogDatabase;
+  readonly queries: readonly AthenaNamedQuery[];
+
+  constructor(scope: Construct, id: string, props: PatchingReportingProps) {
+    super(scope, id);
+    const { reports, region } = props;
+    const partition = partitionOf(region);
+    const bucketArn = `arn:${partition}:s3:::${reports.bucketName}`;
+    const syncObjects = `${bucketArn}/${INVENTORY_PREFIX}/*/accountid=*/*`;
+    const syncSource = `arn:${partition}:ssm:*:*:resource-data-sync/*`;
+    this.bucketName = reports.bucketName;
+    this.bucketArn = bucketArn;
+
+    const key = new KmsKey(this, "Key", {
+      region,
+      description: `aft-fleet patch compliance reports ${reports.bucketName}: inventory and compliance from the organization's resource data syncs, Athena results`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      policy: toJson(
+        policyDocument(accountAdministersKey(partition, props.accountId), {
+          // "Creating a resource data sync for Inventory" (Systems Manager User Guide), encrypted sync: the
+          // service encrypts each object it writes for an organization account's sync.
+          Sid: "ResourceDataSyncEncrypts",
+          Effect: "Allow",
+          Principal: { Service: "ssm.amazonaws.com" },
+          Action: "kms:GenerateDataKey",
+          Resource: "*",
+          Condition: { StringEquals: { "aws:SourceOrgID": props.organizationId }, ArnLike: { "aws:SourceArn": syncSource } },
+        }),
+      ),
+      tags: fleetTags({ "aft-fleet:role": "patching-reports" }),
+    });
+    this.keyArn = key.arn;
+    new KmsAlias(this, "KeyAlias", { region, name: REPORTS_KEY_ALIAS, targetKeyId: key.keyId });
+
+    const bucket = new S3Bucket(this, "Bucket", { region, bucket: reports.bucketName, tags: fleetTags({ "aft-fleet:role": "patching-reports" }) });
+    new S3BucketVersioningA(this, "Versioning", { region, bucket: bucket.id, versioningConfiguration: { status: "Enabled" } });
+    new S3BucketServerSideEncryptionConfigurationA(this, "Encryption", {
+      region,
+      bucket: bucket.id,
+      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }],
+    });
+    const publicAccess = new S3BucketPublicAccessBlock(this, "PublicAccessBlock", {
+      region,
+      bucket: bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    // ACLs disabled; the syncs' `bucket-owner-full-control` ACL is the one S3 still accepts.
+    new S3BucketOwnershipControls(this, "Ownership", { region, bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } });
+    new S3BucketLifecycleConfiguration(this, "Lifecycle", {
+      region,
+      bucket: bucket.id,
+      rule: [
+        {
+          id: "expire-noncurrent-versions",
+          status: "Enabled",
+          filter: [{ prefix: "" }],
+          noncurrentVersionExpiration: [{ noncurrentDays: props.noncurrentVersionDays ?? 90 }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+        },
+        { id: "expire-athena-results", status: "Enabled", filter: [{ prefix: `${ATHENA_RESULTS_PREFIX}/` }], expiration: [{ days: reports.queryResultDays }] },
+      ],
+    });
+    // The bucket policy documented for an organization-wide resource data sync ("Creating a resource
+    // data sync for Inventory", AWS Systems Manager User Guide): GetBucketAcl for the service check,
+    // PutObject and PutObjectTagging under */accountid=*/ for syncs of the organization with
+    // bucket-owner-full-control; narrowed here to the inventory prefix and to SSE-KMS with this key.
+    new S3BucketPolicy(this, "Policy", {
+      region,
+      bucket: bucket.id,
+      policy: toJson(
+        policyDocument(
+          {
+            Sid: "DenyInsecureTransport",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: [bucketArn, `${bucketArn}/*`],
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          },
+          { Sid: "SSMBucketPermissionsCheck", Effect: "Allow", Principal: { Service: "ssm.amazonaws.com" }, Action: "s3:GetBucketAcl", Resource: bucketArn },
+          {
+            Sid: "SSMBucketDelivery",
+            Effect: "Allow",
+            Principal: { Service: "ssm.amazonaws.com" },
+            Action: "s3:PutObject",
+            Resource: syncObjects,
+            Condition: {
+              StringEquals: {
+                "s3:x-amz-acl": "bucket-owner-full-control",
+                "aws:SourceOrgID": props.organizationId,
+                "s3:x-amz-server-side-encryption": "aws:kms",
+                "s3:x-amz-server-side-encryption-aws-kms-key-id": key.arn,
+              },
+              ArnLike: { "aws:SourceArn": syncSource },
+            },
+          },
+          {
+            Sid: "SSMBucketDeliveryTagging",
+            Effect: "Allow",
+            Principal: { Service: "ssm.amazonaws.com" },
+            Action: "s3:PutObjectTagging",
+            Resource: syncObjects,
+            Condition: { StringEquals: { "aws:SourceOrgID": props.organizationId }, ArnLike: { "aws:SourceArn": syncSource } },
+          },
+        ),
+      ),
+      dependsOn: [publicAccess],
+    });
+
+    this.database = new GlueCatalogDatabase(this, "Database", {
+      region,
+      name: reports.databaseName,
+      description: "aft-fleet: Systems Manager inventory and patch compliance of the organization (resource data sync)",
+      tags: fleetTags({ "aft-fleet:role": "patching-reports" }),
+    });
+    this.databaseName = reports.databaseName;
+
+    const crawlerRole = new IamRole(this, "CrawlerRole", {
+      name: CRAWLER_ROLE_NAME,
+      description: "aft-fleet: the Glue crawler reads the synced inventory and keeps its tables",
+      maxSessionDuration: 3600,
+      assumeRolePolicy: toJson(
+        trustPolicy({
+          Sid: "GlueCrawler",
+          Effect: "Allow",
+          Principal: { Service: "glue.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          Condition: { StringEquals: { "aws:SourceAccount": props.accountId } },
+        }),
+      ),
+      tags: fleetTags({ "aft-fleet:role": "patching-crawler" }),
+    });
+    const glue = (resource: string) => `arn:${partition}:glue:${region}:${props.accountId}:${resource}`;
+    new IamRolePolicy(this, "CrawlerPolicy", {
+      name: CRAWLER_ROLE_NAME,
+      role: crawlerRole.id,
+      policy: toJson(
+        policyDocument(
+          { Sid: "ReadSyncedInventory", Effect: "Allow", Action: "s3:GetObject", Resource: `${bucketArn}/${INVENTORY_PREFIX}/*` },
+          {
+            Sid: "ListSyncedInventory",
+            Effect: "Allow",
+            Action: "s3:ListBucket",
+            Resource: bucketArn,
+            Condition: { StringLike: { "s3:prefix": [INVENTORY_PREFIX, `${INVENTORY_PREFIX}/*`] } },
+          },
+          {
+            Sid: "DecryptThroughS3",
+            Effect: "Allow",
+            Action: "kms:Decrypt",
+            Resource: key.arn,
+            Condition: { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } },
+          },
+          {
+            Sid: "KeepInventoryTables",
+            Effect: "Allow",
+            Action: [
+              "glue:BatchCreatePartition",
+              "glue:BatchGetPartition",
+              "glue:BatchUpdatePartition",
+              "glue:CreatePartition",
+              "glue:CreateTable",
+              "glue:GetDatabase",
+              "glue:GetPartition",
+              "glue:GetPartitions",
+              "glue:GetSecurityConfiguration",
+              "glue:GetTable",
+              "glue:GetTables",
+              "glue:UpdatePartition",
+              "glue:UpdateTable",
+            ],
+            Resource: [glue("catalog"), glue(`database/${reports.databaseName}`), glue(`table/${reports.databaseName}/*`)],
+          },
+          {
+            Sid: "CrawlerLogs",
+            Effect: "Allow",
+            Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            Resource: `arn:${partition}:logs:${region}:${props.accountId}:log-group:/aws-glue/crawlers*`,
+          },
+        ),
+      ),
+    });
+    // The crawler writes no data; the configuration states that anything Glue writes to S3 uses the key.
+    const security = new GlueSecurityConfiguration(this, "CrawlerSecurity", {
+      region,
+      name: "aft-fleet-patching-crawler",
+      encryptionConfiguration: {
+        s3Encryption: { s3EncryptionMode: "SSE-KMS", kmsKeyArn: key.arn },
+        cloudwatchEncryption: { cloudwatchEncryptionMode: "DISABLED" },
+        jobBookmarksEncryption: { jobBookmarksEncryptionMode: "DISABLED" },
+      },
+    });
+    new GlueCrawler(this, "Crawler", {
+      region,
+      name: CRAWLER_NAME,
+      description: "aft-fleet: tables per inventory type (aws_complianceitem, aws_instanceinformation, ...) from the synced inventory",
+      role: crawlerRole.arn,
+      databaseName: this.database.name,
+      schedule: tfLiteral(reports.crawlerSchedule),
+      securityConfiguration: security.name,
+      s3Target: [
+        {
+          path: `s3://${reports.bucketName}/${INVENTORY_PREFIX}/`,
+          // Each sync writes a test object when it is created; it is not inventory.
+          exclusions: ["AWS:InstanceInformation/accountid=*/test.json"],
+        },
+      ],
+      schemaChangePolicy: { updateBehavior: "UPDATE_IN_DATABASE", deleteBehavior: "LOG" },
+      tags: fleetTags({ "aft-fleet:role": "patching-reports" }),
+    });
+
+    const workgroup = new AthenaWorkgroup(this, "Workgroup", {
+      region,
+      name: reports.workgroupName,
+      description: "aft-fleet: patch compliance queries over the organization's synced inventory",
+      state: "ENABLED",
+      forceDestroy: false,
+      configuration: {
+        enforceWorkgroupConfiguration: true,
+        publishCloudwatchMetricsEnabled: true,
+        resultConfiguration: {
+          outputLocation: `s3://${reports.bucketName}/${ATHENA_RESULTS_PREFIX}/`,
+          expectedBucketOwner: props.accountId,
+          encryptionConfiguration: { encryptionOption: "SSE_KMS", kmsKeyArn: key.arn },
+        },
+      },
+      tags: fleetTags({ "aft-fleet:role": "patching-reports" }),
+    });
+    this.workgroupName = reports.workgroupName;
+    this.queries = NAMED_QUERIES.map(
+      (q) =>
+        new AthenaNamedQuery(this, `Query-${q.id}`, {
+          region,
+          name: q.name,
+          description: q.description,
+          // The Glue database resource's own name: the seed's queries named a database that never existed.
+          database: this.database.name,
+          workgroup: workgroup.id,
+          query: q.query,
+        }),
+    );
+
+    new TerraformOutput(this, "patching_reports_bucket", { value: reports.bucketName, description: "Bucket the member accounts' resource data syncs write to" });
+    new TerraformOutput(this, "patching_reports_key_arn", { value: key.arn, description: "KMS key the resource data syncs must name (S3Destination.AWSKMSKeyARN)" });
+    new TerraformOutput(this, "patching_reports_database", { value: this.database.name, description: "Glue database of the inventory tables" });
+    new TerraformOutput(this, "patching_reports_workgroup", { value: workgroup.name, description: "Athena workgroup of the patch compliance queries" });
+  }
+}
