@@ -16,7 +16,7 @@ import type { FleetStackProps } from "./modules/aft/fleet-stack";
 import { partitionOf } from "./modules/core/tags";
 import { checkOutputDir, OutputError, type OutputState, type ProtectedPath } from "./modules/aft/output-dir";
 import { asOutputError, EmittedStack, makeWorkDir, writeOutput } from "./modules/aft/write-output";
-import { cachedLambdaBundles } from "./scripts/build-lambdas";
+import { lambdaBundles } from "./modules/controller/bundling";
 
 export const CENTRAL_STACK = "central";
 export const GLOBAL_STACK = "global";
@@ -48,7 +48,7 @@ export function buildStacks(app: App, model: FleetModel, lambdaBundleDir: string
   });
   new CentralStack(app, CENTRAL_STACK, model, directProps(CENTRAL_STACK, org.centralAccount), { lambdaBundleDir });
   const stacks: EmittedStack[] = [{ stackId: CENTRAL_STACK, dest: `direct/${CENTRAL_STACK}`, kind: "direct" }];
-  // The central account needs the per-account side too (Package documents, execution role), as under AFT.
+  // The central account needs the per-account side too (the execution role), as under AFT.
   for (const account of [...new Set([org.centralAccount, ...direct.memberAccounts])].sort()) {
     const id = `member-${account}`;
     new GlobalStack(app, id, model, directProps(id, account));
@@ -79,9 +79,9 @@ export function protectedPaths(model: FleetModel, configFile: string | undefined
  */
 export async function synthToDir(model: FleetModel, outDir: string, configFile?: string): Promise<EmittedStack[]> {
   const state: OutputState = checkOutputDir(outDir, protectedPaths(model, configFile));
-  const bundleDir = await cachedLambdaBundles();
   const synthDir = makeWorkDir(state.dir, "synth");
   try {
+    const bundleDir = await lambdaBundles(path.join(synthDir, "lambdas"));
     const app = new App({ outdir: synthDir, skipValidation: false });
     const stacks = buildStacks(app, model, bundleDir);
     try {
@@ -182,7 +182,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     const app = new App();
-    buildStacks(app, model, await cachedLambdaBundles());
+    buildStacks(app, model, await lambdaBundles(fs.mkdtempSync(path.join(require("node:os").tmpdir(), "aft-fleet-lambdas-"))));
     app.synth();
     return 0;
   } catch (err) {

@@ -30,7 +30,10 @@ describe("loadConfig: valid input", () => {
     const pkg = model.packages[0]!;
     expect(pkg.versions.map((v) => v.prefix)).toEqual(["ExampleAgent/1.0.0/"]);
     expect(pkg.versions[0]!.bundles.map((b) => b.zipName)).toEqual(["linux.zip", "windows.zip"]);
-    expect(pkg.rings[0]!.targetGroup.organizationalUnits).toEqual(["ou-ab12-sandbox01", "ou-ab12-workload1"]);
+    expect(pkg.rings.map((r) => r.name)).toEqual(["canary", "broad"]);
+    expect(pkg.rings[1]!.targetGroup.organizationalUnits).toEqual(["ou-ab12-sandbox01", "ou-ab12-workload1"]);
+    expect(pkg.rings[0]!.bakeSeconds).toBe(24 * 3600);
+    expect(pkg.release).toBe("1.0.0");
     expect(model.store.bucketName).toBe("aft-fleet-packages-222222222222-us-east-1");
   });
 
@@ -39,7 +42,20 @@ describe("loadConfig: valid input", () => {
     try {
       const model = loadConfig(fx.configFile);
       expect(model.organization.workloadRegions).toEqual(["us-east-1", "ap-south-1", "eu-west-1"]);
-      expect(model.packages[0]!.rings[0]).toMatchObject({ action: "Install", schedule: "rate(1 day)", maxConcurrency: "10%", maxErrors: "10%", complianceSeverity: "MEDIUM" });
+      expect(model.packages[0]!.rings[0]).toMatchObject({
+        action: "Install",
+        schedule: "rate(1 day)",
+        maxConcurrency: "10%",
+        maxErrors: "0",
+        nodeMaxConcurrency: "10%",
+        nodeMaxErrors: "10%",
+        bakeSeconds: 0,
+        alarms: [],
+        complianceSeverity: "MEDIUM",
+      });
+      expect(model.packages[0]!.versionRetention).toBe(10);
+      expect(model.packages[0]!.controllerSchedule).toBe("rate(1 hour)");
+      expect(model.store.encryption).toBe("kms");
       expect(model.packages[0]!.installationType).toBe("Uninstall and reinstall");
       expect(model.store.noncurrentVersionDays).toBe(365);
       expect(model.deployment).toEqual({ mode: "aft", accountCustomizationName: "aft-fleet-central" });
@@ -86,7 +102,12 @@ describe("loadConfig: bad input names the file, the field path, the value and wh
     { name: "an unknown Region", config: mutate((c) => (c.organization.workloadRegions = ["us-east-1", "eu-west-9"])), path: "organization.workloadRegions[1]", text: /"eu-west-9".*AWS Region code/ },
     { name: "a platform folder without an install script", config: baseConfig(), files: noInstall, path: "packages[0].platforms[0].folder", text: /without install\.sh.*install\.sh, uninstall\.sh/ },
     { name: "a Windows folder with only .sh scripts", config: baseConfig(), files: windowsOnlySh, path: "packages[0].platforms[1].folder", text: /without install\.ps1, uninstall\.ps1 \(found install\.sh, uninstall\.sh: Windows runs \.ps1/ },
-    { name: "a version with a space", config: mutate((c) => (c.packages[0].rings[0].version = "1.0 beta")), path: "packages[0].rings[0].version", text: /"1\.0 beta".*letters, digits/ },
+    { name: "a version with a space", config: mutate((c) => (c.packages[0].release = "1.0 beta")), path: "packages[0].release", text: /"1\.0 beta".*letters, digits/ },
+    { name: "a version name shorter than SSM allows", config: mutate((c) => (c.packages[0].release = "1")), path: "packages[0].release", text: /"1".*3-128 letters/ },
+    { name: "a release not among the published versions", config: mutate((c) => (c.packages[0].versions = ["1.0.0"], c.packages[0].release = "2.0.0")), path: "packages[0].release", text: /"2\.0\.0".*a version listed in packages\[0\]\.versions/ },
+    { name: "a bake that is not a duration", config: mutate((c) => (c.packages[0].rings[0].bake = "1 day")), path: "packages[0].rings[0].bake", text: /"1 day".*"24h"/ },
+    { name: "a ring association name over 128 characters", config: mutate((c) => (c.packages[0].name = "A".repeat(100), c.packages[0].rings[0].name = "r".repeat(32))), path: "packages[0].rings[0].name", text: /association 151 characters.*at most 128/ },
+    { name: "a package name over 100 characters", config: mutate((c) => (c.packages[0].name = "P".repeat(101))), path: "packages[0].name", text: /at most 100 characters/ },
     { name: "duplicate package names", config: mutate((c) => c.packages.push({ ...c.packages[0] })), path: "packages[1].name", text: /"TestAgent".*packages\[0\] has it/ },
     { name: "a ring naming an unknown target group", config: mutate((c) => (c.packages[0].rings[0].targets = "pilot")), path: "packages[0].rings[0].targets", text: /"pilot".*a target group: all, canary/ },
     { name: "more than 20 files in one package folder", config: baseConfig(), files: tooMany, path: "packages[0].platforms[0].folder", text: /22 files.*at most 20 files/ },
@@ -105,11 +126,13 @@ describe("loadConfig: bad input names the file, the field path, the value and wh
     { name: "a bad rate-control value", config: mutate((c) => (c.packages[0].rings[0].maxConcurrency = "0")), path: "packages[0].rings[0].maxConcurrency", text: /"0".*a count \(1 or more\)/ },
     { name: "an architecture the platform lacks", config: mutate((c) => (c.packages[0].platforms[1].arch = "arm64")), path: "packages[0].platforms[1].arch", text: /"arm64".*for windows: x86_64, 386/ },
     { name: "a missing source folder", config: mutate((c) => (c.packages[0].source = "nope")), path: "packages[0].source", text: /"nope".*a folder/ },
-    { name: "a ring version without a folder", config: mutate((c) => (c.packages[0].rings[0].version = "2.0.0")), path: "packages[0].rings[0].version", text: /"2\.0\.0".*pkg\/2\.0\.0\// },
+    { name: "a release without a folder", config: mutate((c) => (c.packages[0].release = "2.0.0")), path: "packages[0].release", text: /"2\.0\.0".*pkg\/2\.0\.0\// },
+    { name: "a pin without a folder", config: mutate((c) => (c.packages[0].rings[0].pin = "0.9.0")), path: "packages[0].rings[0].pin", text: /"0\.9\.0".*pkg\/0\.9\.0\// },
     { name: "a duplicate Region", config: mutate((c) => (c.organization.workloadRegions = ["eu-west-1", "eu-west-1"])), path: "organization.workloadRegions[1]", text: /each Region once/ },
     { name: "a target group with no accounts or OUs", config: mutate((c) => (c.organization.targetGroups.empty = { instanceTags: { a: ["b"] } })), path: "organization.targetGroups.empty", text: /at least one account id or OU id/ },
     { name: "In-place update without update scripts", config: mutate((c) => (c.packages[0].installationType = "In-place update")), path: "packages[0].platforms[0].folder", text: /without update\.sh/ },
-    { name: "a target group with two tag keys", config: mutate((c) => (c.organization.targetGroups.canary.instanceTags = { a: ["1"], b: ["2"] })), path: "organization.targetGroups.canary.instanceTags", text: /2 tag keys.*at most one tag key/ },
+    { name: "a target group with six tag keys", config: mutate((c) => (c.organization.targetGroups.canary.instanceTags = Object.fromEntries("abcdef".split("").map((k) => [k, ["1"]])))), path: "organization.targetGroups.canary.instanceTags", text: /6 tag keys.*at most 5 tag keys/ },
+    { name: "a tag key with 51 values", config: mutate((c) => (c.organization.targetGroups.canary.instanceTags = { team: Array.from({ length: 51 }, (_, i) => `v${i}`) })), path: "organization.targetGroups.canary.instanceTags.team", text: /51 values.*at most 50 values/ },
     { name: "a schedule that is neither cron nor rate", config: mutate((c) => (c.packages[0].rings[0].schedule = "daily")), path: "packages[0].rings[0].schedule", text: /"daily".*rate\(1 day\)/ },
     { name: "a package name with the reserved AWS prefix", config: mutate((c) => (c.packages[0].name = "AWSAgent")), path: "packages[0].name", text: /not starting with AWS/ },
   ];

@@ -3,7 +3,8 @@ import { Testing } from "cdktf";
 import { DataArchiveFile } from "@cdktf/provider-archive/lib/data-archive-file";
 import { S3Object } from "@cdktf/provider-aws/lib/s3-object";
 import { loadConfig } from "../modules/config";
-import { PackageArtifacts, PackageUpload, sourceUrlOf } from "../modules/distributor-package";
+import { sourceUrlOf } from "../contract/names";
+import { PackageArtifacts, PackageUpload } from "../modules/distributor-package";
 import { PackageStore } from "../modules/package-store";
 
 const model = loadConfig(path.join(__dirname, "..", "examples", "fleet.yaml"));
@@ -63,6 +64,6 @@ describe("PackageArtifacts and PackageUpload", () => {
   });
 
   it("points SourceUrl at the version prefix without a double slash", () => {
-    expect(sourceUrlOf("store", version)).toBe("s3://store/ExampleAgent/1.0.0");
+    expect(sourceUrlOf("store", "ExampleAgent", version.version)).toBe("s3://store/ExampleAgent/1.0.0");
   });
 });

@@ -179,6 +179,7 @@ describe("config text reaches Terraform as literal data", () => {
       const out = path.join(fx.dir, "out");
       expect(await main(["synth", "--config", fx.configFile, "--out", out])).toBe(0);
       const trees = ["aft-account-customizations/aft-fleet-central", "aft-global-customizations"].map((t) => fs.readFileSync(path.join(out, t, "terraform", "aft-fleet.tf.json"), "utf8"));
+      const allLiterals: string[] = [];
       for (const tree of trees) {
         // Every interpolation in the emitted JSON is ours (references to resources, data and locals), never config text.
         const strings: string[] = [];
@@ -188,11 +189,12 @@ describe("config text reaches Terraform as literal data", () => {
             if ("expression" in part) expect(part.expression).toMatch(/^\$\{(data|local|aws_[a-z0-9_]+|archive_[a-z_]+|var)\.[A-Za-z0-9_.[\]"*-]+\}$/);
           }
         }
-        const literals = strings.map((s) => readTemplate(s).map((p) => ("literal" in p ? p.literal : "\u0000")).join(""));
-        expect(literals.some((l) => l.includes('"publisher":"Evil \\"Corp\\" ${path.cwd} %{ if true }x%{ endif } \\\\ end"'))).toBe(true);
-        for (const value of [...hostile.slice(0, 10), "${path.cwd}"]) {
-          expect(literals.some((l) => l.includes(JSON.stringify(value).slice(1, -1)))).toBe(true);
-        }
+        allLiterals.push(...strings.map((s) => readTemplate(s).map((p) => ("literal" in p ? p.literal : "\u0000")).join("")));
+      }
+      // The central tree carries the manifest (publisher) and the ring specs (arguments, tag values), literally.
+      expect(allLiterals.some((l) => l.includes('"publisher":"Evil \\"Corp\\" ${path.cwd} %{ if true }x%{ endif } \\\\ end"'))).toBe(true);
+      for (const value of [...hostile.slice(0, 10), "${path.cwd}", ...config.organization.targetGroups.all.instanceTags["team${x}"]]) {
+        expect({ value, found: allLiterals.some((l) => l.includes(JSON.stringify(value).slice(1, -1))) }).toEqual({ value, found: true });
       }
     } finally {
       fx.cleanup();
@@ -237,7 +239,7 @@ describe("package files: regular files inside their folder only", () => {
 
   it("refuses `..` as a version or folder name", async () => {
     for (const [mutate, where] of [
-      [(c: any) => (c.packages[0].rings[0].version = ".."), /packages\[0\]\.rings\[0\]\.version: got "\.\."/],
+      [(c: any) => (c.packages[0].release = ".."), /packages\[0\]\.release: got "\.\."/],
       [(c: any) => (c.packages[0].platforms[0].folder = ".."), /packages\[0\]\.platforms\[0\]\.folder: got "\.\."/],
     ] as const) {
       const config = baseConfig();

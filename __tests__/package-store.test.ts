@@ -56,28 +56,44 @@ describe("PackageStore", () => {
     expect(deny).toMatchObject({ Principal: "*", Condition: { Bool: { "aws:SecureTransport": "false" } } });
     expect(deny.Resource).toEqual(["arn:aws:s3:::store-bucket", "arn:aws:s3:::store-bucket/*"]);
     for (const allow of policy.Statement.filter((s: any) => s.Effect === "Allow")) {
-      expect(allow.Condition).toEqual({ StringEquals: { "aws:PrincipalOrgID": "o-abcdef1234" } });
+      expect(allow.Condition.StringEquals).toEqual({ "aws:PrincipalOrgID": "o-abcdef1234" });
     }
     const read = policy.Statement.find((s: any) => s.Sid === "OrganizationReadsPackages");
     expect(read.Action).toEqual(["s3:GetObject", "s3:GetObjectVersion"]);
     expect(read.Resource).toEqual(["arn:aws:s3:::store-bucket/AlphaAgent/*", "arn:aws:s3:::store-bucket/ZetaAgent/*"]);
-    const write = policy.Statement.find((s: any) => s.Action === "s3:PutObject");
-    expect(write.Resource).toBe("arn:aws:s3:::store-bucket/association-logs/*");
+    // Listing only under package prefixes: ledgers, ring specs and run summaries are not the organization's to see.
+    const list = policy.Statement.find((s: any) => s.Sid === "OrganizationListsPackages");
+    expect(list.Condition.StringLike).toEqual({ "s3:prefix": ["AlphaAgent/*", "ZetaAgent/*"] });
+    // No organization-wide write anywhere (one account could overwrite another's objects).
+    expect(policy.Statement.filter((s: any) => s.Effect === "Allow" && [s.Action].flat().some((a: string) => /Put|Delete/.test(a)))).toEqual([]);
   });
 
   it("lets organization principals use the key only through S3 in the store's Region", () => {
     const keyPolicy = JSON.parse(only(synth().json, "aws_kms_key").policy);
-    const org = keyPolicy.Statement.find((s: any) => s.Sid === "OrganizationUsesKeyThroughS3");
+    const org = keyPolicy.Statement.find((s: any) => s.Sid === "OrganizationDecryptsPackagesThroughS3");
     expect(org.Condition.StringEquals).toEqual({ "aws:PrincipalOrgID": "o-abcdef1234", "kms:ViaService": "s3.eu-west-1.amazonaws.com" });
-    expect(org.Action).not.toContain("kms:*");
+    expect(org.Action).toEqual(["kms:Decrypt", "kms:DescribeKey"]);
     expect(keyPolicy.Statement.find((s: any) => s.Sid === "AccountAdministersKey").Principal).toEqual({ AWS: "arn:aws:iam::222222222222:root" });
   });
 
   it("expires noncurrent versions after the configured days and aborts stale uploads", () => {
     const { out } = synth({ noncurrentVersionDays: 30 });
     expect(out).toHaveResourceWithProperties(S3BucketLifecycleConfiguration, {
-      rule: [expect.objectContaining({ status: "Enabled", noncurrent_version_expiration: [{ noncurrent_days: 30 }], abort_incomplete_multipart_upload: [{ days_after_initiation: 7 }] })],
+      rule: expect.arrayContaining([
+        expect.objectContaining({ status: "Enabled", noncurrent_version_expiration: [{ noncurrent_days: 30 }], abort_incomplete_multipart_upload: [{ days_after_initiation: 7 }] }),
+        expect.objectContaining({ id: "expire-run-records", filter: [{ prefix: "rollouts/" }], expiration: [{ days: 90 }] }),
+      ]),
     });
+  });
+
+  it("derives a valid KMS alias from a bucket name with dots, and uses SSE-S3 without a key when asked", () => {
+    // KMS CreateAlias: alias/ followed by letters, digits, '/', '_' and '-' only.
+    const alias = only(synth({ bucketName: "store.example.com" }).json, "aws_kms_alias").name;
+    expect(alias).toMatch(/^alias\/[a-zA-Z0-9/_-]+$/);
+    const s3 = synth({ encryption: "s3" }).json;
+    expect(s3.resource.aws_kms_key).toBeUndefined();
+    const rule = Object.values<any>(s3.resource.aws_s3_bucket_server_side_encryption_configuration!)[0].rule[0];
+    expect(rule.apply_server_side_encryption_by_default).toEqual({ sse_algorithm: "AES256" });
   });
 
   it("logs access only when a log bucket is given", () => {

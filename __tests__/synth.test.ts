@@ -87,7 +87,7 @@ describe("synth of the bundled example organization", () => {
   it("keeps every file the Terraform reads inside its own folder", async () => {
     for (const root of [central, global]) {
       const json = tfJson(root);
-      for (const zip of Object.values<any>(json.data.archive_file)) {
+      for (const zip of Object.values<any>(json.data?.archive_file ?? {})) {
         expect(zip.source_dir.startsWith("assets/")).toBe(true);
         const dir = path.join(first, root, "terraform", zip.source_dir);
         expect(["install.sh", "install.ps1", "index.js"].some((f) => fs.existsSync(path.join(dir, f)))).toBe(true);
@@ -95,15 +95,21 @@ describe("synth of the bundled example organization", () => {
     }
   });
 
-  it("puts the store in the central tree and documents plus associations in every workload Region in the global tree", async () => {
+  it("puts the store, uploads, controller and ring specs in the central tree and only the execution role in the global tree", async () => {
     const c = tfJson(central).resource;
     expect(Object.keys(c.aws_s3_bucket)).toEqual(["package_store_bucket"]);
-    expect(Object.values<any>(c.aws_s3_object).map((o) => o.key).sort()).toEqual(["ExampleAgent/1.0.0/linux.zip", "ExampleAgent/1.0.0/manifest.json", "ExampleAgent/1.0.0/windows.zip"]);
-    const g = tfJson(global).resource;
-    expect(Object.values<any>(g.aws_ssm_document).filter((d) => d.document_type === "Package").map((d) => d.region).sort()).toEqual(["eu-west-1", "us-east-1"]);
-    expect(Object.values<any>(g.aws_ssm_association).map((a) => a.region).sort()).toEqual(["eu-west-1", "us-east-1"]);
-    // The same sources give the same manifest expression in both trees, so checksums agree.
-    expect(Object.values(tfJson(global).locals)).toEqual(Object.values(tfJson(central).locals));
+    expect(Object.values<any>(c.aws_s3_object).map((o) => o.key).sort()).toEqual([
+      "ExampleAgent/1.0.0/linux.zip",
+      "ExampleAgent/1.0.0/manifest.json",
+      "ExampleAgent/1.0.0/windows.zip",
+      "controller/ExampleAgent/broad.json",
+      "controller/ExampleAgent/canary.json",
+    ]);
+    expect(Object.values<any>(c.aws_lambda_function).map((f) => f.function_name)).toEqual(["aft-fleet-rollout-controller"]);
+    const g = tfJson(global);
+    expect(Object.keys(g.resource).sort()).toEqual(["aws_iam_role", "aws_iam_role_policy"]);
+    expect(g.data.archive_file).toBeUndefined();
+    expect(fs.existsSync(path.join(first, global, "terraform", "assets"))).toBe(false);
   });
 });
 
@@ -121,7 +127,7 @@ describe("the synth command", () => {
 
   it("exits 1 with a one-line-per-problem message and leaves the previous output untouched on bad input", async () => {
     const good = makeFixture();
-    const bad = makeFixture({ ...baseConfig(), packages: [{ ...baseConfig().packages[0], rings: [{ name: "all", version: "1.0.0", targets: "nope" }] }] }, basePackageFiles());
+    const bad = makeFixture({ ...baseConfig(), packages: [{ ...baseConfig().packages[0], rings: [{ name: "all", targets: "nope" }] }] }, basePackageFiles());
     const out = path.join(good.dir, "out");
     try {
       expect(await main(["synth", "--config", good.configFile, "--out", out])).toBe(0);
@@ -194,7 +200,7 @@ describe("the synth command", () => {
       expect(central.provider.aws[0].assume_role[0].role_arn).toBe("arn:aws:iam::222222222222:role/OrganizationAccountAccessRole");
       const member = JSON.parse(fs.readFileSync(path.join(out, "direct", "member-333333333333", "aft-fleet.tf.json"), "utf8"));
       expect(member.provider.aws[0].assume_role[0].role_arn).toBe("arn:aws:iam::333333333333:role/OrganizationAccountAccessRole");
-      expect(member.resource.aws_ssm_association).toBeDefined();
+      expect(Object.values<any>(member.resource.aws_iam_role).map((r) => r.name)).toEqual(["aft-fleet-execution"]);
       // The central account gets the per-account side as well, without being listed.
       expect(fs.readdirSync(path.join(out, "direct")).sort()).toEqual(["central", "member-222222222222", "member-333333333333"]);
     } finally {

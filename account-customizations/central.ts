@@ -2,43 +2,47 @@ import { Construct } from "constructs";
 import type { FleetModel } from "../modules/config/model";
 import { PackageArtifacts, PackageUpload } from "../modules/distributor-package";
 import { FleetStack, FleetStackProps } from "../modules/aft/fleet-stack";
-import { AutomationAdministration, RolloutAssociation } from "../modules/automation";
+import { RingRollout, RolloutController, ringSpecOf } from "../modules/controller";
 import { PackageStore } from "../modules/package-store";
 
 export interface CentralStackOptions {
-  /** Folder with the fan-out Lambda bundles (`<dir>/<handler>/index.js`), written by `buildLambdas()`. */
+  /** Folder with the Lambda bundles (`<dir>/controller/index.js`), from `lambdaBundles()`. */
   readonly lambdaBundleDir: string;
 }
 
 /**
  * The central (delegated admin) account's customization: the package store with every published
- * package version, and the org fan-out that rolls each package ring out to its accounts and Regions.
+ * package version, the rollout controller, and per package ring its spec and the association that runs it.
+ * Nothing here is needed by any account's global stage at apply time (the lifecycle-order test checks it).
  */
 export class CentralStack extends FleetStack {
   readonly store: PackageStore;
-  readonly automation: AutomationAdministration;
+  readonly controller: RolloutController;
 
   constructor(scope: Construct, id: string, model: FleetModel, stackProps: FleetStackProps, options: CentralStackOptions) {
     super(scope, id, stackProps);
     const org = model.organization;
+    const packageNames = model.packages.map((p) => p.name);
     this.store = new PackageStore(this, "PackageStore", {
       bucketName: model.store.bucketName,
       organizationId: org.id,
       accountId: org.centralAccount,
       region: org.homeRegion,
-      packageNames: model.packages.map((p) => p.name),
+      packageNames,
       noncurrentVersionDays: model.store.noncurrentVersionDays,
+      encryption: model.store.encryption,
+      rolloutRetentionDays: model.store.rolloutRetentionDays,
       ...(model.store.accessLogBucket ? { accessLogBucket: model.store.accessLogBucket } : {}),
     });
-    this.automation = new AutomationAdministration(this, "AutomationAdministration", {
+    this.controller = new RolloutController(this, "RolloutController", {
       organizationId: org.id,
       managementAccountId: org.managementAccount,
       accountId: org.centralAccount,
       region: org.homeRegion,
-      workloadRegions: org.workloadRegions,
-      packageNames: model.packages.map((p) => p.name),
       store: this.store,
-      lambdaBundleDir: options.lambdaBundleDir,
+      packageNames,
+      alarmNames: model.packages.flatMap((p) => p.rings.flatMap((r) => r.alarms)),
+      bundleDir: options.lambdaBundleDir,
     });
     for (const pkg of model.packages) {
       const pkgScope = new Construct(this, pkg.name);
@@ -47,14 +51,9 @@ export class CentralStack extends FleetStack {
         const artifacts = new PackageArtifacts(versionScope, "Artifacts", { pkg, version });
         new PackageUpload(versionScope, "Upload", { artifacts, store: this.store, pkg, version });
       }
-      for (const ring of pkg.rings) {
-        new RolloutAssociation(pkgScope, `Rollout-${ring.name}`, {
-          pkg,
-          ring,
-          administration: this.automation,
-          workloadRegions: org.workloadRegions,
-        });
-      }
+      pkg.rings.forEach((ring, index) => {
+        new RingRollout(pkgScope, `Ring-${ring.name}`, { spec: ringSpecOf(model, pkg, index), store: this.store, controller: this.controller, schedule: pkg.controllerSchedule });
+      });
     }
   }
 }

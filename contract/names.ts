@@ -53,3 +53,8 @@ export function versionPrefix(packageName: string, version: string): string {
 export function sourceUrlOf(bucket: string, packageName: string, version: string): string {
   return `s3://${bucket}/${packageName}/${version}`;
 }
+
+/** `aft-fleet-rollout-<package>-<ring>`: the central association of one ring (AssociationName: at most 128). */
+export function ringAssociationNameOf(packageName: string, ring: string): string {
+  return `aft-fleet-rollout-${packageName}-${ring}`;
+}

@@ -37,7 +37,8 @@ export function baseConfig(): Record<string, any> {
           { platform: "amazon", arch: "x86_64", folder: "linux" },
           { platform: "windows", arch: "x86_64", folder: "windows" },
         ],
-        rings: [{ name: "all", version: "1.0.0", targets: "all" }],
+        release: "1.0.0",
+        rings: [{ name: "all", targets: "all" }],
       },
     ],
   };

@@ -1,20 +1,22 @@
+import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { s3ClientConfig } from "../../lambdas/shared/clients";
 import { CreateOrganizationalUnitCommand, CreateOrganizationCommand, ListRootsCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
 import { execFile } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { buildLambdas, cachedLambdaBundles, handlerNames } from "../../scripts/build-lambdas";
+import { buildLambdas, cachedLambdaBundles, handlerNames } from "../../modules/controller/bundling";
 import { motoAvailable, startMoto, useFakeAwsEnv, type MotoServer } from "../helpers/moto";
 
 const ROOT = path.resolve(__dirname, "../..");
-const HANDLERS = ["collect-results", "expand-targets", "share-document", "start-rollout"];
+const HANDLERS = ["controller"];
 
 /**
  * Invokes a bundle's handler in a plain `node` process, as the Lambda runtime would (jest's VM cannot
  * run the dynamic `import("node:…")` calls the SDK makes lazily).
  */
 function invokeBundle(file: string, event: unknown): Promise<{ result?: unknown; error?: string }> {
-  const runner = `require(process.argv[1]).handler(JSON.parse(process.argv[2])).then(
+  const runner = `require(process.argv[1]).handler(JSON.parse(process.argv[2]), { getRemainingTimeInMillis: () => 200000 }).then(
     (result) => console.log(JSON.stringify({ result })),
     (error) => console.log(JSON.stringify({ error: error.name })))`;
   return new Promise((resolve, reject) => {
@@ -94,18 +96,28 @@ describe("build-lambdas", () => {
       await moto?.stop();
     });
 
-    it("reaches the emulator through AWS_ENDPOINT_URL alone", async () => {
+    it("reaches the emulator through AWS_ENDPOINT_URL alone: a plan over an empty OU ends Done, an unknown OU fails", async () => {
       const org = new OrganizationsClient({ region: "us-east-1" });
       await org.send(new CreateOrganizationCommand({ FeatureSet: "ALL" }));
       const root = (await org.send(new ListRootsCommand({}))).Roots?.[0]?.Id as string;
       const ou = (await org.send(new CreateOrganizationalUnitCommand({ ParentId: root, Name: "empty" }))).OrganizationalUnit?.Id as string;
-      const bundle = path.join(dirs[0]!, "expand-targets", "index.js");
-      await expect(invokeBundle(bundle, { organizationalUnits: [ou], accounts: [] })).resolves.toEqual({
-        result: { accounts: [], groups: [], skipped: [] },
+      const s3 = new S3Client(s3ClientConfig("us-east-1"));
+      await s3.send(new CreateBucketCommand({ Bucket: "bundle-store" }));
+      const spec = (ous: string[]) => ({
+        schemaVersion: 1, package: "TestAgent", ring: "all", ringIndex: 0, release: "1.0.0", publishedVersions: ["1.0.0"],
+        targets: { accounts: [], organizationalUnits: ous }, earlierRingTargets: [], regions: ["us-east-1"],
+        managementAccount: "111111111111", organizationId: "o-abcdef1234", alarms: [], maxConcurrency: "10%", maxErrors: "0",
+        versionRetention: 10, store: { bucket: "bundle-store", region: "us-east-1" },
+        association: { name: "aft-fleet-TestAgent", action: "Install", installationType: "Uninstall and reinstall", additionalArguments: {},
+          targets: [{ Key: "InstanceIds", Values: ["*"] }], scheduleExpression: "rate(1 day)", maxConcurrency: "10%", maxErrors: "10%", complianceSeverity: "MEDIUM" },
       });
-      await expect(invokeBundle(bundle, { organizationalUnits: ["ou-zzzz-zzzzzzzz"], accounts: [] })).resolves.toEqual({
-        error: "ParentNotFoundException",
-      });
+      await s3.send(new PutObjectCommand({ Bucket: "bundle-store", Key: "controller/TestAgent/all.json", Body: JSON.stringify(spec([ou])) }));
+      await s3.send(new PutObjectCommand({ Bucket: "bundle-store", Key: "controller/TestAgent/bad.json", Body: JSON.stringify({ ...spec(["ou-zzzz-zzzzzzzz"]), ring: "bad" }) }));
+      const bundle = path.join(dirs[0]!, "controller", "index.js");
+      const done = await invokeBundle(bundle, { step: "plan", runId: "run-0001", bucket: "bundle-store", specKey: "controller/TestAgent/all.json" });
+      expect(done.result).toMatchObject({ status: "Done", runId: "run-0001" });
+      const bad = await invokeBundle(bundle, { step: "plan", runId: "run-0002", bucket: "bundle-store", specKey: "controller/TestAgent/bad.json" });
+      expect(bad.error).toBeDefined();
     });
   });
 });

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
 import { ConfigError, ConfigIssue, formatPath, showValue } from "./errors";
+import { ASSOCIATION_TARGET_VALUES_MAX, ASSOCIATION_TARGETS_MAX } from "../../contract/patterns";
 import { readConfigFile } from "./read";
 import { checkRules } from "./rules";
 import type { Bundle, FleetModel, FleetPackage, PackageVersion, PlatformEntry, RolloutRing, TargetGroup } from "./model";
@@ -131,9 +132,14 @@ function buildModel(cfg: FleetConfig, baseDir: string, shown: string, issues: Co
     checkUnique(accounts, `${where}.accounts`, issues);
     checkUnique(ous, `${where}.organizationalUnits`, issues);
     const tags = group.instanceTags ?? {};
-    if (Object.keys(tags).length > 1) {
-      // The central fan-out hands runCommand one targetKey/targetValues pair; association parameters cannot carry a list of maps.
-      issues.push({ path: `${where}.instanceTags`, value: `${Object.keys(tags).length} tag keys`, allowed: "at most one tag key (with any number of values)" });
+    // Each tag key becomes one Targets entry of the member association: at most 5 entries of at most 50 values (CreateAssociation).
+    if (Object.keys(tags).length > ASSOCIATION_TARGETS_MAX) {
+      issues.push({ path: `${where}.instanceTags`, value: `${Object.keys(tags).length} tag keys`, allowed: `at most ${ASSOCIATION_TARGETS_MAX} tag keys (an association takes at most 5 targets)` });
+    }
+    for (const key of Object.keys(tags)) {
+      if (tags[key]!.length > ASSOCIATION_TARGET_VALUES_MAX) {
+        issues.push({ path: `${where}.instanceTags.${key}`, value: `${tags[key]!.length} values`, allowed: `at most ${ASSOCIATION_TARGET_VALUES_MAX} values per tag key (an association target takes at most 50)` });
+      }
     }
     targetGroups[name] = {
       name,
@@ -192,6 +198,8 @@ function buildModel(cfg: FleetConfig, baseDir: string, shown: string, issues: Co
       bucketName: store.bucketName ?? `aft-fleet-packages-${org.centralAccount}-${org.homeRegion}`,
       ...(store.accessLogBucket ? { accessLogBucket: store.accessLogBucket } : {}),
       noncurrentVersionDays: store.noncurrentVersionDays,
+      encryption: store.encryption,
+      rolloutRetentionDays: store.rolloutRetentionDays,
     },
     packages,
   };
@@ -226,15 +234,11 @@ function buildPackage(
     platforms.push({ platform: p.platform, platformVersion: p.platformVersion, arch: p.arch, folder: p.folder });
   });
 
-  if (pkg.rings.length > 1) {
-    // Per-account Package documents hold one version; promotion across rings arrives with SPEC §6.E.
-    issues.push({ path: `${where}.rings`, value: `${pkg.rings.length} rings`, allowed: "exactly one ring per package for now (ring promotion is not built yet)" });
-  }
   const ringNames = new Set<string>();
   const rings: RolloutRing[] = [];
   pkg.rings.forEach((ring, k) => {
     const at = `${where}.rings[${k}]`;
-    if (ringNames.has(ring.name)) issues.push({ path: `${at}.name`, value: showValue(ring.name), allowed: "a ring name used once per package" });
+    if (ringNames.has(ring.name)) issues.push({ path: `${at}.name`, value: showValue(ring.name), allowed: "a ring name used once per package (it names the ring's ledger, spec and association)" });
     ringNames.add(ring.name);
     const group = Object.prototype.hasOwnProperty.call(targetGroups, ring.targets) ? targetGroups[ring.targets] : undefined;
     if (!group) {
@@ -244,12 +248,16 @@ function buildPackage(
     }
     rings.push({
       name: ring.name,
-      version: ring.version,
       targetGroup: group,
+      ...(ring.pin !== undefined ? { pin: ring.pin } : {}),
+      bakeSeconds: durationSeconds(ring.bake),
+      alarms: [...new Set(ring.alarms)].sort(),
       action: ring.action,
       schedule: ring.schedule,
       maxConcurrency: ring.maxConcurrency,
       maxErrors: ring.maxErrors,
+      nodeMaxConcurrency: ring.nodeMaxConcurrency,
+      nodeMaxErrors: ring.nodeMaxErrors,
       complianceSeverity: ring.complianceSeverity,
     });
   });
@@ -257,13 +265,12 @@ function buildPackage(
   const listed = pkg.versions;
   if (listed) {
     checkUnique(listed, `${where}.versions`, issues);
-    pkg.rings.forEach((ring, k) => {
-      if (!listed.includes(ring.version)) {
-        issues.push({ path: `${where}.rings[${k}].version`, value: showValue(ring.version), allowed: `a version listed in ${where}.versions: ${listed.join(", ")}` });
-      }
-    });
+    if (!listed.includes(pkg.release)) {
+      issues.push({ path: `${where}.release`, value: showValue(pkg.release), allowed: `a version listed in ${where}.versions (${listed.join(", ")}): the controller creates member documents only from published versions` });
+    }
   }
-  const versionNames = [...new Set(listed ?? pkg.rings.map((r) => r.version))].sort();
+  const pins = pkg.rings.flatMap((r) => (r.pin !== undefined ? [r.pin] : []));
+  const versionNames = [...new Set(listed ?? [pkg.release, ...pins])].sort();
 
   const sourceDir = path.resolve(baseDir, pkg.source);
   // The source root may be a link (a user's layout choice); what is below it may not.
@@ -284,7 +291,10 @@ function buildPackage(
     installationType: pkg.installationType,
     additionalArguments: Object.fromEntries(Object.keys(pkg.additionalArguments).sort().map((k) => [k, pkg.additionalArguments[k]!] as const)),
     platforms,
+    release: pkg.release,
     versions,
+    versionRetention: pkg.versionRetention,
+    controllerSchedule: pkg.controllerSchedule,
     rings,
   };
 }
@@ -292,7 +302,11 @@ function buildPackage(
 function buildVersion(pkg: PackageConfig, where: string, sourceDir: string, version: string, issues: ConfigIssue[]): PackageVersion | undefined {
   const versionDir = path.join(sourceDir, version);
   const versionShown = `${pkg.source.replace(/\/+$/, "")}/${version}`;
-  const versionPath = pkg.versions ? `${where}.versions[${pkg.versions.indexOf(version)}]` : `${where}.rings[${pkg.rings.findIndex((r) => r.version === version)}].version`;
+  const versionPath = pkg.versions
+    ? `${where}.versions[${pkg.versions.indexOf(version)}]`
+    : version === pkg.release
+      ? `${where}.release`
+      : `${where}.rings[${pkg.rings.findIndex((r) => r.pin === version)}].pin`;
   const versionKind = entryKind(versionDir);
   if (versionKind !== "directory") {
     const what = versionKind === "symlink" ? `${showValue(version)} whose folder ${versionShown}/ is a symbolic link` : showValue(version);
@@ -418,4 +432,11 @@ function listFiles(dir: string): { files: PackageFile[]; refused: { file: string
   files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
   refused.sort((a, b) => (a.file < b.file ? -1 : 1));
   return { files, refused };
+}
+
+/** "30m" / "24h" / "2d" -> seconds. */
+function durationSeconds(text: string): number {
+  const n = Number(text.slice(0, -1));
+  const unit = text.slice(-1);
+  return n * (unit === "m" ? 60 : unit === "h" ? 3600 : 86400);
 }

@@ -53,12 +53,23 @@ export interface PackageVersion {
 
 export interface RolloutRing {
   readonly name: string;
-  readonly version: string;
   readonly targetGroup: TargetGroup;
+  /** Holds the ring at this version (hold or rollback), whatever the release and the gates. */
+  readonly pin?: string;
+  /** The next ring waits this long after this ring reached a release (not for rollbacks). */
+  readonly bakeSeconds: number;
+  /** CloudWatch alarm names (central account, home Region), sorted. */
+  readonly alarms: readonly string[];
   readonly action: "Install" | "Uninstall";
+  /** The member association's schedule. */
   readonly schedule: string;
+  /** Ring-wide: account-Region pairs in flight at once. */
   readonly maxConcurrency: string;
+  /** Ring-wide: failed pairs after which the ring starts nothing more. */
   readonly maxErrors: string;
+  /** Per account and Region: the member association's MaxConcurrency / MaxErrors over managed nodes. */
+  readonly nodeMaxConcurrency: string;
+  readonly nodeMaxErrors: string;
   readonly complianceSeverity: "CRITICAL" | "HIGH" | "MEDIUM" | "LOW" | "UNSPECIFIED";
 }
 
@@ -69,8 +80,14 @@ export interface FleetPackage {
   readonly installationType: InstallationType;
   readonly additionalArguments: Readonly<Record<string, string>>;
   readonly platforms: readonly PlatformEntry[];
-  /** Sorted by version string. */
+  /** The version the fleet should reach. */
+  readonly release: string;
+  /** Published versions (uploaded to the store), sorted by version string. */
   readonly versions: readonly PackageVersion[];
+  /** Document versions each member keeps (Distributor allows 25). */
+  readonly versionRetention: number;
+  /** Schedule of the controller's ring associations. */
+  readonly controllerSchedule: string;
   /** In config order: the rollout order. */
   readonly rings: readonly RolloutRing[];
 }
@@ -79,6 +96,10 @@ export interface PackageStoreSettings {
   readonly bucketName: string;
   readonly accessLogBucket?: string;
   readonly noncurrentVersionDays: number;
+  /** kms: SSE-KMS with a customer key; s3: SSE-S3. */
+  readonly encryption: "kms" | "s3";
+  /** Days run plans and summaries under rollouts/ are kept. */
+  readonly rolloutRetentionDays: number;
 }
 
 export interface DirectDeployment {

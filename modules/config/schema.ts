@@ -87,30 +87,59 @@ export const PlatformSchema = z.strictObject({
     .describe("Folder under <source>/<version>/ whose files are zipped for this platform."),
 });
 
+const concurrency = (what: string, dflt: string) =>
+  z
+    .string({ error: 'a count or percentage such as "10" or "10%"' })
+    .regex(MAX_CONCURRENCY, { error: 'a count (1 or more) or percentage (1%-100%) such as "10" or "10%"' })
+    .default(dflt)
+    .describe(what);
+const errors = (what: string, dflt: string) =>
+  z
+    .string({ error: 'a count or percentage such as "0", "5" or "10%"' })
+    .regex(MAX_ERRORS, { error: 'a count (0 or more) or percentage (0%-100%) such as "0" or "10%"' })
+    .default(dflt)
+    .describe(what);
+/** CloudWatch alarm names (PutMetricAlarm AlarmName: 1-255 characters). */
+const alarmName = z
+  .string({ error: "a CloudWatch alarm name" })
+  .regex(/^[^\u0000-\u001f]{1,255}$/, { error: "a CloudWatch alarm name of 1-255 printable characters" });
+
 export const RingSchema = z.strictObject({
   name: z.string({ error: "a ring name" }).regex(RING_NAME, { error: "a ring name: lowercase letters, digits and '-', starting with a letter" }),
-  version: z.string({ error: "a package version" }).regex(VERSION, { error: "a version of 3-128 letters, digits, '_', '-' or '.' (an SSM document version name)" }),
-  targets: z.string({ error: "the name of a target group" }).describe("A key of organization.targetGroups."),
+  targets: z.string({ error: "the name of a target group" }).describe("A key of organization.targetGroups. An account in two rings of a package belongs to the first."),
+  pin: z
+    .string({ error: "a package version" })
+    .regex(VERSION, { error: "a version of 3-128 letters, digits, '_', '-' or '.' (an SSM document version name)" })
+    .optional()
+    .describe("Holds this ring at a version (hold or rollback), whatever the release and the gates."),
+  bake: z
+    .string({ error: 'a duration such as "30m", "24h" or "2d"' })
+    .regex(/^(0|[1-9]\d{0,4})(m|h|d)$/, { error: 'a duration such as "30m", "24h" or "2d"' })
+    .default("0h")
+    .describe("After this ring reached a release, the next ring waits this long before taking it (not for rollbacks)."),
+  alarms: z
+    .array(alarmName)
+    .max(20, { error: "at most 20 alarms" })
+    .default([])
+    .describe("CloudWatch alarms (central account, home Region): any in ALARM stops this ring and keeps the next ring from promoting."),
   action: z.enum(ACTIONS, { error: "Install or Uninstall" }).default("Install"),
   schedule: z
     .string({ error: "a State Manager schedule such as rate(1 day) or cron(0 2 ? * SUN *)" })
     .regex(SCHEDULE, { error: "a State Manager schedule such as rate(1 day) or cron(0 2 ? * SUN *)" })
-    .default("rate(1 day)"),
-  maxConcurrency: z
-    .string({ error: 'a count or percentage such as "10" or "10%"' })
-    .regex(MAX_CONCURRENCY, { error: 'a count (1 or more) or percentage (1%-100%) such as "10" or "10%"' })
-    .default("10%"),
-  maxErrors: z
-    .string({ error: 'a count or percentage such as "0", "5" or "10%"' })
-    .regex(MAX_ERRORS, { error: 'a count (0 or more) or percentage (0%-100%) such as "0" or "10%"' })
-    .default("10%"),
+    .default("rate(1 day)")
+    .describe("How often each member association re-applies the package on its nodes."),
+  maxConcurrency: concurrency("Ring-wide: account-Region pairs that change at once.", "10%"),
+  maxErrors: errors("Ring-wide: failed account-Region pairs after which the ring starts nothing more.", "0"),
+  nodeMaxConcurrency: concurrency("Per account and Region: managed nodes that install at once (the member association's MaxConcurrency).", "10%"),
+  nodeMaxErrors: errors("Per account and Region: failed nodes after which the association stops (its MaxErrors).", "10%"),
   complianceSeverity: z.enum(SEVERITIES, { error: SEVERITIES.join(", ") }).default("MEDIUM"),
 });
 
 export const PackageSchema = z.strictObject({
   name: z
     .string({ error: "a package name" })
-    .regex(DOCUMENT_NAME, { error: "3-128 letters, digits, '_', '-' or '.', not starting with AWS or Amazon" }),
+    .regex(DOCUMENT_NAME, { error: "3-128 letters, digits, '_', '-' or '.', not starting with AWS or Amazon" })
+    .max(100, { error: "at most 100 characters (member association aft-fleet-<name> and controller association names are at most 128)" }),
   publisher: text("the publisher", 128),
   description: text("a description", 512).optional(),
   source: text("a folder path relative to the config file", 1024).describe(
@@ -122,10 +151,26 @@ export const PackageSchema = z.strictObject({
     .default({})
     .describe("Passed to the install scripts as environment variables (AWS-ConfigureAWSPackage additionalArguments)."),
   platforms: z.array(PlatformSchema).min(1, { error: "at least one platform" }),
+  release: z
+    .string({ error: "a package version" })
+    .regex(VERSION, { error: "a version of 3-128 letters, digits, '_', '-' or '.' (an SSM document version name)" })
+    .describe("The version the fleet should reach; rings take it in order. An older one than a ring runs is a rollback."),
   versions: z
     .array(z.string().regex(VERSION, { error: "a version of 3-128 letters, digits, '_', '-' or '.' (an SSM document version name)" }))
     .optional()
-    .describe("Versions published to the store. Default: the versions the rings use. Keep old ones for rollback."),
+    .describe("Versions published to the store. Default: the release and the pinned versions. Keep old ones for rollback."),
+  versionRetention: z
+    .number({ error: "a whole number from 2 to 24" })
+    .int({ error: "a whole number from 2 to 24" })
+    .min(2, { error: "a whole number from 2 to 24" })
+    .max(24, { error: "a whole number from 2 to 24 (Distributor keeps at most 25 versions of a package)" })
+    .default(10)
+    .describe("Document versions each member account keeps of this package; older ones are deleted (never the default or the one in use)."),
+  controllerSchedule: z
+    .string({ error: "a State Manager schedule such as rate(1 hour)" })
+    .regex(SCHEDULE, { error: "a State Manager schedule such as rate(1 hour)" })
+    .default("rate(1 hour)")
+    .describe("How often the controller runs each ring (it also runs once whenever the ring changes)."),
   rings: z.array(RingSchema).min(1, { error: "at least one rollout ring" }),
 });
 
@@ -147,6 +192,17 @@ export const PackageStoreSchema = z.strictObject({
     .max(3650, { error: "a whole number of days from 1 to 3650" })
     .default(365)
     .describe("Days a replaced or deleted object version is kept."),
+  encryption: z
+    .enum(["kms", "s3"], { error: "kms or s3" })
+    .default("kms")
+    .describe("kms: SSE-KMS with a customer key (default). s3: SSE-S3, if member accounts' CreateDocument cannot copy attachments from an SSE-KMS bucket."),
+  rolloutRetentionDays: z
+    .number({ error: "a whole number of days from 1 to 3650" })
+    .int({ error: "a whole number of days from 1 to 3650" })
+    .min(1, { error: "a whole number of days from 1 to 3650" })
+    .max(3650, { error: "a whole number of days from 1 to 3650" })
+    .default(90)
+    .describe("Days run plans and summaries (rollouts/) are kept."),
 });
 
 export const DirectSchema = z.strictObject({
@@ -173,7 +229,7 @@ export const FleetConfigSchema = z
     $schema: z.string().optional(),
     organization: OrganizationSchema,
     deployment: DeploymentSchema.default({ mode: "aft", accountCustomizationName: "aft-fleet-central" }),
-    packageStore: PackageStoreSchema.default({ noncurrentVersionDays: 365 }),
+    packageStore: PackageStoreSchema.default({ noncurrentVersionDays: 365, encryption: "kms", rolloutRetentionDays: 90 }),
     packages: z.array(PackageSchema).min(1, { error: "at least one package" }),
   })
   .describe("aft-fleet configuration: the organization, the package store and the packages with their rollout rings.");

@@ -1,7 +1,7 @@
 /**
- * Bundles each Lambda handler (`lambdas/<handler>/index.ts`) into `<outDir>/<handler>/index.js`.
- *
- *   npm run build:lambdas [-- <outDir>]      (default dist/lambdas)
+ * Bundling of the controller's Lambda handlers: each `lambdas/<handler>/index.ts` into
+ * `<outDir>/<handler>/index.js`. The construct that deploys a handler owns its bundle (aws-lambda-nodejs'
+ * shape); `npm run build:lambdas [-- <outDir>]` calls the same code for inspection.
  *
  * The AWS SDK is bundled, not left external. The Node.js 20 runtime ships an SDK v3, but its version is
  * whatever AWS last deployed and it changes under a deployed function; bundling pins the SDK this
@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSy
 import os from "node:os";
 import path from "node:path";
 
-const ROOT = path.resolve(__dirname, "..");
+const ROOT = path.resolve(__dirname, "..", "..");
 const LAMBDAS_DIR = "lambdas";
 /** Code shared by handlers; not a handler itself. */
 const SHARED_DIR = "shared";
@@ -47,7 +47,7 @@ function forbiddenPaths(): string[] {
 /** Bundles every handler; returns the written files (`<outDir>/<handler>/index.js`), sorted. */
 export async function buildLambdas(outDir: string): Promise<string[]> {
   const target = path.resolve(outDir);
-  const banner = `// aft-fleet Lambda handler, bundled by scripts/build-lambdas.ts with AWS SDK for JavaScript ${sdkVersion()}`;
+  const banner = `// aft-fleet Lambda handler, bundled by modules/controller/bundling.ts with AWS SDK for JavaScript ${sdkVersion()}`;
   // One esbuild call per handler, all at once: esbuild's service bundles them in parallel.
   const names = handlerNames();
   const results = await Promise.all(names.map((name) => bundle(name, banner)));
@@ -114,7 +114,9 @@ function inputsHash(): string {
     }
   };
   walk(LAMBDAS_DIR);
-  add("scripts/build-lambdas.ts");
+  // Handlers import the contract: a change there changes the bundles.
+  walk("contract");
+  add("modules/controller/bundling.ts");
   add("package-lock.json");
   return hash.digest("hex").slice(0, 16);
 }
@@ -153,6 +155,21 @@ async function main(): Promise<void> {
     console.log(`build-lambdas: ${relative}  ${(statSync(file).size / 1024).toFixed(1)} KiB`);
   }
   console.log(`build-lambdas: ${files.length} handlers in ${(elapsedMs / 1000).toFixed(2)} s`);
+}
+
+/**
+ * The cached bundles, or, when the cache folder cannot be written (a read-only install), a fresh build
+ * in `fallbackDir` (the caller's working folder inside the output folder).
+ */
+export async function lambdaBundles(fallbackDir: string): Promise<string> {
+  try {
+    return await cachedLambdaBundles();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== "EACCES" && code !== "EROFS" && code !== "EPERM") throw err;
+    await buildLambdas(fallbackDir);
+    return fallbackDir;
+  }
 }
 
 if (require.main === module) {

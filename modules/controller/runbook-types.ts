@@ -90,7 +90,7 @@ export interface RunCommandStep extends StepBase {
 
 export interface BranchStep extends StepBase {
   readonly action: "aws:branch";
-  readonly inputs: { readonly Choices: readonly Choice[]; readonly Default: string };
+  readonly inputs: { readonly Choices: readonly Choice[]; readonly Default?: string };
 }
 
 export interface SleepStep extends StepBase {

@@ -87,8 +87,7 @@ export class PackageUpload extends Construct {
     const common = {
       region: store.region,
       bucket: store.bucket.id,
-      serverSideEncryption: "aws:kms",
-      kmsKeyId: store.keyArn,
+      ...(store.keyArn ? { serverSideEncryption: "aws:kms", kmsKeyId: store.keyArn } : { serverSideEncryption: "AES256" }),
       tags,
       dependsOn: store.ready,
     };
@@ -109,9 +108,4 @@ export class PackageUpload extends Construct {
     });
     this.sourceUrl = `s3://${store.bucketName}/${version.prefix.replace(/\/$/, "")}`;
   }
-}
-
-/** The SourceUrl of a version in a store: `s3://bucket/<package>/<version>` (never a `//`). */
-export function sourceUrlOf(bucketName: string, version: PackageVersion): string {
-  return `s3://${bucketName}/${version.prefix.replace(/\/$/, "")}`;
 }

@@ -10,11 +10,17 @@ import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { ROLLOUT_PREFIX } from "../../contract/names";
 import { fleetTags, partitionOf } from "../core/tags";
 import { accountAdministersKey, policyDocument, toJson } from "../iam/policy";
 
-/** Key prefix where State Manager writes association output from every member account. */
-export const ASSOCIATION_LOG_PREFIX = "association-logs";
+/**
+ * The alias of a store's customer key. Aliases allow letters, digits, `/`, `_` and `-` (KMS CreateAlias),
+ * so the dots a bucket name may hold become `-`. Member roles find the key by this alias.
+ */
+export function storeKeyAliasOf(bucketName: string): string {
+  return `alias/aft-fleet/package-store/${bucketName.replace(/[^a-zA-Z0-9/_-]/g, "-")}`;
+}
 
 export interface PackageStoreProps {
   readonly bucketName: string;
@@ -29,6 +35,10 @@ export interface PackageStoreProps {
   readonly accessLogBucket?: string;
   /** Days a replaced or deleted object version is kept. @default 365 */
   readonly noncurrentVersionDays?: number;
+  /** kms: SSE-KMS with a customer key; s3: SSE-S3 (if members cannot copy attachments from SSE-KMS). @default "kms" */
+  readonly encryption?: "kms" | "s3";
+  /** Days objects under rollouts/ (run plans and summaries) are kept. @default 90 */
+  readonly rolloutRetentionDays?: number;
 }
 
 /**
@@ -38,10 +48,11 @@ export interface PackageStoreProps {
 export class PackageStore extends Construct {
   readonly bucketName: string;
   readonly bucketArn: string;
-  readonly keyArn: string;
+  /** The customer key's ARN; undefined with SSE-S3. */
+  readonly keyArn?: string;
+  readonly keyAlias?: string;
   readonly region: string;
   readonly bucket: S3Bucket;
-  readonly key: KmsKey;
   /** Resources that must exist before objects are written (encryption, ownership, policy). */
   readonly ready: ITerraformDependable[];
 
@@ -50,38 +61,38 @@ export class PackageStore extends Construct {
     const partition = partitionOf(props.region);
     const bucketArn = `arn:${partition}:s3:::${props.bucketName}`;
     const viaS3 = `s3.${props.region}.amazonaws.com`;
+    const packageNames = [...new Set(props.packageNames)].sort();
     this.region = props.region;
     this.bucketName = props.bucketName;
     this.bucketArn = bucketArn;
 
-    this.key = new KmsKey(this, "Key", {
-      region: props.region,
-      description: `aft-fleet package store ${props.bucketName}: encrypts Distributor packages and association output`,
-      enableKeyRotation: true,
-      deletionWindowInDays: 30,
-      policy: toJson(
-        policyDocument(
-          accountAdministersKey(partition, props.accountId),
-          {
-            Sid: "OrganizationUsesKeyThroughS3",
+    const kms = (props.encryption ?? "kms") === "kms";
+    let key: KmsKey | undefined;
+    if (kms) {
+      key = new KmsKey(this, "Key", {
+        region: props.region,
+        description: `aft-fleet package store ${props.bucketName}: encrypts Distributor packages, ring specs, ledgers and run summaries`,
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+        policy: toJson(
+          policyDocument(accountAdministersKey(partition, props.accountId), {
+            // Member accounts' CreateDocument copies package attachments through S3 with the caller's credentials.
+            Sid: "OrganizationDecryptsPackagesThroughS3",
             Effect: "Allow",
             Principal: { AWS: "*" },
-            Action: ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"],
+            Action: ["kms:Decrypt", "kms:DescribeKey"],
             Resource: "*",
             Condition: {
               StringEquals: { "aws:PrincipalOrgID": props.organizationId, "kms:ViaService": viaS3 },
             },
-          },
+          }),
         ),
-      ),
-      tags: fleetTags(),
-    });
-    this.keyArn = this.key.arn;
-    new KmsAlias(this, "KeyAlias", {
-      region: props.region,
-      name: `alias/aft-fleet/${props.bucketName}`,
-      targetKeyId: this.key.keyId,
-    });
+        tags: fleetTags(),
+      });
+      this.keyArn = key.arn;
+      this.keyAlias = storeKeyAliasOf(props.bucketName);
+      new KmsAlias(this, "KeyAlias", { region: props.region, name: this.keyAlias, targetKeyId: key.keyId });
+    }
 
     this.bucket = new S3Bucket(this, "Bucket", {
       region: props.region,
@@ -96,7 +107,11 @@ export class PackageStore extends Construct {
     const encryption = new S3BucketServerSideEncryptionConfigurationA(this, "Encryption", {
       region: props.region,
       bucket: this.bucket.id,
-      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: this.key.arn }, bucketKeyEnabled: true }],
+      rule: [
+        key
+          ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }
+          : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
+      ],
     });
     const publicAccess = new S3BucketPublicAccessBlock(this, "PublicAccessBlock", {
       region: props.region,
@@ -122,6 +137,13 @@ export class PackageStore extends Construct {
           noncurrentVersionExpiration: [{ noncurrentDays: props.noncurrentVersionDays ?? 365 }],
           abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
         },
+        {
+          // One plan and summary per run and ring, hourly: keep them long enough to audit a release.
+          id: "expire-run-records",
+          status: "Enabled",
+          filter: [{ prefix: `${ROLLOUT_PREFIX}/` }],
+          expiration: [{ days: props.rolloutRetentionDays ?? 90 }],
+        },
       ],
     });
     if (props.accessLogBucket) {
@@ -146,28 +168,23 @@ export class PackageStore extends Construct {
             Condition: { Bool: { "aws:SecureTransport": "false" } },
           },
           {
-            Sid: "OrganizationListsStore",
+            // Only package prefixes: ring specs, ledgers and run summaries stay with the central account.
+            Sid: "OrganizationListsPackages",
             Effect: "Allow",
             Principal: "*",
             Action: "s3:ListBucket",
             Resource: bucketArn,
-            Condition: { StringEquals: { "aws:PrincipalOrgID": props.organizationId } },
+            Condition: {
+              StringEquals: { "aws:PrincipalOrgID": props.organizationId },
+              StringLike: { "s3:prefix": packageNames.map((name) => `${name}/*`) },
+            },
           },
           {
-            // Only package prefixes: run summaries and association output stay with the central account.
             Sid: "OrganizationReadsPackages",
             Effect: "Allow",
             Principal: "*",
             Action: ["s3:GetObject", "s3:GetObjectVersion"],
-            Resource: [...new Set(props.packageNames)].sort().map((name) => `${bucketArn}/${name}/*`),
-            Condition: { StringEquals: { "aws:PrincipalOrgID": props.organizationId } },
-          },
-          {
-            Sid: "OrganizationWritesAssociationOutput",
-            Effect: "Allow",
-            Principal: "*",
-            Action: "s3:PutObject",
-            Resource: `${bucketArn}/${ASSOCIATION_LOG_PREFIX}/*`,
+            Resource: packageNames.map((name) => `${bucketArn}/${name}/*`),
             Condition: { StringEquals: { "aws:PrincipalOrgID": props.organizationId } },
           },
         ),
@@ -177,6 +194,6 @@ export class PackageStore extends Construct {
     this.ready = [encryption, ownership, policy];
 
     new TerraformOutput(this, "bucket_name", { value: props.bucketName, description: "Package store bucket" });
-    new TerraformOutput(this, "key_arn", { value: this.key.arn, description: "KMS key of the package store" });
+    if (key) new TerraformOutput(this, "key_arn", { value: key.arn, description: "KMS key of the package store" });
   }
 }

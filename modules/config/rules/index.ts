@@ -2,6 +2,7 @@ import type { ConfigIssue } from "../errors";
 import type { FleetConfig } from "../schema";
 import { centralIsNotManagement } from "./accounts";
 import { bucketNamesAreValid } from "./bucket-names";
+import { ringAssociationNamesFit } from "./names";
 import { regionsShareOnePartition } from "./partition";
 import { schedulesAreAccepted } from "./schedules";
 import type { ConfigRule } from "./types";
@@ -10,7 +11,7 @@ export type { ConfigRule } from "./types";
 export { bucketNameProblem } from "./bucket-names";
 
 /** The semantic rules every schema-valid config must pass, each in its own file. */
-export const CONFIG_RULES: readonly ConfigRule[] = [regionsShareOnePartition, centralIsNotManagement, bucketNamesAreValid, schedulesAreAccepted];
+export const CONFIG_RULES: readonly ConfigRule[] = [regionsShareOnePartition, centralIsNotManagement, bucketNamesAreValid, schedulesAreAccepted, ringAssociationNamesFit];
 
 export function checkRules(config: FleetConfig): ConfigIssue[] {
   return CONFIG_RULES.flatMap((rule) => rule(config));

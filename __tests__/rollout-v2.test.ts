@@ -1,0 +1,147 @@
+/*
+ * Rollout v2 constructs: the global tree holds only the execution role, exactly scoped; the central
+ * tree holds the store, the controller, and per ring its spec and association.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { App, Testing } from "cdktf";
+import { CentralStack } from "../account-customizations/central";
+import { GlobalStack } from "../global-customizations/global";
+import { CONTROLLER_ROLE_NAME, EXECUTION_ROLE_NAME, RUNBOOK_NAME } from "../contract/names";
+import { MAX_APPLY_PASSES, ringRunbook } from "../modules/controller";
+import { loadConfig } from "../modules/config";
+
+const bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), "aft-fleet-bundle-"));
+fs.mkdirSync(path.join(bundleDir, "controller"));
+fs.writeFileSync(path.join(bundleDir, "controller", "index.js"), "exports.handler = async () => ({});\n");
+afterAll(() => fs.rmSync(bundleDir, { recursive: true, force: true }));
+
+const model = loadConfig();
+const props = { homeRegion: model.organization.homeRegion, mode: "aft" as const };
+function synth(build: (app: App) => unknown): any {
+  const app = Testing.app({ fakeCdktfJsonPath: true });
+  const stack = build(app) as any;
+  return JSON.parse(Testing.synth(stack));
+}
+const globalTree = synth((app) => new GlobalStack(app, "global", model, props));
+const centralTree = synth((app) => new CentralStack(app, "central", model, props, { lambdaBundleDir: bundleDir }));
+
+describe("global tree: the execution role and nothing package- or version-specific", () => {
+  it("holds one IAM role with one inline policy, and no documents, associations, objects or assets", () => {
+    expect(Object.keys(globalTree.resource).sort()).toEqual(["aws_iam_role", "aws_iam_role_policy"]);
+    expect(Object.values<any>(globalTree.resource.aws_iam_role).map((r) => r.name)).toEqual([EXECUTION_ROLE_NAME]);
+    expect(globalTree.data.archive_file).toBeUndefined();
+    expect(JSON.stringify(globalTree)).not.toContain("1.0.0");
+  });
+
+  it("trusts only the central controller role, inside the organization, through the account root", () => {
+    const trust = JSON.parse(Object.values<any>(globalTree.resource.aws_iam_role)[0].assume_role_policy);
+    expect(trust.Statement).toEqual([
+      {
+        Sid: "CentralRolloutController",
+        Effect: "Allow",
+        Principal: { AWS: "arn:aws:iam::222222222222:root" },
+        Action: "sts:AssumeRole",
+        Condition: {
+          StringEquals: { "aws:PrincipalOrgID": "o-a1b2c3d4e5" },
+          ArnEquals: { "aws:PrincipalArn": `arn:aws:iam::222222222222:role/${CONTROLLER_ROLE_NAME}` },
+        },
+      },
+    ]);
+  });
+
+  it("may manage only the package's documents and this account's associations, and read only package prefixes", () => {
+    const policy = JSON.parse(Object.values<any>(globalTree.resource.aws_iam_role_policy)[0].policy);
+    const by = (sid: string) => policy.Statement.find((s: any) => s.Sid === sid);
+    expect(policy.Statement.map((s: any) => s.Sid).sort()).toEqual(
+      ["DecryptPackagesThroughS3", "FindAssociationsByName", "ListPackageVersions", "ManagePackageAssociations", "ManagePackageDocuments", "ReadPackageVersions"].sort(),
+    );
+    expect(by("ManagePackageDocuments").Resource).toEqual([
+      "arn:aws:ssm:us-east-1:${data.aws_caller_identity.ExecutionRole_Account_A0DC8D94.account_id}:document/ExampleAgent",
+      "arn:aws:ssm:eu-west-1:${data.aws_caller_identity.ExecutionRole_Account_A0DC8D94.account_id}:document/ExampleAgent",
+    ].map((arn) => expect.stringMatching(new RegExp(`^${arn.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/ExecutionRole_Account_A0DC8D94/, "[A-Za-z0-9_]+")}$`))));
+    expect(by("ManagePackageDocuments").Action).not.toContain("ssm:ModifyDocumentPermission");
+    expect(by("ReadPackageVersions").Resource).toEqual(["arn:aws:s3:::aft-fleet-packages-222222222222-us-east-1/ExampleAgent/*"]);
+    expect(by("ListPackageVersions").Condition).toEqual({ StringLike: { "s3:prefix": ["ExampleAgent/*"] } });
+    expect(by("DecryptPackagesThroughS3").Condition.StringEquals).toEqual({ "kms:ViaService": "s3.us-east-1.amazonaws.com" });
+    // Every "*" resource is one of the calls that support no resource-level permissions.
+    const wildcards = policy.Statement.filter((s: any) => [s.Resource].flat().includes("*")).map((s: any) => s.Action);
+    expect(wildcards).toEqual(["ssm:ListAssociations"]);
+    for (const s of policy.Statement) expect([s.Action].flat()).not.toContain("*");
+  });
+});
+
+describe("central tree: store, controller, ring specs and ring associations", () => {
+  it("uploads one spec per ring and runs each ring's runbook from an association carrying the spec's hash", () => {
+    const specs = Object.values<any>(centralTree.resource.aws_s3_object).filter((o) => o.key.startsWith("controller/"));
+    expect(specs.map((o) => o.key).sort()).toEqual(["controller/ExampleAgent/broad.json", "controller/ExampleAgent/canary.json"]);
+    const broad = JSON.parse(specs.find((o) => o.key.endsWith("broad.json")).content);
+    expect(broad).toMatchObject({ package: "ExampleAgent", ring: "broad", ringIndex: 1, release: "1.0.0", previous: { name: "canary", bakeSeconds: 86400, maxErrors: "0" } });
+    expect(broad.earlierRingTargets).toEqual([{ accounts: ["333333333333", "444444444444"], organizationalUnits: [] }]);
+    expect(broad.association).toMatchObject({ name: "aft-fleet-ExampleAgent", maxConcurrency: "10%", maxErrors: "5%", targets: [{ Key: "InstanceIds", Values: ["*"] }] });
+    const associations = Object.values<any>(centralTree.resource.aws_ssm_association);
+    expect(associations.map((a) => a.association_name).sort()).toEqual(["aft-fleet-rollout-ExampleAgent-broad", "aft-fleet-rollout-ExampleAgent-canary"]);
+    for (const a of associations) {
+      expect(a.name).toBe(RUNBOOK_NAME);
+      expect(a.schedule_expression).toBe("rate(1 hour)");
+      expect(a.parameters.specHash).toMatch(/^[0-9a-f]{64}$/);
+      expect(a.output_location).toBeUndefined();
+    }
+  });
+
+  it("gives the controller role only the calls it makes, and the runbook role only the invoke", () => {
+    const roles = Object.values<any>(centralTree.resource.aws_iam_role).map((r) => r.name).sort();
+    expect(roles).toEqual(["aft-fleet-controller", "aft-fleet-rollout-runbook"]);
+    const policies = Object.values<any>(centralTree.resource.aws_iam_role_policy).map((p) => JSON.parse(p.policy));
+    const controller = policies.find((p) => p.Statement.some((s: any) => s.Sid === "AssumeMemberExecutionRoles"));
+    const assume = controller.Statement.find((s: any) => s.Sid === "AssumeMemberExecutionRoles");
+    expect(assume).toEqual({ Sid: "AssumeMemberExecutionRoles", Effect: "Allow", Action: "sts:AssumeRole", Resource: `arn:aws:iam::*:role/${EXECUTION_ROLE_NAME}`, Condition: { StringEquals: { "aws:ResourceOrgID": "o-a1b2c3d4e5" } } });
+    const wildcards = controller.Statement.filter((s: any) => [s.Resource].flat().includes("*")).flatMap((s: any) => [s.Action].flat()).sort();
+    expect(wildcards).toEqual(["cloudwatch:PutMetricData", "organizations:ListAccountsForParent", "organizations:ListOrganizationalUnitsForParent", "xray:PutTelemetryRecords", "xray:PutTraceSegments"]);
+    const runbook = policies.find((p) => p.Statement.some((s: any) => s.Sid === "InvokeController"));
+    expect(runbook.Statement).toHaveLength(1);
+  });
+
+  it("has no document shares, no Package documents and no org-wide writes", () => {
+    const docs = Object.values<any>(centralTree.resource.aws_ssm_document);
+    expect(docs.map((d) => d.document_type)).toEqual(["Automation"]);
+    expect(docs[0].permissions).toBeUndefined();
+  });
+});
+
+describe("the ring runbook", () => {
+  const doc = ringRunbook({ bucket: "store" });
+  it("plans, ends when there is nothing to do, loops apply passes within aws:loop's 100-iteration cap, then summarizes", () => {
+    expect(doc.mainSteps.map((s) => s.name)).toEqual(["plan", "anyWork", "applyPasses", "summarize"]);
+    const loop = doc.mainSteps[2] as any;
+    // aws:loop MaxIterations is at most 100 (Automation actions reference, aws:loop).
+    expect(loop.inputs.MaxIterations).toBe(MAX_APPLY_PASSES);
+    expect(MAX_APPLY_PASSES).toBeLessThanOrEqual(100);
+    expect(loop.nextStep).toBe("summarize");
+    const branch = doc.mainSteps[1] as any;
+    expect(branch.isEnd).toBe(true);
+    expect(branch.inputs.Choices).toEqual([{ Variable: "{{ plan.Payload }}", Contains: '"status":"Continue"', NextStep: "applyPasses" }]);
+  });
+
+  it("passes only the spec key and the run id to the controller (no config text meets Automation's parameter limits)", () => {
+    const plan = doc.mainSteps[0] as any;
+    expect(plan.inputs.InputPayload).toEqual({ step: "plan", runId: "{{ automation:EXECUTION_ID }}", bucket: "store", specKey: "{{ specKey }}" });
+    expect(Object.keys(doc.parameters).sort()).toEqual(["AutomationAssumeRole", "specHash", "specKey"]);
+  });
+});
+
+describe("Automation parameter limits", () => {
+  it("keeps every value a ring association passes to the runbook within 512 characters, even for the longest names", () => {
+    // Automation: a parameter value is at most 512 characters, a StringList at most 50 values (Systems Manager quotas).
+    const { AUTOMATION_VALUE_MAX } = require("../contract/patterns");
+    const { ringSpecKey } = require("../contract/names");
+    const key = ringSpecKey("P".repeat(100), "r".repeat(32));
+    expect(key.length).toBeLessThanOrEqual(AUTOMATION_VALUE_MAX);
+    expect(ringRunbook({ bucket: "b".repeat(63) }).parameters.specKey!.allowedPattern).toBeDefined();
+    expect(new RegExp(ringRunbook({ bucket: "b" }).parameters.specKey!.allowedPattern!).test(key)).toBe(true);
+    for (const a of Object.values<any>(centralTree.resource.aws_ssm_association)) {
+      for (const value of Object.values<string>(a.parameters)) expect(value.length).toBeLessThanOrEqual(AUTOMATION_VALUE_MAX);
+    }
+  });
+});

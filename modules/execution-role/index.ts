@@ -1,0 +1,135 @@
+import { TerraformOutput } from "cdktf";
+import { Construct } from "constructs";
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { CONTROLLER_ROLE_NAME, EXECUTION_ROLE_NAME } from "../../contract/names";
+import { fleetTags, partitionOf } from "../core/tags";
+import type { PolicyStatement } from "../iam/policy";
+import { policyDocument, toJson, trustPolicy } from "../iam/policy";
+
+export interface ExecutionRoleProps {
+  readonly organizationId: string;
+  /** The central account; only its controller role may assume this role. */
+  readonly centralAccountId: string;
+  /** Home Region: the package store's Region (and the ARN partition). */
+  readonly homeRegion: string;
+  /** Regions where the controller manages this account's package documents and associations. */
+  readonly workloadRegions: readonly string[];
+  /** Packages whose documents the controller may manage; their store prefixes are readable. */
+  readonly packageNames: readonly string[];
+  readonly storeBucket: string;
+  /** Alias of the store's customer key, when the store uses SSE-KMS. @default - SSE-S3: no key statement */
+  readonly storeKeyAlias?: string;
+}
+
+/**
+ * The one thing every account gets (global customization): the role the central controller assumes to
+ * keep this account's Distributor packages and their State Manager associations at the ring's version.
+ * It names no version and reads nothing of the central account at apply time, so AFT never re-runs
+ * member pipelines to move a version, and a member applied before the central account ever ran works.
+ *
+ * Trust: the central account's root narrowed by `aws:PrincipalArn` to the controller role and by
+ * `aws:PrincipalOrgID`; a role-ARN principal would make IAM refuse the policy until the controller role
+ * exists, and AFT applies this (global) stage before the central account's account stage creates it.
+ */
+export class ExecutionRole extends Construct {
+  readonly roleName = EXECUTION_ROLE_NAME;
+  readonly role: IamRole;
+
+  constructor(scope: Construct, id: string, props: ExecutionRoleProps) {
+    super(scope, id);
+    const partition = partitionOf(props.homeRegion);
+    const account = new DataAwsCallerIdentity(this, "Account").accountId;
+    const regions = props.workloadRegions;
+    const packages = [...new Set(props.packageNames)].sort();
+    const ssm = (region: string, resource: string) => `arn:${partition}:ssm:${region}:${account}:${resource}`;
+    const bucketArn = `arn:${partition}:s3:::${props.storeBucket}`;
+
+    this.role = new IamRole(this, "Role", {
+      name: EXECUTION_ROLE_NAME,
+      description: "aft-fleet: the central rollout controller assumes this role to keep this account's Distributor packages and their State Manager associations at the ring's version",
+      maxSessionDuration: 3600,
+      assumeRolePolicy: toJson(
+        trustPolicy({
+          Sid: "CentralRolloutController",
+          Effect: "Allow",
+          Principal: { AWS: `arn:${partition}:iam::${props.centralAccountId}:root` },
+          Action: "sts:AssumeRole",
+          Condition: {
+            StringEquals: { "aws:PrincipalOrgID": props.organizationId },
+            ArnEquals: { "aws:PrincipalArn": `arn:${partition}:iam::${props.centralAccountId}:role/${CONTROLLER_ROLE_NAME}` },
+          },
+        }),
+      ),
+      tags: fleetTags({ "aft-fleet:role": "execution" }),
+    });
+
+    const statements: PolicyStatement[] = [
+      {
+        // Create, add and delete versions, move the default, read: only the documents named like the packages.
+        Sid: "ManagePackageDocuments",
+        Effect: "Allow",
+        Action: [
+          "ssm:CreateDocument",
+          "ssm:DeleteDocument",
+          "ssm:DescribeDocument",
+          "ssm:GetDocument",
+          "ssm:ListDocumentVersions",
+          "ssm:UpdateDocument",
+          "ssm:UpdateDocumentDefaultVersion",
+        ],
+        Resource: regions.flatMap((r) => packages.map((name) => ssm(r, `document/${name}`))),
+      },
+      {
+        // Associations are addressed by id, not name; this account's associations running AWS-ConfigureAWSPackage only.
+        Sid: "ManagePackageAssociations",
+        Effect: "Allow",
+        Action: ["ssm:CreateAssociation", "ssm:DescribeAssociation", "ssm:DescribeAssociationExecutions", "ssm:StartAssociationsOnce", "ssm:UpdateAssociation"],
+        Resource: [
+          ...regions.map((r) => `arn:${partition}:ssm:${r}::document/AWS-ConfigureAWSPackage`),
+          ...regions.map((r) => ssm(r, "association/*")),
+          ...regions.map((r) => `arn:${partition}:ec2:${r}:${account}:instance/*`),
+          ...regions.map((r) => ssm(r, "managed-instance/*")),
+        ],
+      },
+      {
+        // ListAssociations supports no resource-level permissions (Service Authorization Reference, Systems Manager).
+        Sid: "FindAssociationsByName",
+        Effect: "Allow",
+        Action: "ssm:ListAssociations",
+        Resource: "*",
+      },
+      {
+        // CreateDocument/UpdateDocument copy the attachments from the store with the caller's credentials.
+        Sid: "ReadPackageVersions",
+        Effect: "Allow",
+        Action: ["s3:GetObject", "s3:GetObjectVersion"],
+        Resource: packages.map((name) => `${bucketArn}/${name}/*`),
+      },
+      {
+        Sid: "ListPackageVersions",
+        Effect: "Allow",
+        Action: "s3:ListBucket",
+        Resource: bucketArn,
+        Condition: { StringLike: { "s3:prefix": packages.map((name) => `${name}/*`) } },
+      },
+    ];
+    if (props.storeKeyAlias) {
+      statements.push({
+        // The store's customer key, found by its alias (no cross-account reference at apply time), through S3 only.
+        Sid: "DecryptPackagesThroughS3",
+        Effect: "Allow",
+        Action: "kms:Decrypt",
+        Resource: `arn:${partition}:kms:${props.homeRegion}:${props.centralAccountId}:key/*`,
+        Condition: {
+          StringEquals: { "kms:ViaService": `s3.${props.homeRegion}.amazonaws.com` },
+          "ForAnyValue:StringEquals": { "kms:ResourceAliases": props.storeKeyAlias },
+        },
+      });
+    }
+    new IamRolePolicy(this, "Policy", { name: "aft-fleet-execution", role: this.role.id, policy: toJson(policyDocument(...statements)) });
+
+    new TerraformOutput(this, "role_arn", { value: this.role.arn, description: "Role the central rollout controller assumes in this account" });
+  }
+}
