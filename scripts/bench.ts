@@ -9,6 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { benchController } from "./bench-controller";
+import { benchReport } from "./report";
 
 const ROOT = path.join(__dirname, "..");
 const RUNS = 3;
@@ -90,6 +91,7 @@ function main(): number {
       { what: `large wall time <= 5x example (${(large.seconds / example.seconds).toFixed(1)}x)`, ok: large.seconds <= 5 * example.seconds },
       { what: `large peak RSS <= 5x example (${(large.rssMb / example.rssMb).toFixed(1)}x)`, ok: large.rssMb <= 5 * example.rssMb },
       ...benchController(),
+      ...benchReport(),
     ];
     for (const c of checks) process.stdout.write(`${c.ok ? "within budget" : "OVER BUDGET  "}  ${c.what}\n`);
     return process.argv.includes("--strict") && checks.some((c) => !c.ok) ? 1 : 0;

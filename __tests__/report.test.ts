@@ -1,0 +1,368 @@
+/**
+ * The PR rollout report: golden-content tests over real config pairs (loaded with loadConfig and
+ * synthesized with synthToDir, as the CLI does), the rules, the time model, the CLI and the ledger.
+ */
+import { execFile, execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { loadConfig } from "../modules/config";
+import type { FleetModel, FleetPackage, RolloutRing } from "../modules/config/model";
+import { estimatePackage, formatMinutes, planPackages, RULES, renderReport, scheduleIntervalMinutes, type TreeDiff } from "../modules/report";
+import { diffTrees, readTrees } from "../modules/report/tree-diff";
+import { synthToDir } from "../main";
+import { benchReport, buildReport, parseReportArgs } from "../scripts/report";
+import { baseConfig, basePackageFiles, makeFixture, type Fixture } from "./helpers/fixture";
+
+/*
+ * Mermaid's own parser (mermaid.parse) in a child process: mermaid is ESM-only, and its flowchart parser
+ * sanitizes labels with DOMPurify, which needs a browser window. The child swaps DOMPurify for an identity
+ * stub through a module hook; the grammar and the diagram database are mermaid's own.
+ */
+const MERMAID_CHILD = `
+import { register } from "node:module";
+const hooks = \`export async function resolve(s, c, next) {
+  if (s === "dompurify") return { url: "data:text/javascript," + encodeURIComponent("export default { sanitize: (t) => String(t), addHook() {}, removeHook() {} };"), shortCircuit: true };
+  return next(s, c);
+}\`;
+register("data:text/javascript," + encodeURIComponent(hooks));
+const { default: mermaid } = await import("mermaid");
+let text = "";
+for await (const chunk of process.stdin) text += chunk;
+try {
+  const parsed = await mermaid.parse(text);
+  process.stdout.write(parsed.diagramType);
+} catch (err) {
+  process.stderr.write(String(err.message));
+  process.exit(1);
+}`;
+
+function parseMermaid(chart: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(process.execPath, ["--input-type=module", "-e", MERMAID_CHILD], { cwd: path.join(__dirname, "..") }, (err, stdout, stderr) =>
+      err ? reject(new Error(`mermaid.parse refused the chart: ${stderr}`)) : resolve(stdout),
+    );
+    child.stdin!.end(chart);
+  });
+}
+
+const fixtures: Fixture[] = [];
+afterAll(() => fixtures.forEach((f) => f.cleanup()));
+
+/** A config with the fixture's package sources for each version listed. */
+function fixture(config: Record<string, any>, versions: readonly string[]): Fixture {
+  const files = Object.assign({}, ...versions.map((v) => basePackageFiles(v)));
+  const f = makeFixture(config, files);
+  fixtures.push(f);
+  return f;
+}
+
+/** Two rings: canary (an account, node tags) then all (an OU), bake 2h, controller hourly. */
+function twoRings(release: string, versions: string[]): Record<string, any> {
+  const c = baseConfig();
+  c.packages[0].release = release;
+  c.packages[0].versions = versions;
+  c.packages[0].rings = [
+    { name: "canary", targets: "canary", bake: "2h", alarms: ["canary-errors"], maxConcurrency: "1" },
+    { name: "all", targets: "all", maxConcurrency: "10%" },
+  ];
+  return c;
+}
+
+interface Pair {
+  readonly markdown: string;
+  readonly before: FleetModel;
+  readonly after: FleetModel;
+  readonly trees: TreeDiff[];
+}
+
+async function reportPair(before: Fixture, after: Fixture): Promise<Pair> {
+  const b = loadConfig(before.configFile);
+  const a = loadConfig(after.configFile);
+  await synthToDir(b, path.join(before.dir, "out"), before.configFile);
+  await synthToDir(a, path.join(after.dir, "out"), after.configFile);
+  const trees = diffTrees(readTrees(path.join(before.dir, "out")), readTrees(path.join(after.dir, "out")));
+  return { markdown: renderReport({ before: { kind: "known", model: b }, after: a, baseLabel: "base", trees }), before: b, after: a, trees };
+}
+
+const section = (md: string, heading: string) => md.split(/^## /m).find((s) => s.startsWith(heading)) ?? "";
+
+describe("golden content: promotion 1.0.0 -> 1.1.0", () => {
+  let pair: Pair;
+  beforeAll(async () => {
+    pair = await reportPair(fixture(twoRings("1.0.0", ["1.0.0"]), ["1.0.0"]), fixture(twoRings("1.1.0", ["1.0.0", "1.1.0"]), ["1.0.0", "1.1.0"]));
+  });
+
+  it("states the verdict in one paragraph", () => {
+    const verdict = pair.markdown.split("\n")[2]!;
+    expect(verdict).toContain("promotes 1 package (TestAgent 1.0.0 -> 1.1.0)");
+    expect(verdict).toContain("rolls back none");
+    expect(verdict).toContain("adds none and removes none");
+    expect(verdict).toContain("touches 0 member trees");
+  });
+
+  it("lists each ring with its versions, gates, targets, Regions, rate control and estimate", () => {
+    expect(pair.markdown).toContain("### TestAgent: release 1.0.0 -> 1.1.0 (promotion)");
+    const canary = pair.markdown.split("\n").find((l) => l.startsWith("| 1 | canary"))!;
+    expect(canary).toContain("| 1.0.0 -> 1.1.0 |");
+    expect(canary).toContain("first ring; stops on its alarms canary-errors");
+    expect(canary).toContain("account 333333333333");
+    expect(canary).toContain("nodes tagged aft-fleet:ring=canary");
+    expect(canary).toContain("us-east-1, eu-west-1");
+    expect(canary).toContain("1 = 1 of ~2 pairs at once");
+    expect(canary).toContain("starts +0 min, 2 passes, done +30 min");
+    const all = pair.markdown.split("\n").find((l) => l.startsWith("| 2 | all"))!;
+    expect(all).toContain("canary reached it + 2h, alarms canary-errors OK");
+    expect(all).toContain("OU ou-ab12-cdef3456");
+    // 1 OU x 20 assumed accounts x 2 Regions = 40 pairs; 10% = 4 at once -> 10 passes of 15 min.
+    expect(all).toContain("10% = 4 of ~40 pairs at once");
+    // canary done at 30 min + 2 h bake + 1 h to the next hourly run = 3 h 30 min; + 150 min.
+    expect(all).toContain("starts +3 h 30 min, 10 passes, done +6 h");
+    expect(pair.markdown).toContain("Estimated time to complete: **6 h**.");
+  });
+
+  it("diffs the central tree only: the new version's objects are added", () => {
+    const central = pair.trees.find((t) => t.path.startsWith("aft-account-customizations/"))!;
+    const global = pair.trees.find((t) => t.member)!;
+    expect(central.status).toBe("changed");
+    expect(central.added.length).toBeGreaterThan(0);
+    expect(global.status).toBe("unchanged");
+    const trees = section(pair.markdown, "Emitted trees");
+    expect(trees).toContain("**member tree** (every account) `aft-global-customizations/terraform/aft-fleet.tf.json`: unchanged");
+    expect(trees).toContain(`${central.added.length} added, ${central.changed.length} changed, 0 removed`);
+    expect(trees).not.toContain("re-run customizations for every account");
+    for (const c of central.changed.slice(0, 3)) expect(trees).toContain(`\`~ ${c.address}\` (${c.attributes.join(", ")})`);
+  });
+
+  it("highlights the changed rings in a flowchart the mermaid parser accepts", async () => {
+    const chart = /```mermaid\n([\s\S]*?)```/.exec(pair.markdown)![1]!;
+    expect(chart).toContain('p0r0["1. canary<br/>1.0.0 → 1.1.0"]');
+    expect(chart).toMatch(/class p0,p0r0,p0r1 changed/);
+    await expect(parseMermaid(chart)).resolves.toBe("flowchart-v2");
+  });
+});
+
+describe("golden content: rollback 1.1.0 -> 1.0.0", () => {
+  let pair: Pair;
+  beforeAll(async () => {
+    const versions = ["1.0.0", "1.1.0"];
+    pair = await reportPair(fixture(twoRings("1.1.0", versions), versions), fixture(twoRings("1.0.0", versions), versions));
+  });
+
+  it("says rollback in bold, with no bake or alarm gates and no bake in the estimate", () => {
+    expect(pair.markdown.split("\n")[2]).toContain("rolls back 1 package (**TestAgent 1.1.0 -> 1.0.0**)");
+    expect(pair.markdown.split("\n")[2]).toContain("promotes none");
+    expect(pair.markdown).toContain("### TestAgent: **rollback 1.1.0 -> 1.0.0**");
+    const all = pair.markdown.split("\n").find((l) => l.startsWith("| 2 | all"))!;
+    expect(all).toContain("**rollback 1.1.0 -> 1.0.0**");
+    expect(all).toContain("rollback: in ring order, no bake or alarm gates");
+    // canary 30 min, no bake, next hourly run: starts at 1 h 30 min.
+    expect(all).toContain("starts +1 h 30 min, 10 passes, done +4 h");
+  });
+
+  it("marks the rolled-back parts with the rollback class, and the chart parses", async () => {
+    const chart = /```mermaid\n([\s\S]*?)```/.exec(pair.markdown)![1]!;
+    expect(chart).toContain("class p0,p0r0,p0r1 rollback");
+    await expect(parseMermaid(chart)).resolves.toBe("flowchart-v2");
+  });
+});
+
+describe("golden content: a new package and a new Region", () => {
+  let pair: Pair;
+  beforeAll(async () => {
+    const before = baseConfig();
+    const after = baseConfig();
+    after.organization.workloadRegions = ["us-east-1", "eu-west-1", "eu-central-1"];
+    after.packages.push({ ...after.packages[0], name: "OtherAgent", release: "1.0.0", rings: [{ name: "first", targets: "canary" }, { name: "rest", targets: "all" }] });
+    pair = await reportPair(fixture(before, ["1.0.0"]), fixture(after, ["1.0.0"]));
+  });
+
+  it("names the new package and the new Region in the verdict", () => {
+    const verdict = pair.markdown.split("\n")[2]!;
+    expect(verdict).toContain("adds 1 package (OtherAgent 1.0.0)");
+    expect(verdict).toContain("It adds the Region eu-central-1.");
+    expect(pair.markdown).toContain("### OtherAgent: new package, release 1.0.0");
+    expect(pair.markdown).toContain("### TestAgent: release 1.0.0 (unchanged)");
+  });
+
+  it("calls out the member tree: a new package changes the execution role's policy", () => {
+    const global = pair.trees.find((t) => t.member)!;
+    expect(global.status).toBe("changed");
+    expect(pair.markdown.split("\n")[2]).toContain("**1 member tree (AFT must re-customize every account)**");
+    expect(section(pair.markdown, "Emitted trees")).toContain("re-run customizations for every account");
+  });
+
+  it("estimates the unchanged package's rings at no time (the new Region is not a version change)", () => {
+    const line = pair.markdown.split("\n").find((l) => l.startsWith("| 1 | all"))!;
+    expect(line).toContain("1.0.0 (unchanged)");
+    expect(line).toContain("no change");
+    expect(line).toContain("us-east-1, eu-central-1, eu-west-1");
+  });
+
+  it("highlights the new Region and package in a chart the parser accepts", async () => {
+    const chart = /```mermaid\n([\s\S]*?)```/.exec(pair.markdown)![1]!;
+    expect(chart).toContain('p0g1(["eu-central-1"])');
+    expect(chart).toMatch(/class [^\n]*p0g1[^\n]* changed/);
+    expect(chart).toMatch(/class [^\n]*p1,p1g1[^\n]* changed/);
+    await expect(parseMermaid(chart)).resolves.toBe("flowchart-v2");
+  });
+});
+
+/** A resolved package with overrides, for the rules (loadConfig refuses some of these states outright). */
+function modelWith(pkg: Partial<FleetPackage>, rings?: Partial<RolloutRing>[]): FleetModel {
+  const f = fixture(twoRings("1.1.0", ["1.0.0", "1.1.0"]), ["1.0.0", "1.1.0"]);
+  const model = loadConfig(f.configFile);
+  const base = model.packages[0]!;
+  const merged: FleetPackage = { ...base, ...pkg, rings: rings ? rings.map((r, i) => ({ ...base.rings[i % base.rings.length]!, ...r })) : base.rings };
+  return { ...model, packages: [merged] };
+}
+
+const group = (name: string, accounts: string[], organizationalUnits: string[] = []) => ({ name, accounts, organizationalUnits, instanceTags: {} });
+const messages = (model: FleetModel) => RULES.flatMap((rule) => rule(model.packages[0]!, model)).map((w) => `${w.ring ?? "-"}: ${w.message}`);
+
+it("the mermaid check refuses a broken chart", async () => {
+  await expect(parseMermaid('flowchart LR\n  a["x" --> b\n')).rejects.toThrow(/refused the chart: Parse error/);
+});
+
+describe("warnings", () => {
+  it("are quiet on a reasonable config", () => {
+    expect(messages(modelWith({}))).toEqual([]);
+  });
+
+  it.each<[string, Partial<FleetPackage>, Partial<RolloutRing>[] | undefined, RegExp]>([
+    ["a pin to an unpublished version", {}, [{ pin: "9.9.9" }, {}], /canary: pinned to 9\.9\.9, which is not a published version \(1\.0\.0, 1\.1\.0\)/],
+    ["a release not in versions", { release: "2.0.0" }, undefined, /-: release 2\.0\.0 is not in versions/],
+    ["an account in two rings", {}, [{}, { targetGroup: group("g", ["333333333333"], ["ou-ab12-cdef3456"]) }], /all: account 333333333333 is also listed in ring canary; it belongs to canary only/],
+    ["an OU in an earlier ring", {}, [{ targetGroup: group("a", [], ["ou-ab12-cdef3456"]), maxConcurrency: "1", alarms: ["x"] }, { targetGroup: group("b", [], ["ou-ab12-cdef3456", "ou-ab12-other001"]) }], /all: OU ou-ab12-cdef3456 is also listed in the earlier ring canary; it is excluded from all/],
+    ["no alarms ahead of a larger ring", {}, [{ alarms: [] }, { targetGroup: group("b", [], ["ou-ab12-cdef3456", "ou-ab12-other001"]) }], /canary: has no alarms, but the next ring all is larger \(2 accounts\+OUs against 1\)/],
+    ["more than half at once", {}, [{}, { maxConcurrency: "60%" }], /all: maxConcurrency 60% lets 24 of its ~40 account-Region pairs change at once \(more than half\)/],
+    ["a retention that prunes a pin", { versionRetention: 1 }, [{ pin: "1.0.0" }, {}], /canary: pinned to 1\.0\.0, but 1 published versions are newer and versionRetention keeps 1/],
+  ])("flag %s", (_what, pkg, rings, expected) => {
+    expect(messages(modelWith(pkg, rings)).join("\n")).toMatch(expected);
+  });
+
+  it("do not flag a ring without alarms ahead of a smaller or equal ring, or a limit of 1", () => {
+    const model = modelWith({}, [{ alarms: [], targetGroup: group("a", ["333333333333"], ["ou-ab12-other001"]) }, { maxConcurrency: "1" }]);
+    expect(messages(model)).toEqual([]);
+  });
+});
+
+describe("time model", () => {
+  it("reads controller schedules", () => {
+    expect(scheduleIntervalMinutes("rate(1 hour)")).toBe(60);
+    expect(scheduleIntervalMinutes("rate(30 minutes)")).toBe(30);
+    expect(scheduleIntervalMinutes("rate(2 days)")).toBe(2880);
+    expect(scheduleIntervalMinutes("cron(0 6 * * ? *)")).toBe(1440);
+    expect(formatMinutes(45)).toBe("45 min");
+    expect(formatMinutes(190)).toBe("3 h 10 min");
+    expect(formatMinutes(3120)).toBe("2 d 4 h");
+  });
+
+  it("adds passes, bake and the controller's next run; an unknown base rolls every ring", () => {
+    const model = modelWith({}, [{ maxConcurrency: "1", bakeSeconds: 3600 }, { maxConcurrency: "100%" }]);
+    const [plan] = planPackages({ kind: "unknown", why: "test" }, model);
+    const estimate = estimatePackage(plan!, 2, 20);
+    expect(estimate.rings.map((r) => [r.pairs, r.passes, r.startMinutes, r.endMinutes])).toEqual([
+      [2, 2, 0, 40],
+      [40, 1, 40 + 60 + 60, 180],
+    ]);
+    expect(estimate.totalMinutes).toBe(180);
+  });
+
+  it("takes the 2-minute pause when installs are quicker", () => {
+    const model = modelWith({}, [{ maxConcurrency: "1" }, {}]);
+    const [plan] = planPackages({ kind: "unknown", why: "test" }, model);
+    expect(estimatePackage(plan!, 2, 1).rings[0]!.runMinutes).toBe(4);
+  });
+});
+
+describe("the CLI", () => {
+  it.each([
+    [["fleet.yaml"], /unexpected argument "fleet.yaml" \(did you mean --config fleet.yaml\?\)/],
+    [["--base", "a", "--base", "b"], /--base is given more than once/],
+    [["--nope"], /Unknown option '--nope'/],
+    [["--install-minutes", "0"], /--install-minutes: got "0"/],
+    [["--config", ""], /--config: got an empty value/],
+  ])("refuses %j", (argv, expected) => {
+    expect(() => parseReportArgs(argv)).toThrow(expected);
+  });
+
+  it("prints one line and exits 1 on bad input, 2 on a bad command line", () => {
+    const run = (args: string[]) => {
+      try {
+        execFileSync(process.execPath, ["-r", "esbuild-register", "scripts/report.ts", ...args], { cwd: path.join(__dirname, ".."), encoding: "utf8", stdio: "pipe" });
+        return { status: 0, stderr: "" };
+      } catch (err) {
+        return err as { status: number; stderr: string };
+      }
+    };
+    const badBase = run(["--base", "no-such-ref-or-folder"]);
+    expect(badBase.status).toBe(1);
+    expect(badBase.stderr.trim().split("\n")).toHaveLength(1);
+    expect(badBase.stderr).toMatch(/--base no-such-ref-or-folder: got neither an output folder nor a commit/);
+    expect(run(["stray"]).status).toBe(2);
+  });
+
+  it("reads a ledger file and counts each ring's pairs", async () => {
+    const f = fixture(twoRings("1.1.0", ["1.0.0", "1.1.0"]), ["1.0.0", "1.1.0"]);
+    const pair = (account: string, region: string, status: string) => ({ account, region, status, updatedAt: "2026-01-01T00:00:00Z", attempts: 1 });
+    const ledger = {
+      "TestAgent/canary": {
+        schemaVersion: 1, package: "TestAgent", ring: "canary", ringVersion: "1.1.0", reached: {},
+        pairs: { "333333333333:us-east-1": pair("333333333333", "us-east-1", "Succeeded"), "333333333333:eu-west-1": pair("333333333333", "eu-west-1", "Failed") },
+      },
+    };
+    f.write({ "ledger.json": JSON.stringify(ledger) });
+    const md = await buildReport({ config: f.configFile, ledger: path.join(f.dir, "ledger.json"), help: false }, synthToDir);
+    const state = section(md, "Fleet state");
+    expect(state).toContain("| TestAgent/canary | 1.1.0 | 1.1.0 | 1 | 0 | 1 | 0 | 0 | 0 |");
+    expect(state).toContain("| TestAgent/all | no ledger | 1.1.0 |");
+    f.write({ "bad.json": JSON.stringify({ "TestAgent/canary": { pairs: { x: { status: "Done" } } } }) });
+    await expect(buildReport({ config: f.configFile, ledger: path.join(f.dir, "bad.json"), help: false }, synthToDir)).rejects.toThrow(
+      /TestAgent\/canary\.pairs\.x\.status: got "Done"; allowed: Succeeded, Pending/,
+    );
+  });
+
+  it("--base DIR diffs the trees only, with the versions before unknown", async () => {
+    const before = fixture(twoRings("1.0.0", ["1.0.0"]), ["1.0.0"]);
+    await synthToDir(loadConfig(before.configFile), path.join(before.dir, "out"), before.configFile);
+    const after = fixture(twoRings("1.1.0", ["1.0.0", "1.1.0"]), ["1.0.0", "1.1.0"]);
+    const md = await buildReport({ config: after.configFile, base: path.join(before.dir, "out"), help: false }, synthToDir);
+    expect(md).toContain("The versions before this change are unknown (--base");
+    expect(md).toContain("| ? -> 1.1.0 |");
+    expect(section(md, "Emitted trees")).toMatch(/aft-account-customizations\/aft-fleet-central\/terraform\/aft-fleet\.tf\.json`: \d+ added/);
+  });
+});
+
+describe("--base GIT_REF from a clean clone", () => {
+  it("loads the ref's config with the current code, synthesizes it, and removes its worktree", async () => {
+    const repo = fixture(twoRings("1.0.0", ["1.0.0"]), ["1.0.0"]);
+    const git = (...args: string[]) => execFileSync("git", ["-C", repo.dir, ...args], { encoding: "utf8", env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.com", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.com" } });
+    git("init", "--quiet", "-b", "main");
+    git("add", ".");
+    git("commit", "--quiet", "-m", "1.0.0");
+    repo.write({ ...basePackageFiles("1.1.0"), "fleet.json": JSON.stringify(twoRings("1.1.0", ["1.0.0", "1.1.0"])) });
+    git("add", ".");
+    git("commit", "--quiet", "-m", "1.1.0");
+    const clone = fs.mkdtempSync(path.join(os.tmpdir(), "aft-fleet-clone-"));
+    try {
+      execFileSync("git", ["clone", "--quiet", repo.dir, clone]);
+      const md = await buildReport({ config: path.join(clone, "fleet.json"), base: "origin/main~1", help: false }, synthToDir);
+      expect(md.split("\n")[2]).toContain("Against `origin/main~1`, this change promotes 1 package (TestAgent 1.0.0 -> 1.1.0)");
+      expect(md).toMatch(/`aft-account-customizations\/aft-fleet-central\/terraform\/aft-fleet\.tf\.json`: [1-9]\d* added/);
+      expect(execFileSync("git", ["-C", clone, "worktree", "list"], { encoding: "utf8" }).trim().split("\n")).toHaveLength(1);
+      expect(execFileSync("git", ["-C", clone, "status", "--porcelain"], { encoding: "utf8" })).toBe("");
+    } finally {
+      fs.rmSync(clone, { recursive: true, force: true });
+    }
+  });
+});
+
+it("reports on 1,000 accounts in rings in under 2 s", () => {
+  const write = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
+  try {
+    expect(benchReport(1000)).toEqual([{ what: "report for 1000 accounts <= 2 s", ok: true }]);
+  } finally {
+    write.mockRestore();
+  }
+});

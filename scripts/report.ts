@@ -1,0 +1,265 @@
+#!/usr/bin/env node
+/*
+ * `npm run report -- [--config FILE] [--base GIT_REF|DIR] [--ledger FILE] [--out FILE] [--install-minutes N]`:
+ * the pull-request rollout report (Markdown) of a fleet config against a previous state. It loads configs
+ * with loadConfig and synthesizes with synthToDir, the same code as `npm run synth`; the report itself
+ * is modules/report (pure functions).
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parseArgs } from "node:util";
+import { ConfigError, DEFAULT_CONFIG, loadConfig } from "../modules/config";
+import type { FleetModel } from "../modules/config/model";
+import { OutputError } from "../modules/aft/output-dir";
+import { diffTrees, parseLedgers, readTrees, renderReport, ReportError, type ReportInput, type Trees } from "../modules/report";
+
+export interface ReportArgs {
+  readonly config?: string;
+  readonly base?: string;
+  readonly ledger?: string;
+  readonly out?: string;
+  readonly installMinutes?: number;
+  readonly help: boolean;
+}
+
+export function usage(): string {
+  return [
+    "usage: npm run report -- [--config FILE] [--base GIT_REF|DIR] [--ledger FILE] [--out FILE] [--install-minutes N]",
+    `  --config FILE          fleet config; default: the bundled example ${path.relative(process.cwd(), DEFAULT_CONFIG)}`,
+    "  --base GIT_REF|DIR     previous state: a git ref (its config at the same path in the config's repository,",
+    "                         loaded and synthesized with the current code) or an emitted output folder (tree diff only)",
+    '  --ledger FILE          fleet state: JSON { "<package>/<ring>": <ledger/<package>/<ring>.json> }',
+    "  --out FILE             write the Markdown here; default: stdout",
+    "  --install-minutes N    minutes a node batch takes to install, for the time estimate; default 15",
+  ].join("\n");
+}
+
+/** Strict: each option once, no positional argument. */
+export function parseReportArgs(argv: readonly string[]): ReportArgs {
+  const { values, positionals, tokens } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    tokens: true,
+    options: {
+      config: { type: "string", short: "c" },
+      base: { type: "string", short: "b" },
+      ledger: { type: "string", short: "l" },
+      out: { type: "string", short: "o" },
+      "install-minutes": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  const seen = new Set<string>();
+  for (const token of tokens ?? []) {
+    if (token.kind !== "option") continue;
+    if (seen.has(token.name)) throw new Error(`--${token.name} is given more than once; give it once`);
+    seen.add(token.name);
+  }
+  if (positionals.length > 0) {
+    const p = positionals[0]!;
+    const hint = /\.(ya?ml|json)$/i.test(p) ? ` (did you mean --config ${p}?)` : "";
+    throw new Error(`unexpected argument ${JSON.stringify(p)}${hint}; report takes only options`);
+  }
+  for (const name of ["config", "base", "ledger", "out"] as const) {
+    if (values[name] !== undefined && values[name]!.trim() === "") throw new Error(`--${name}: got an empty value`);
+  }
+  let installMinutes: number | undefined;
+  if (values["install-minutes"] !== undefined) {
+    installMinutes = Number(values["install-minutes"]);
+    if (!/^\d+(\.\d+)?$/.test(values["install-minutes"]) || installMinutes <= 0) throw new Error(`--install-minutes: got ${JSON.stringify(values["install-minutes"])}; allowed: a positive number of minutes`);
+  }
+  return {
+    ...(values.config !== undefined ? { config: values.config } : {}),
+    ...(values.base !== undefined ? { base: values.base } : {}),
+    ...(values.ledger !== undefined ? { ledger: values.ledger } : {}),
+    ...(values.out !== undefined ? { out: values.out } : {}),
+    ...(installMinutes !== undefined ? { installMinutes } : {}),
+    help: values.help === true,
+  };
+}
+
+type Synth = (model: FleetModel, outDir: string, configFile: string) => Promise<unknown>;
+
+function git(cwd: string, args: readonly string[]): string {
+  try {
+    return execFileSync("git", ["-C", cwd, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+  } catch (err) {
+    const stderr = String((err as { stderr?: unknown }).stderr ?? "").trim().split("\n")[0];
+    throw new ReportError(`git ${args.join(" ")}: ${stderr || (err as Error).message}`);
+  }
+}
+
+type BaseSide = Pick<ReportInput, "before" | "baseLabel"> & { trees?: Trees; unavailable?: string };
+
+/**
+ * The base of a git ref: a detached worktree of `ref` (removed afterwards), its config at the same path
+ * as `configFile` in the repository, loaded and synthesized with the current code.
+ */
+async function gitBase(ref: string, configFile: string, tmp: string, synth: Synth): Promise<BaseSide> {
+  const configDir = path.dirname(path.resolve(configFile));
+  const repo = git(configDir, ["rev-parse", "--show-toplevel"]);
+  let commit: string;
+  try {
+    commit = git(repo, ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
+  } catch {
+    throw new ReportError(`--base ${ref}: got neither an output folder nor a commit of ${repo}; allowed: a git ref (e.g. origin/main) or a folder written by npm run synth`);
+  }
+  const rel = path.relative(fs.realpathSync(repo), fs.realpathSync(path.resolve(configFile)));
+  if (rel.startsWith("..") || path.isAbsolute(rel)) throw new ReportError(`--config ${configFile}: not inside the git repository ${repo}, so --base ${ref} cannot name its previous version`);
+  const shown = `${ref}:${rel.split(path.sep).join("/")}`;
+  const worktree = path.join(tmp, "base-src");
+  git(repo, ["worktree", "add", "--detach", "--quiet", worktree, commit]);
+  try {
+    const baseConfig = path.join(worktree, rel);
+    if (!fs.existsSync(baseConfig)) {
+      return { before: { kind: "unknown", why: `${shown} does not exist` }, baseLabel: ref, trees: new Map() };
+    }
+    let model: FleetModel;
+    try {
+      model = loadConfig(baseConfig, shown);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      const first = err.issues[0];
+      const more = err.issues.length > 1 ? ` and ${err.issues.length - 1} more` : "";
+      const why = `${shown} does not load with the current code (${first ? `${first.path}: ${first.value ?? "missing"}` : "invalid"}${more})`;
+      return { before: { kind: "unknown", why }, baseLabel: ref, unavailable: why };
+    }
+    const out = path.join(tmp, "base-out");
+    await synth(model, out, baseConfig);
+    return { before: { kind: "known", model }, baseLabel: ref, trees: readTrees(out) };
+  } finally {
+    git(repo, ["worktree", "remove", "--force", worktree]);
+  }
+}
+
+/** Builds the report's Markdown. `synth` is main.ts's synthToDir (passed in: scripts do not load cdktf unless needed). */
+export async function buildReport(args: ReportArgs, synth: Synth): Promise<string> {
+  const configFile = args.config ?? DEFAULT_CONFIG;
+  const after = loadConfig(configFile);
+  const ledgers = args.ledger !== undefined ? parseLedgers(readText(args.ledger, "--ledger"), args.ledger) : undefined;
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "aft-fleet-report-"));
+  try {
+    let base: BaseSide;
+    if (args.base === undefined) {
+      base = { before: { kind: "unknown", why: "no --base given" }, unavailable: "no --base given" };
+    } else if (fs.statSync(args.base, { throwIfNoEntry: false })?.isDirectory()) {
+      base = { before: { kind: "unknown", why: `--base ${args.base} is an output folder` }, baseLabel: args.base, trees: readTrees(args.base) };
+    } else {
+      base = await gitBase(args.base, configFile, tmp, synth);
+    }
+    let trees: ReportInput["trees"];
+    if (base.trees) {
+      const out = path.join(tmp, "out");
+      await synth(after, out, configFile);
+      trees = diffTrees(base.trees, readTrees(out));
+    } else {
+      trees = { unavailable: base.unavailable ?? "no base trees" };
+    }
+    return renderReport({
+      after,
+      before: base.before,
+      ...(base.baseLabel !== undefined ? { baseLabel: base.baseLabel } : {}),
+      trees,
+      ...(ledgers ? { ledgers } : {}),
+      ...(args.installMinutes !== undefined ? { installMinutes: args.installMinutes } : {}),
+    });
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function readText(file: string, option: string): string {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch (err) {
+    throw new ReportError(`${option} ${file}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let args: ReportArgs;
+  try {
+    args = parseReportArgs(argv);
+  } catch (err) {
+    process.stderr.write(`aft-fleet report: ${(err as Error).message}\n${usage()}\n`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(`${usage()}\n`);
+    return 0;
+  }
+  try {
+    // Required here, not imported at the top: the bench and tests use buildReport without loading cdktf.
+    const { synthToDir } = require("../main") as typeof import("../main");
+    const markdown = await buildReport(args, synthToDir);
+    if (args.out !== undefined) fs.writeFileSync(args.out, markdown);
+    else process.stdout.write(markdown);
+    return 0;
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof OutputError || err instanceof ReportError) {
+      process.stderr.write(`${err.message.split("\n").join("; ")}\n`);
+      return 1;
+    }
+    process.stderr.write(`aft-fleet report: internal error: ${(err as Error)?.message ?? String(err)} (set AFT_FLEET_DEBUG=1 for details)\n`);
+    if (process.env.AFT_FLEET_DEBUG === "1") process.stderr.write(`${(err as Error)?.stack ?? ""}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
+
+/**
+ * Bench: the report for a fleet of `accounts` accounts in four rings (two Regions, two versions), load +
+ * plan + render against a known base, without synth (synth has its own bench). Budget 2 s.
+ */
+export function benchReport(accounts = 1000): { what: string; ok: boolean }[] {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aft-fleet-report-bench-"));
+  try {
+    const ids = Array.from({ length: accounts }, (_, i) => String(100000000000 + i));
+    const groups = ["canary", "pilot", "early", "broad"];
+    const sizes = [0.01, 0.09, 0.3, 0.6].map((f) => Math.max(1, Math.round(f * accounts)));
+    let at = 0;
+    const targetGroups = Object.fromEntries(groups.map((g, i) => [g, { accounts: ids.slice(at, (at += sizes[i]!)), organizationalUnits: [`ou-ab12-${g.padEnd(8, "0")}`] }]));
+    for (const v of ["1.0.0", "1.1.0"]) {
+      for (const [f, body] of [["linux/install.sh", "#!/bin/sh\n"], ["linux/uninstall.sh", "#!/bin/sh\n"]] as const) {
+        fs.mkdirSync(path.dirname(path.join(dir, "pkg", v, f)), { recursive: true });
+        fs.writeFileSync(path.join(dir, "pkg", v, f), body);
+      }
+    }
+    const config = (release: string) => ({
+      organization: { id: "o-benchmark01", managementAccount: "111111111111", centralAccount: "222222222222", homeRegion: "us-east-1", workloadRegions: ["us-east-1", "eu-west-1"], targetGroups },
+      packages: [
+        {
+          name: "BenchAgent",
+          publisher: "Bench Corp",
+          source: "pkg",
+          platforms: [{ platform: "amazon", arch: "x86_64", folder: "linux" }],
+          release,
+          versions: ["1.0.0", "1.1.0"],
+          rings: groups.map((g) => ({ name: g, targets: g, bake: "1h", alarms: [`${g}-errors`], maxConcurrency: "10%" })),
+        },
+      ],
+    });
+    fs.writeFileSync(path.join(dir, "before.json"), JSON.stringify(config("1.0.0")));
+    fs.writeFileSync(path.join(dir, "after.json"), JSON.stringify(config("1.1.0")));
+    const started = process.hrtime.bigint();
+    const markdown = renderReport({
+      before: { kind: "known", model: loadConfig(path.join(dir, "before.json")) },
+      after: loadConfig(path.join(dir, "after.json")),
+      baseLabel: "bench",
+      trees: { unavailable: "bench" },
+    });
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    process.stdout.write(`${`report (${accounts} accounts in 4 rings)`.padEnd(44)} ${seconds.toFixed(2).padStart(6)} s  (${markdown.length} characters of Markdown)\n`);
+    return [{ what: `report for ${accounts} accounts <= 2 s`, ok: seconds <= 2 && markdown.includes("promotes 1 package") }];
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
