@@ -17,7 +17,8 @@ fs.mkdirSync(path.join(bundleDir, "controller"));
 fs.writeFileSync(path.join(bundleDir, "controller", "index.js"), "exports.handler = async () => ({});\n");
 afterAll(() => fs.rmSync(bundleDir, { recursive: true, force: true }));
 
-const model = loadConfig();
+// The package-rollout side alone; patching (issue #10) adds its own resources to both trees.
+const { patching: _patching, ...model } = loadConfig();
 const props = { homeRegion: model.organization.homeRegion, mode: "aft" as const };
 function synth(build: (app: App) => unknown): any {
   const app = Testing.app({ fakeCdktfJsonPath: true });

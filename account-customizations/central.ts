@@ -4,6 +4,7 @@ import { PackageArtifacts, PackageUpload } from "../modules/distributor-package"
 import { FleetStack, FleetStackProps } from "../modules/aft/fleet-stack";
 import { RingRollout, RolloutController, ringSpecOf } from "../modules/controller";
 import { PackageStore } from "../modules/package-store";
+import { PatchingReporting } from "../modules/patching";
 
 export interface CentralStackOptions {
   /** Folder with the Lambda bundles (`<dir>/controller/index.js`), from `lambdaBundles()`. */
@@ -54,6 +55,9 @@ export class CentralStack extends FleetStack {
       pkg.rings.forEach((ring, index) => {
         new RingRollout(pkgScope, `Ring-${ring.name}`, { spec: ringSpecOf(model, pkg, index), store: this.store, controller: this.controller, schedule: pkg.controllerSchedule });
       });
+    }
+    if (model.patching) {
+      new PatchingReporting(this, "PatchingReports", { reports: model.patching.reports, organizationId: org.id, accountId: org.centralAccount, region: org.homeRegion });
     }
   }
 }

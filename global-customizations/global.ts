@@ -2,13 +2,14 @@ import type { Construct } from "constructs";
 import type { FleetModel } from "../modules/config/model";
 import { FleetStack, FleetStackProps } from "../modules/aft/fleet-stack";
 import { ExecutionRole } from "../modules/execution-role";
+import { PatchingMember } from "../modules/patching";
 import { storeKeyAliasOf } from "../modules/package-store";
 
 /**
- * What AFT applies in every account, the central one included: only the execution role the central
- * rollout controller assumes. No documents, associations, package sources or runbooks: those are made
- * by the controller at run time, so no member pipeline waits on the central one and moving a version
- * needs no AFT run (SPEC §6.C).
+ * What AFT applies in every account, the central one included: the execution role the central rollout
+ * controller assumes, and (when configured) patch management. No package documents, associations,
+ * package sources or runbooks: those are made by the controller at run time, so no member pipeline
+ * waits on the central one and moving a version needs no AFT run (SPEC §6.C).
  */
 export class GlobalStack extends FleetStack {
   constructor(scope: Construct, id: string, model: FleetModel, stackProps: FleetStackProps) {
@@ -23,5 +24,7 @@ export class GlobalStack extends FleetStack {
       storeBucket: model.store.bucketName,
       ...(model.store.encryption === "kms" ? { storeKeyAlias: storeKeyAliasOf(model.store.bucketName) } : {}),
     });
+    // Patch management (SPEC §6.F): baselines, windows and inventory per workload Region; nothing of the central account.
+    if (model.patching) new PatchingMember(this, "Patching", { patching: model.patching, regions: org.workloadRegions, homeRegion: org.homeRegion });
   }
 }

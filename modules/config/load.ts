@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { z } from "zod";
 import { ConfigError, ConfigIssue, formatPath, showValue } from "./errors";
 import { ASSOCIATION_TARGET_VALUES_MAX, ASSOCIATION_TARGETS_MAX } from "../../contract/patterns";
+import { resolvePatching } from "./patching";
 import { readConfigFile } from "./read";
 import { checkRules } from "./rules";
 import type { Bundle, FleetModel, FleetPackage, PackageVersion, PlatformEntry, RolloutRing, TargetGroup } from "./model";
@@ -168,6 +169,7 @@ function buildModel(cfg: FleetConfig, baseDir: string, shown: string, issues: Co
     issues.push({ path: "deployment.direct", value: undefined, allowed: "stateBucket and stateRegion when deployment.mode is direct" });
   }
   const direct = cfg.deployment.direct;
+  const patching = resolvePatching(cfg.patching, { centralAccount: org.centralAccount, homeRegion: org.homeRegion }, issues);
   return {
     source: shown,
     organization: {
@@ -202,6 +204,7 @@ function buildModel(cfg: FleetConfig, baseDir: string, shown: string, issues: Co
       rolloutRetentionDays: store.rolloutRetentionDays,
     },
     packages,
+    ...(patching ? { patching } : {}),
   };
 }
 

@@ -117,6 +117,8 @@ export interface Deployment {
   readonly direct?: DirectDeployment;
 }
 
+import type { Patching } from "./patching";
+
 export interface FleetModel {
   /** The config file as the user named it (for messages and the report); never an absolute path in output. */
   readonly source: string;
@@ -124,4 +126,6 @@ export interface FleetModel {
   readonly deployment: Deployment;
   readonly store: PackageStoreSettings;
   readonly packages: readonly FleetPackage[];
+  /** Patch management; absent when the config has no patching section. */
+  readonly patching?: Patching;
 }
