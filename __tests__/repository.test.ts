@@ -42,6 +42,19 @@ describe("repository rules", () => {
     expect(bad.map((f) => path.relative(root, f))).toEqual([]);
   });
 
+  it("keeps the contract free of imports, lambdas on the contract alone, and the entry point off scripts/", () => {
+    const imports = (f: string) => [...fs.readFileSync(f, "utf8").matchAll(/(?:from\s+|require\()\s*["']([^"']+)["']/g)].map((m) => m[1]!);
+    const bad: string[] = [];
+    for (const f of sourceFiles(path.join(root, "contract"))) {
+      for (const i of imports(f)) if (!i.startsWith("./")) bad.push(`${path.relative(root, f)} -> ${i}`);
+    }
+    for (const f of sourceFiles(path.join(root, "lambdas"))) {
+      for (const i of imports(f)) if (/^(\.\.\/)+(modules|account-customizations|global-customizations|scripts|main)/.test(i)) bad.push(`${path.relative(root, f)} -> ${i}`);
+    }
+    for (const i of imports(path.join(root, "main.ts"))) if (i.startsWith("./scripts/")) bad.push(`main.ts -> ${i}`);
+    expect(bad).toEqual([]);
+  });
+
   it("commits a JSON Schema generated from the current zod schema (run `npm run schema` after changing it)", () => {
     expect(fs.readFileSync(path.join(root, "schema", "fleet.schema.json"), "utf8")).toBe(fleetJsonSchemaText());
   });

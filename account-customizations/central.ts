@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import type { FleetModel } from "../modules/config/model";
 import { PackageArtifacts, PackageUpload } from "../modules/distributor-package";
-import { FleetStack, FleetStackProps } from "../modules/aft/fleet-stack";
+import { FleetStack, FleetStackProps } from "../modules/core/fleet-stack";
 import { RingRollout, RolloutController, ringSpecOf } from "../modules/controller";
 import { PackageStore } from "../modules/package-store";
 import { PatchingReporting } from "../modules/patching";
@@ -57,7 +57,13 @@ export class CentralStack extends FleetStack {
       });
     }
     if (model.patching) {
-      new PatchingReporting(this, "PatchingReports", { reports: model.patching.reports, organizationId: org.id, accountId: org.centralAccount, region: org.homeRegion });
+      new PatchingReporting(this, "PatchingReports", {
+        reports: model.patching.reports,
+        organizationId: org.id,
+        accountId: org.centralAccount,
+        region: org.homeRegion,
+        ...(model.store.accessLogBucket ? { accessLogBucket: model.store.accessLogBucket } : {}),
+      });
     }
   }
 }

@@ -7,6 +7,7 @@
  *
  * The runbook branches on the result JSON containing `"status":"Continue"`.
  */
+import { partitionOf } from "../../contract/partition";
 import { CloudWatchClient, DescribeAlarmsCommand, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { S3Client } from "@aws-sdk/client-s3";
@@ -84,8 +85,9 @@ export function validateEvent(input: unknown): ControllerEvent {
   return { step: step as ControllerStep, runId, bucket, specKey };
 }
 
+/** The partition of the Region the controller runs in (the Lambda runtime sets AWS_REGION). */
 function partition(): string {
-  return process.env.AFT_FLEET_PARTITION || "aws";
+  return partitionOf(process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1");
 }
 
 function sessionNameOf(runId: string): string {

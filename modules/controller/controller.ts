@@ -202,7 +202,6 @@ export class RolloutController extends Construct {
       timeout: CONTROLLER_TIMEOUT_SECONDS,
       memorySize: 512,
       tracingConfig: { mode: "Active" },
-      environment: { variables: { AFT_FLEET_PARTITION: partition } },
       tags,
       // The log group exists (with retention and KMS) before the first invocation could create it.
       dependsOn: [logGroup, policy],

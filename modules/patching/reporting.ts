@@ -10,6 +10,7 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { S3BucketLoggingA } from "@cdktf/provider-aws/lib/s3-bucket-logging";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
 import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
@@ -38,6 +39,8 @@ export interface PatchingReportingProps {
   readonly region: string;
   /** Days a replaced or deleted object version is kept. @default 90 */
   readonly noncurrentVersionDays?: number;
+  /** Existing bucket (central account, home Region) for server access logs. @default - no access logging */
+  readonly accessLogBucket?: string;
 }
 
 /**
@@ -82,6 +85,14 @@ export class PatchingReporting extends Construct {
           Action: "kms:GenerateDataKey",
           Resource: "*",
           Condition: { StringEquals: { "aws:SourceOrgID": props.organizationId }, ArnLike: { "aws:SourceArn": syncSource } },
+        }, {
+          // The crawler's security configuration encrypts its CloudWatch logs with this key.
+          Sid: "CloudWatchLogsEncryptsCrawlerLogs",
+          Effect: "Allow",
+          Principal: { Service: `logs.${region}.amazonaws.com` },
+          Action: ["kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+          Resource: "*",
+          Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": `arn:${partition}:logs:${region}:${props.accountId}:log-group:/aws-glue/crawlers*` } },
         }),
       ),
       tags: fleetTags({ "aft-fleet:role": "patching-reports" }),
@@ -91,6 +102,9 @@ export class PatchingReporting extends Construct {
 
     const bucket = new S3Bucket(this, "Bucket", { region, bucket: reports.bucketName, tags: fleetTags({ "aft-fleet:role": "patching-reports" }) });
     new S3BucketVersioningA(this, "Versioning", { region, bucket: bucket.id, versioningConfiguration: { status: "Enabled" } });
+    if (props.accessLogBucket) {
+      new S3BucketLoggingA(this, "AccessLogging", { region, bucket: bucket.id, targetBucket: props.accessLogBucket, targetPrefix: `${reports.bucketName}/` });
+    }
     new S3BucketServerSideEncryptionConfigurationA(this, "Encryption", {
       region,
       bucket: bucket.id,
@@ -234,7 +248,8 @@ export class PatchingReporting extends Construct {
           {
             Sid: "CrawlerLogs",
             Effect: "Allow",
-            Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            // AssociateKmsKey: Glue attaches the security configuration's key to the crawler log group.
+            Action: ["logs:AssociateKmsKey", "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
             Resource: `arn:${partition}:logs:${region}:${props.accountId}:log-group:/aws-glue/crawlers*`,
           },
         ),
@@ -246,8 +261,8 @@ export class PatchingReporting extends Construct {
       name: "aft-fleet-patching-crawler",
       encryptionConfiguration: {
         s3Encryption: { s3EncryptionMode: "SSE-KMS", kmsKeyArn: key.arn },
-        cloudwatchEncryption: { cloudwatchEncryptionMode: "DISABLED" },
-        jobBookmarksEncryption: { jobBookmarksEncryptionMode: "DISABLED" },
+        cloudwatchEncryption: { cloudwatchEncryptionMode: "SSE-KMS", kmsKeyArn: key.arn },
+        jobBookmarksEncryption: { jobBookmarksEncryptionMode: "CSE-KMS", kmsKeyArn: key.arn },
       },
     });
     new GlueCrawler(this, "Crawler", {
