@@ -12,7 +12,7 @@ import { CentralStack } from "./account-customizations/central";
 import { GlobalStack } from "./global-customizations/global";
 import { ConfigError, DEFAULT_CONFIG, loadConfig } from "./modules/config";
 import type { FleetModel } from "./modules/config/model";
-import type { FleetStackProps } from "./modules/aft/fleet-stack";
+import type { FleetStackProps } from "./modules/core/fleet-stack";
 import { partitionOf } from "./modules/core/tags";
 import { checkOutputDir, OutputError, type OutputState, type ProtectedPath } from "./modules/aft/output-dir";
 import { asOutputError, EmittedStack, makeWorkDir, writeOutput } from "./modules/aft/write-output";

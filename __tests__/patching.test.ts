@@ -3,7 +3,7 @@
  * constructs (baselines, windows, targets, tasks, inventory) and the central reporting constructs.
  */
 import { Testing } from "cdktf";
-import { FleetStack } from "../modules/aft/fleet-stack";
+import { FleetStack } from "../modules/core/fleet-stack";
 import type { ConfigIssue } from "../modules/config/errors";
 import { Patching, PatchingSchema, resolvePatching } from "../modules/config/patching";
 import { MAINTENANCE_WINDOW_ROLE_NAME, NAMED_QUERIES, PatchingMember, PatchingReporting } from "../modules/patching";

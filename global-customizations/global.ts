@@ -1,6 +1,6 @@
 import type { Construct } from "constructs";
 import type { FleetModel } from "../modules/config/model";
-import { FleetStack, FleetStackProps } from "../modules/aft/fleet-stack";
+import { FleetStack, FleetStackProps } from "../modules/core/fleet-stack";
 import { ExecutionRole } from "../modules/execution-role";
 import { PatchingMember } from "../modules/patching";
 import { storeKeyAliasOf } from "../modules/package-store";
