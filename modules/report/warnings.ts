@@ -55,15 +55,19 @@ export const ouInEarlierRing: Rule = (pkg) => {
 };
 
 /** A ring's alarms keep the next ring from promoting; without them a bad release reaches a bigger ring on bake time alone. */
-export const noAlarmsBeforeLargerRing: Rule = (pkg) =>
-  pkg.rings.flatMap((ring, i) => {
+export const noAlarmsBeforeLargerRing: Rule = (pkg, model) => {
+  // Sizes in estimated account-Region pairs (an OU counts as ASSUMED_ACCOUNTS_PER_OU accounts), as the estimate does.
+  const targets = ringTargets(pkg, model.organization.workloadRegions.length);
+  return pkg.rings.flatMap((ring, i) => {
     const next = pkg.rings[i + 1];
     if (!next || ring.alarms.length > 0) return [];
-    const size = (r: typeof ring) => r.targetGroup.accounts.length + r.targetGroup.organizationalUnits.length;
-    return size(next) > size(ring)
-      ? [{ package: pkg.name, ring: ring.name, message: `has no alarms, but the next ring ${next.name} is larger (${size(next)} accounts+OUs against ${size(ring)})` }]
+    const size = targets[i]!.pairs;
+    const nextSize = targets[i + 1]!.pairs;
+    return nextSize > size
+      ? [{ package: pkg.name, ring: ring.name, message: `has no alarms, but the next ring ${next.name} is larger (~${nextSize} account-Region pairs against ~${size})` }]
       : [];
   });
+};
 
 /** More than half of a ring's pairs changing at once leaves little for maxErrors to stop (a limit of 1 cannot go lower). */
 export const wideConcurrency: Rule = (pkg, model) => {
