@@ -54,7 +54,11 @@ function writeLargeConfig(dir: string): string {
         ...["amazon", "redhat", "ubuntu"].flatMap((platform) => ["x86_64", "arm64"].map((arch) => ({ platform, arch, folder: "linux" }))),
         { platform: "windows", arch: "x86_64", folder: "windows" },
       ],
-      rings: [{ name: "main", version: "1.0.0", targets: groups[i % groups.length] }],
+      release: "1.0.0",
+      rings: [
+        { name: "canary", targets: groups[i % groups.length], bake: "24h" },
+        { name: "main", targets: groups[(i + 1) % groups.length] },
+      ],
     };
   });
   const config = {
