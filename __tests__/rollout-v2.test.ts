@@ -146,3 +146,53 @@ describe("Automation parameter limits", () => {
     }
   });
 });
+
+describe("IAM covers exactly the calls the controller makes", () => {
+  // Every SDK command in lambdas/controller, by client: SSM runs as the member's execution role, the rest as the controller.
+  const scan = (only?: RegExp) => {
+    const dir = path.join(__dirname, "..", "lambdas", "controller");
+    const out = new Map<string, Set<string>>();
+    for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".ts") && (!only || only.test(f)))) {
+      const text = fs.readFileSync(path.join(dir, file), "utf8");
+      for (const [, names, client] of text.matchAll(/import\s*\{([^}]*)\}\s*from\s*"@aws-sdk\/(?:client-|nested-clients\/)([a-z0-9-]+)"/g)) {
+        for (const name of names!.split(",").map((n) => n.trim().replace(/^type\s+/, ""))) {
+          if (!name.endsWith("Command") || !new RegExp(`new ${name}\\(`).test(text)) continue;
+          const set = out.get(client!) ?? new Set<string>();
+          set.add(name.replace(/Command$/, ""));
+          out.set(client!, set);
+        }
+      }
+    }
+    return out;
+  };
+  const commands = scan();
+  // The package flow's member calls live in pair*.ts; other job kinds may need permissions only when configured.
+  const packageCommands = scan(/^pair/);
+  const prefix: Record<string, string> = { ssm: "ssm", s3: "s3", organizations: "organizations", cloudwatch: "cloudwatch", sts: "sts" };
+  const actionsOf = (policy: any) => new Set<string>(policy.Statement.flatMap((s: any) => [s.Action].flat()));
+  const memberActions = actionsOf(JSON.parse(Object.values<any>(globalTree.resource.aws_iam_role_policy)[0].policy));
+  const controllerPolicy = Object.values<any>(centralTree.resource.aws_iam_role_policy).map((p) => JSON.parse(p.policy)).find((p) => p.Statement.some((s: any) => s.Sid === "AssumeMemberExecutionRoles"));
+  const controllerActions = actionsOf(controllerPolicy);
+
+  it("finds the SDK calls (the scan itself works)", () => {
+    expect([...(commands.get("ssm") ?? [])]).toEqual(expect.arrayContaining(["CreateDocument", "CreateAssociation"]));
+  });
+
+  it("lets the member role make every SSM call of the package flow, and grants no SSM action the controller never calls", () => {
+    const packageSsm = [...(packageCommands.get("ssm") ?? [])].map((c) => `ssm:${c}`).sort();
+    for (const action of packageSsm) expect({ action, allowed: memberActions.has(action) }).toEqual({ action, allowed: true });
+    const allSsm = [...(commands.get("ssm") ?? [])].map((c) => `ssm:${c}`);
+    const unused = [...memberActions].filter((a) => a.startsWith("ssm:") && !allSsm.includes(a));
+    expect(unused).toEqual([]);
+  });
+
+  it("lets the controller role make every other call", () => {
+    for (const [client, names] of commands) {
+      if (client === "ssm") continue;
+      for (const name of names) {
+        const action = `${prefix[client] ?? client}:${name.replace(/^ListObjectsV2$/, "ListBucket")}`;
+        expect({ action, allowed: controllerActions.has(action) }).toEqual({ action, allowed: true });
+      }
+    }
+  });
+});

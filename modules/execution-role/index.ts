@@ -74,7 +74,6 @@ export class ExecutionRole extends Construct {
           "ssm:CreateDocument",
           "ssm:DeleteDocument",
           "ssm:DescribeDocument",
-          "ssm:GetDocument",
           "ssm:ListDocumentVersions",
           "ssm:UpdateDocument",
           "ssm:UpdateDocumentDefaultVersion",
