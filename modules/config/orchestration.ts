@@ -1,0 +1,236 @@
+import { z } from "zod";
+import { partitionOf } from "../../contract/partition";
+import type { ConfigIssue } from "./errors";
+import { showValue } from "./errors";
+import { AWS_REGIONS } from "./regions";
+import { bucketNameProblem } from "./rules/bucket-names";
+
+/*
+ * The optional `orchestration` section (SPEC §6.G, issue #11): a central runbook tool (Rundeck / PagerDuty
+ * Process Automation) runs Systems Manager commands on the nodes of every member account through a role
+ * in each account. `OrchestrationSchema` validates one field at a time; `resolveOrchestration` checks what
+ * needs more than one field (or the organization) and returns the resolved `Orchestration` model.
+ */
+
+/** The documents the central tool may run when the config names none (the SSM node executor and file copier use them). */
+export const DEFAULT_ORCHESTRATION_DOCUMENTS = ["AWS-RunShellScript", "AWS-RunPowerShellScript", "AWS-RunRemoteScript"] as const;
+/** At most this many principals may assume the member role (one trust statement stays readable and well under IAM's 2,048-character trust policy limit). */
+export const MAX_ORCHESTRATION_PRINCIPALS = 10;
+
+/** STS AssumeRole ExternalId: 2-1224 characters of `[\w+=,.@:/-]` (STS API reference). */
+const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
+/** An IAM role ARN, optionally with a path; group 2 is the account. Role names: 1-64 of `[\w+=,.@-]`. */
+const ROLE_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role\/(?:[\u0021-\u007e]{0,510}\/)?[\w+=,.@-]{1,64}$/;
+/** SSM document names (CreateDocument Name: `[a-zA-Z0-9_\-.]{3,128}`). */
+const DOCUMENT_NAME = /^[A-Za-z0-9_.-]{3,128}$/;
+/** A document ARN: AWS-owned documents have no account (`arn:aws:ssm:us-east-1::document/AWS-RunShellScript`). */
+const DOCUMENT_ARN = /^arn:(aws|aws-cn|aws-us-gov):ssm:([a-z0-9-]+):(\d{12})?:document\/([A-Za-z0-9_.-]{3,128})$/;
+/** Documents AWS owns are named with these prefixes; users cannot create documents named so. */
+const AWS_OWNED_DOCUMENT = /^(?:[Aa][Ww][Ss]|[Aa][Mm][Aa][Zz][Oo][Nn])/;
+/** Tag keys: 1-128 characters, not starting with the reserved `aws:` prefix. */
+const TAG_KEY = /^(?![Aa][Ww][Ss]:)[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
+const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
+const BUCKET_NAME = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** CloudWatch Logs log group names: 1-512 of letters, digits, `_-./#` (CreateLogGroup). */
+const LOG_GROUP_NAME = /^[A-Za-z0-9_.\-/#]{1,512}$/;
+const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+
+const ROLE_ARN_TEXT = "an IAM role ARN such as arn:aws:iam::123456789012:role/rundeck";
+
+export const OrchestrationSchema = z
+  .strictObject({
+    principals: z
+      .array(z.string({ error: ROLE_ARN_TEXT }).min(1, { error: ROLE_ARN_TEXT }), { error: `a list of 1-${MAX_ORCHESTRATION_PRINCIPALS} IAM role ARNs` })
+      .min(1, { error: `a list of 1-${MAX_ORCHESTRATION_PRINCIPALS} IAM role ARNs` })
+      .max(MAX_ORCHESTRATION_PRINCIPALS, { error: `at most ${MAX_ORCHESTRATION_PRINCIPALS} IAM role ARNs` })
+      .describe("The central tool's IAM roles (central or tooling account of this organization) that may assume aft-fleet-orchestration in every account."),
+    externalId: z
+      .string({ error: "an STS ExternalId: 2-1224 letters, digits or '_+=,.@:/-'" })
+      .regex(EXTERNAL_ID, { error: "an STS ExternalId: 2-1224 letters, digits or '_+=,.@:/-'" })
+      .optional()
+      .describe("When set, the member role requires this sts:ExternalId on AssumeRole."),
+    documents: z
+      .array(
+        z
+          .string({ error: "an SSM document name such as AWS-RunShellScript, or a document ARN" })
+          .refine((d) => DOCUMENT_NAME.test(d) || DOCUMENT_ARN.test(d), { error: "an SSM document name such as AWS-RunShellScript (3-128 letters, digits, '_', '-' or '.'), or a document ARN" }),
+        { error: "a list of SSM document names or ARNs" },
+      )
+      .min(1, { error: "at least one document" })
+      .max(20, { error: "at most 20 documents" })
+      .default([...DEFAULT_ORCHESTRATION_DOCUMENTS])
+      .describe("Command documents the central tool may run. AWS-* / Amazon* names are AWS's; other names are each account's own documents. Default: AWS-RunShellScript, AWS-RunPowerShellScript, AWS-RunRemoteScript."),
+    nodeTag: z
+      .strictObject({
+        key: z.string({ error: "a tag key of 1-128 characters, not starting with aws:" }).regex(TAG_KEY, { error: "a tag key of 1-128 characters, not starting with aws:" }),
+        value: z.string({ error: "a tag value of 0-256 characters" }).regex(TAG_VALUE, { error: "a tag value of 0-256 letters, digits, spaces or '_.:/=+-@'" }),
+      })
+      .optional()
+      .describe("Only nodes with this tag (e.g. orchestration=allowed) may receive commands. Default: every node of the account."),
+    regions: z
+      .array(z.enum(AWS_REGIONS, { error: "an AWS Region code such as us-east-1 or eu-west-1" }), { error: "a list of Regions" })
+      .min(1, { error: "at least one Region" })
+      .optional()
+      .describe("Regions where commands may run; each one of organization.workloadRegions. Default: all workload Regions."),
+    fileCopierBucket: z
+      .string({ error: "an S3 bucket name: 3-63 lowercase letters, digits, '.' or '-'" })
+      .regex(BUCKET_NAME, { error: "an S3 bucket name: 3-63 lowercase letters, digits, '.' or '-'" })
+      .optional()
+      .describe("Bucket (central account, home Region) the tool's file copier uploads to and nodes download from. Default: no file copier."),
+    logGroupName: z
+      .string({ error: "a log group name: 1-512 letters, digits or '_-./#'" })
+      .regex(LOG_GROUP_NAME, { error: "a log group name: 1-512 letters, digits or '_-./#'" })
+      .optional()
+      .describe("Log group for command output beyond Run Command's 48,000 characters, created in every account and Region. Default: no log group."),
+    instancePolicy: z
+      .strictObject({
+        attachToRole: z.string({ error: "an IAM role name" }).regex(ROLE_NAME, { error: "an IAM role name: 1-64 letters, digits or '+=,.@_-'" }).optional(),
+        createInstanceProfile: z.string({ error: "an IAM role name" }).regex(ROLE_NAME, { error: "an IAM role and instance profile name: 1-64 letters, digits or '+=,.@_-'" }).optional(),
+      })
+      .optional()
+      .describe("How nodes get the file-copier and log permissions: attachToRole (an instance role that exists in every account) or createInstanceProfile (a new role + profile with AmazonSSMManagedInstanceCore). Default: nothing for nodes."),
+  })
+  .describe("Cross-account command orchestration for a central runbook tool (Rundeck / Process Automation).");
+
+export type OrchestrationConfig = z.infer<typeof OrchestrationSchema>;
+
+/* ---------- the resolved model ---------- */
+
+/**
+ * A document the member role may send: `aws` (AWS-owned, no account in its ARN), `account` (each member
+ * account's own document of that name), or `arn` (exactly the given ARN).
+ */
+export type OrchestrationDocument =
+  | { readonly kind: "aws"; readonly name: string }
+  | { readonly kind: "account"; readonly name: string }
+  | { readonly kind: "arn"; readonly arn: string };
+
+export type InstancePolicy = { readonly attachToRole: string } | { readonly createInstanceProfile: string };
+
+export interface Orchestration {
+  /** Role ARNs allowed to assume the member role, sorted. */
+  readonly principals: readonly string[];
+  /** Their accounts, sorted: the trust names each account root, narrowed by aws:PrincipalArn. */
+  readonly principalAccounts: readonly string[];
+  readonly externalId?: string;
+  /** In config order. */
+  readonly documents: readonly OrchestrationDocument[];
+  readonly nodeTag?: { readonly key: string; readonly value: string };
+  /** Home Region first (when included), then the workload Regions' order. */
+  readonly regions: readonly string[];
+  readonly fileCopierBucket?: string;
+  readonly logGroupName?: string;
+  readonly instancePolicy?: InstancePolicy;
+}
+
+/**
+ * Resolves the `orchestration` section (undefined when the config has none), pushing every problem that
+ * needs more than one field onto `issues` with its path under `orchestration.`.
+ */
+export function resolveOrchestration(
+  cfg: OrchestrationConfig | undefined,
+  org: { readonly id: string; readonly workloadRegions: readonly string[]; readonly centralAccount: string },
+  issues: ConfigIssue[],
+): Orchestration | undefined {
+  if (cfg === undefined) return undefined;
+  const partition = partitionOf(org.workloadRegions[0] ?? "us-east-1");
+
+  const principals = new Set<string>();
+  const accounts = new Set<string>();
+  cfg.principals.forEach((arn, i) => {
+    const where = `orchestration.principals[${i}]`;
+    const m = ROLE_ARN.exec(arn);
+    if (!m) {
+      const hint = /:assumed-role\//.test(arn)
+        ? " (this is a role session; name the role itself)"
+        : /:(user|group|root)\b/.test(arn) || /:iam::\d{12}:root$/.test(arn)
+          ? " (only roles: the trust is narrowed to role ARNs)"
+          : "";
+      issues.push({ path: where, value: showValue(arn), allowed: `${ROLE_ARN_TEXT}${hint}` });
+      return;
+    }
+    if (m[1] !== partition) {
+      issues.push({ path: where, value: showValue(arn), allowed: `a role ARN in the ${partition} partition (the organization's Regions)` });
+      return;
+    }
+    if (principals.has(arn)) issues.push({ path: where, value: showValue(arn), allowed: "each principal once" });
+    principals.add(arn);
+    accounts.add(m[2]!);
+  });
+
+  const workload = new Set(org.workloadRegions);
+  const chosen = new Set<string>();
+  (cfg.regions ?? []).forEach((region, i) => {
+    const where = `orchestration.regions[${i}]`;
+    if (!workload.has(region)) issues.push({ path: where, value: showValue(region), allowed: `one of organization.workloadRegions (${org.workloadRegions.join(", ")})` });
+    else if (chosen.has(region)) issues.push({ path: where, value: showValue(region), allowed: "each Region once" });
+    chosen.add(region);
+  });
+  const regions = cfg.regions === undefined ? [...org.workloadRegions] : org.workloadRegions.filter((r) => chosen.has(r));
+
+  const seenDocuments = new Set<string>();
+  const documents: OrchestrationDocument[] = [];
+  cfg.documents.forEach((doc, i) => {
+    const where = `orchestration.documents[${i}]`;
+    if (seenDocuments.has(doc)) {
+      issues.push({ path: where, value: showValue(doc), allowed: "each document once" });
+      return;
+    }
+    seenDocuments.add(doc);
+    const arn = DOCUMENT_ARN.exec(doc);
+    if (arn) {
+      if (arn[1] !== partition) issues.push({ path: where, value: showValue(doc), allowed: `a document ARN in the ${partition} partition` });
+      else if (!regions.includes(arn[2]!)) issues.push({ path: where, value: showValue(doc), allowed: `a document ARN in one of the orchestration Regions (${regions.join(", ")})` });
+      documents.push({ kind: "arn", arn: doc });
+    } else {
+      documents.push(AWS_OWNED_DOCUMENT.test(doc) ? { kind: "aws", name: doc } : { kind: "account", name: doc });
+    }
+  });
+
+  if (cfg.fileCopierBucket !== undefined) {
+    const problem = bucketNameProblem(cfg.fileCopierBucket);
+    if (problem) issues.push({ path: "orchestration.fileCopierBucket", value: showValue(cfg.fileCopierBucket), allowed: problem });
+  }
+
+  let instancePolicy: InstancePolicy | undefined;
+  const ip = cfg.instancePolicy;
+  if (ip !== undefined) {
+    if ((ip.attachToRole === undefined) === (ip.createInstanceProfile === undefined)) {
+      issues.push({
+        path: "orchestration.instancePolicy",
+        value: showValue(ip),
+        allowed: "exactly one of attachToRole: <instance role name> or createInstanceProfile: <name>",
+      });
+    } else if (ip.attachToRole !== undefined) {
+      instancePolicy = { attachToRole: ip.attachToRole };
+    } else {
+      instancePolicy = { createInstanceProfile: ip.createInstanceProfile! };
+    }
+    if (cfg.fileCopierBucket === undefined && cfg.logGroupName === undefined) {
+      issues.push({
+        path: "orchestration.instancePolicy",
+        value: showValue(ip),
+        allowed: "nothing unless fileCopierBucket or logGroupName is set (nodes would get an empty policy)",
+      });
+    }
+    if (ip.createInstanceProfile !== undefined && /^aft-fleet-orchestration(-node)?$/i.test(ip.createInstanceProfile)) {
+      issues.push({
+        path: "orchestration.instancePolicy.createInstanceProfile",
+        value: showValue(ip.createInstanceProfile),
+        allowed: "a name other than aft-fleet-orchestration and aft-fleet-orchestration-node (aft-fleet's own role and node policy)",
+      });
+    }
+  }
+
+  return {
+    principals: [...principals].sort(),
+    principalAccounts: [...accounts].sort(),
+    ...(cfg.externalId !== undefined ? { externalId: cfg.externalId } : {}),
+    documents,
+    ...(cfg.nodeTag ? { nodeTag: { key: cfg.nodeTag.key, value: cfg.nodeTag.value } } : {}),
+    regions,
+    ...(cfg.fileCopierBucket !== undefined ? { fileCopierBucket: cfg.fileCopierBucket } : {}),
+    ...(cfg.logGroupName !== undefined ? { logGroupName: cfg.logGroupName } : {}),
+    ...(instancePolicy ? { instancePolicy } : {}),
+  };
+}
