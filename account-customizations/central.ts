@@ -4,6 +4,7 @@ import { PackageArtifacts, PackageUpload } from "../modules/distributor-package"
 import { FleetStack, FleetStackProps } from "../modules/core/fleet-stack";
 import { RingRollout, RolloutController, ringSpecOf } from "../modules/controller";
 import { PackageStore } from "../modules/package-store";
+import { OrchestrationCentral } from "../modules/orchestration";
 import { PatchingReporting } from "../modules/patching";
 
 export interface CentralStackOptions {
@@ -54,6 +55,16 @@ export class CentralStack extends FleetStack {
       }
       pkg.rings.forEach((ring, index) => {
         new RingRollout(pkgScope, `Ring-${ring.name}`, { spec: ringSpecOf(model, pkg, index), store: this.store, controller: this.controller, schedule: pkg.controllerSchedule });
+      });
+    }
+    if (model.orchestration?.fileCopierBucket) {
+      new OrchestrationCentral(this, "Orchestration", {
+        bucketName: model.orchestration.fileCopierBucket,
+        writerPrincipals: model.orchestration.principals,
+        organizationId: org.id,
+        accountId: org.centralAccount,
+        region: org.homeRegion,
+        ...(model.store.accessLogBucket ? { accessLogBucket: model.store.accessLogBucket } : {}),
       });
     }
     if (model.patching) {

@@ -2,6 +2,7 @@ import type { Construct } from "constructs";
 import type { FleetModel } from "../modules/config/model";
 import { FleetStack, FleetStackProps } from "../modules/core/fleet-stack";
 import { ExecutionRole } from "../modules/execution-role";
+import { OrchestrationMemberRole } from "../modules/orchestration";
 import { PatchingMember } from "../modules/patching";
 import { storeKeyAliasOf } from "../modules/package-store";
 
@@ -25,6 +26,10 @@ export class GlobalStack extends FleetStack {
       ...(model.store.encryption === "kms" ? { storeKeyAlias: storeKeyAliasOf(model.store.bucketName) } : {}),
     });
     // Patch management (SPEC §6.F): baselines, windows and inventory per workload Region; nothing of the central account.
+    // Cross-account orchestration (SPEC §6.G): the role a central runbook tool assumes; nothing of the central account.
+    if (model.orchestration) {
+      new OrchestrationMemberRole(this, "Orchestration", { orchestration: model.orchestration, organizationId: org.id, centralAccountId: org.centralAccount, homeRegion: org.homeRegion });
+    }
     if (model.patching) new PatchingMember(this, "Patching", { patching: model.patching, regions: org.workloadRegions, homeRegion: org.homeRegion });
   }
 }

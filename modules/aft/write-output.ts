@@ -24,13 +24,15 @@ export interface EmittedStack {
  * @param synthDir the cdktf outdir (holds stacks/<id>/cdk.tf.json and assets)
  * @param state the checked output folder (checkOutputDir)
  * @param readme text for `README.md` at the output root
+ * @param extraFiles further files at the output root (name -> text), e.g. the orchestration handoff
  */
-export function writeOutput(synthDir: string, state: OutputState, stacks: readonly EmittedStack[], readme: string): void {
+export function writeOutput(synthDir: string, state: OutputState, stacks: readonly EmittedStack[], readme: string, extraFiles: Readonly<Record<string, string>> = {}): void {
   const target = state.dir;
   const staging = makeWorkDir(target, "staging");
   try {
     for (const stack of stacks) writeStack(synthDir, staging, stack);
     writeFile(path.join(staging, "README.md"), readme);
+    for (const name of Object.keys(extraFiles).sort()) writeFile(path.join(staging, name), extraFiles[name]!);
     const files = listTree(staging);
     swapInto(staging, target, state.previous, files);
   } catch (err) {

@@ -117,6 +117,7 @@ export interface Deployment {
   readonly direct?: DirectDeployment;
 }
 
+import type { Orchestration } from "./orchestration";
 import type { Patching } from "./patching";
 
 export interface FleetModel {
@@ -126,6 +127,8 @@ export interface FleetModel {
   readonly deployment: Deployment;
   readonly store: PackageStoreSettings;
   readonly packages: readonly FleetPackage[];
+  /** Cross-account orchestration; absent when the config has no orchestration section. */
+  readonly orchestration?: Orchestration;
   /** Patch management; absent when the config has no patching section. */
   readonly patching?: Patching;
 }

@@ -8,6 +8,7 @@ import { ASSOCIATION_TARGET_VALUES_MAX, ASSOCIATION_TARGETS_MAX } from "../../co
 import { ConfigIssue, showValue } from "./errors";
 import type { FleetModel, FleetPackage, PackageVersion, PlatformEntry, RolloutRing, TargetGroup } from "./model";
 import { buildVersion } from "./package-files";
+import { resolveOrchestration } from "./orchestration";
 import { resolvePatching } from "./patching";
 import { FleetConfig, PackageConfig } from "./schema";
 
@@ -78,6 +79,7 @@ export function buildModel(cfg: FleetConfig, baseDir: string, shown: string, iss
     issues.push({ path: "deployment.direct", value: undefined, allowed: "stateBucket and stateRegion when deployment.mode is direct" });
   }
   const direct = cfg.deployment.direct;
+  const orchestration = resolveOrchestration(cfg.orchestration, { id: org.id, workloadRegions, centralAccount: org.centralAccount }, issues);
   const patching = resolvePatching(cfg.patching, { centralAccount: org.centralAccount, homeRegion: org.homeRegion }, issues);
   return {
     source: shown,
@@ -113,6 +115,7 @@ export function buildModel(cfg: FleetConfig, baseDir: string, shown: string, iss
       rolloutRetentionDays: store.rolloutRetentionDays,
     },
     packages,
+    ...(orchestration ? { orchestration } : {}),
     ...(patching ? { patching } : {}),
   };
 }
