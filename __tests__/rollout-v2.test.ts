@@ -196,3 +196,119 @@ describe("IAM covers exactly the calls the controller makes", () => {
     }
   });
 });
+
+describe("the controller's own jobs (issue #10 part 2): inventory sync and emergency patching", () => {
+  const full = loadConfig();
+  const groups = full.organization.targetGroups;
+  const emergency = {
+    campaign: "example-campaign-0001",
+    operation: "Install" as const,
+    rebootOption: "RebootIfNeeded" as const,
+    controllerSchedule: "rate(1 hour)",
+    rings: [
+      { name: "canary", targetGroup: groups["canary"]!, maxConcurrency: "100%", maxErrors: "0", nodeMaxConcurrency: "10%", nodeMaxErrors: "10%", alarms: ["canary-health"], bakeSeconds: 3600 },
+      { name: "broad", targetGroup: groups["all-workloads"]!, maxConcurrency: "10%", maxErrors: "5%", nodeMaxConcurrency: "20%", nodeMaxErrors: "10%", alarms: [], bakeSeconds: 0 },
+    ],
+  };
+  const { orchestration: _o, ...withPatching } = full;
+  const withEmergency = { ...withPatching, patching: { ...withPatching.patching!, emergency } };
+  const patchingGlobal = synth((app) => new GlobalStack(app, "global", withPatching, props));
+  const emergencyGlobal = synth((app) => new GlobalStack(app, "global", withEmergency, props));
+  const emergencyCentral = synth((app) => new CentralStack(app, "central", withEmergency, props, { lambdaBundleDir: bundleDir }));
+  const executionPolicy = (tree: any) =>
+    Object.values<any>(tree.resource.aws_iam_role_policy)
+      .map((p) => JSON.parse(p.policy))
+      .find((p) => p.Statement.some((s: any) => s.Sid === "ManagePackageDocuments"));
+  const sids = (tree: any) => executionPolicy(tree).Statement.map((s: any) => s.Sid);
+  const regions = full.organization.workloadRegions;
+  const objects = Object.values<any>(emergencyCentral.resource.aws_s3_object);
+  const objectAt = (key: string) => objects.find((o) => o.key === key);
+  const associations = Object.values<any>(emergencyCentral.resource.aws_ssm_association);
+
+  it("with patching, the member role may keep exactly its aft-fleet-inventory resource data sync, and send no command", () => {
+    const statements = executionPolicy(patchingGlobal).Statement;
+    expect(statements.find((s: any) => s.Sid === "ManageInventorySync")).toEqual({
+      Sid: "ManageInventorySync",
+      Effect: "Allow",
+      Action: ["ssm:CreateResourceDataSync", "ssm:DeleteResourceDataSync"],
+      Resource: regions.map((r) => `arn:aws:ssm:${r}:\${data.aws_caller_identity.execution_role_account.account_id}:resource-data-sync/aft-fleet-inventory`),
+    });
+    expect(statements.find((s: any) => s.Sid === "FindInventorySync")).toEqual({ Sid: "FindInventorySync", Effect: "Allow", Action: "ssm:ListResourceDataSync", Resource: "*" });
+    expect(JSON.stringify(statements)).not.toContain("ssm:SendCommand");
+    expect(JSON.stringify(statements)).not.toContain("ssm:ListCommands");
+  });
+
+  it("with an emergency campaign, the member role may also send AWS-RunPatchBaseline to this account's nodes and read the commands back", () => {
+    expect([...sids(emergencyGlobal)].sort()).toEqual([...sids(patchingGlobal), "SendEmergencyPatch", "ReadEmergencyPatchCommands"].sort());
+    const statements = executionPolicy(emergencyGlobal).Statement;
+    const account = "${data.aws_caller_identity.execution_role_account.account_id}";
+    expect(statements.find((s: any) => s.Sid === "SendEmergencyPatch")).toEqual({
+      Sid: "SendEmergencyPatch",
+      Effect: "Allow",
+      Action: "ssm:SendCommand",
+      Resource: [
+        ...regions.map((r) => `arn:aws:ssm:${r}::document/AWS-RunPatchBaseline`),
+        ...regions.map((r) => `arn:aws:ec2:${r}:${account}:instance/*`),
+        ...regions.map((r) => `arn:aws:ssm:${r}:${account}:managed-instance/*`),
+      ],
+    });
+    expect(statements.find((s: any) => s.Sid === "ReadEmergencyPatchCommands")).toEqual({
+      Sid: "ReadEmergencyPatchCommands",
+      Effect: "Allow",
+      Action: ["ssm:ListCommandInvocations", "ssm:ListCommands"],
+      Resource: "*",
+    });
+  });
+
+  it("lets the member role make every SSM call of the job kinds when they are configured", () => {
+    const dir = path.join(__dirname, "..", "lambdas", "controller");
+    const actions = new Set<string>(executionPolicy(emergencyGlobal).Statement.flatMap((s: any) => [s.Action].flat()));
+    for (const file of fs.readdirSync(dir).filter((f) => f.startsWith("job-"))) {
+      const text = fs.readFileSync(path.join(dir, file), "utf8");
+      for (const [, name] of text.matchAll(/new (\w+)Command\(/g)) expect({ file, action: `ssm:${name}`, allowed: actions.has(`ssm:${name}`) }).toEqual({ file, action: `ssm:${name}`, allowed: true });
+    }
+  });
+
+  it("the inventory sync spec names the reports bucket, prefix, format, home Region and the reports key by reference, for the union of the package target groups", () => {
+    const object = objectAt("controller/_inventory/sync.json");
+    expect(object).toBeDefined();
+    expect(object.content).toContain('"kmsKeyArn": "${aws_kms_key.patching_reports_key.arn}"');
+    expect(object.content).toContain("${substr(sha256(aws_kms_key.patching_reports_key.arn), 0, 12)}");
+    const spec = JSON.parse(object.content.replace(/\$\{[^}]*\}/g, "REF"));
+    expect(spec).toMatchObject({
+      kind: "inventory-sync",
+      package: "_inventory",
+      ring: "sync",
+      ringIndex: 0,
+      regions,
+      targets: { accounts: ["333333333333", "444444444444"], organizationalUnits: ["ou-ab12-sandbox01", "ou-ab12-workload1"] },
+      sync: { name: "aft-fleet-inventory", bucketName: full.patching!.reports.bucketName, prefix: "inventory", syncFormat: "JsonSerDe", region: "us-east-1", kmsKeyArn: "REF" },
+    });
+    expect(spec.release).toMatch(/^dest-[0-9a-f]{12}-REF$/);
+    const association = associations.find((a) => a.association_name === "aft-fleet-rollout-_inventory-sync");
+    expect(association.parameters.specKey).toBe("controller/_inventory/sync.json");
+    expect(association.parameters.specHash).toEqual(
+      expect.stringMatching(/^\$\{sha256\("[0-9a-f]{64}\|\$\{substr\(sha256\(aws_kms_key\.patching_reports_key\.arn\), 0, 12\)\}\|\$\{aws_kms_key\.patching_reports_key\.arn\}"\)\}$/),
+    );
+    expect(association.schedule_expression).toBe("rate(1 day)");
+    expect(association.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_s3_bucket_policy\.patching_reports_policy/)]));
+  });
+
+  it("emergency rings: a spec per ring under controller/_emergency/ (the runbook's specKey pattern accepts it), the campaign as release, ring order and the environment tag targets", () => {
+    const pattern = new RegExp(ringRunbook({ bucket: "b" }).parameters.specKey!.allowedPattern!);
+    const canary = JSON.parse(objectAt("controller/_emergency/canary.json").content);
+    const broad = JSON.parse(objectAt("controller/_emergency/broad.json").content);
+    expect(pattern.test("controller/_emergency/canary.json")).toBe(true);
+    expect(canary).toMatchObject({ kind: "emergency-patch", package: "_emergency", ring: "canary", ringIndex: 0, release: "example-campaign-0001", alarms: ["canary-health"], maxConcurrency: "100%", maxErrors: "0" });
+    expect(canary.previous).toBeUndefined();
+    expect(broad).toMatchObject({ ringIndex: 1, previous: { name: "canary", bakeSeconds: 3600, alarms: ["canary-health"], maxErrors: "0" }, earlierRingTargets: [canary.targets] });
+    // The windows' environment values: Default and each environment; opt-out and untagged nodes are in none.
+    expect(canary.command).toEqual({ operation: "Install", rebootOption: "RebootIfNeeded", targets: [{ Key: "tag:environment", Values: ["Default", "Dev", "Prod"] }], maxConcurrency: "10%", maxErrors: "10%" });
+    const names = associations.map((a) => a.association_name);
+    expect(names).toEqual(expect.arrayContaining(["aft-fleet-rollout-_emergency-canary", "aft-fleet-rollout-_emergency-broad"]));
+    const controllerPolicy = Object.values<any>(emergencyCentral.resource.aws_iam_role_policy)
+      .map((p) => JSON.parse(p.policy))
+      .find((p) => p.Statement.some((s: any) => s.Sid === "AssumeMemberExecutionRoles"));
+    expect(controllerPolicy.Statement.find((s: any) => s.Sid === "ReadRingAlarms").Resource).toEqual(expect.arrayContaining(["arn:aws:cloudwatch:us-east-1:222222222222:alarm:canary-health"]));
+  });
+});

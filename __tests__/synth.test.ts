@@ -106,6 +106,8 @@ describe("synth of the bundled example organization", () => {
       "ExampleAgent/1.0.0/windows.zip",
       "controller/ExampleAgent/broad.json",
       "controller/ExampleAgent/canary.json",
+      // The controller's inventory sync job (patching is configured): each member's resource data sync.
+      "controller/_inventory/sync.json",
     ]);
     expect(Object.values<any>(c.aws_lambda_function).map((f) => f.function_name)).toEqual(["aft-fleet-rollout-controller"]);
     const g = tfJson(global);

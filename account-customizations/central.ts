@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import type { FleetModel } from "../modules/config/model";
 import { PackageArtifacts, PackageUpload } from "../modules/distributor-package";
 import { FleetStack, FleetStackProps } from "../modules/core/fleet-stack";
-import { RingRollout, RolloutController, ringSpecOf } from "../modules/controller";
+import { INVENTORY_SYNC_SCHEDULE, RingRollout, RolloutController, emergencyRingSpecOf, inventorySyncSpecOf, ringSpecOf } from "../modules/controller";
 import { PackageStore } from "../modules/package-store";
 import { OrchestrationCentral } from "../modules/orchestration";
 import { PatchingReporting } from "../modules/patching";
@@ -43,7 +43,7 @@ export class CentralStack extends FleetStack {
       region: org.homeRegion,
       store: this.store,
       packageNames,
-      alarmNames: model.packages.flatMap((p) => p.rings.flatMap((r) => r.alarms)),
+      alarmNames: [...model.packages.flatMap((p) => p.rings.flatMap((r) => r.alarms)), ...(model.patching?.emergency?.rings.flatMap((r) => r.alarms) ?? [])],
       bundleDir: options.lambdaBundleDir,
     });
     for (const pkg of model.packages) {
@@ -68,12 +68,27 @@ export class CentralStack extends FleetStack {
       });
     }
     if (model.patching) {
-      new PatchingReporting(this, "PatchingReports", {
+      const reports = new PatchingReporting(this, "PatchingReports", {
         reports: model.patching.reports,
         organizationId: org.id,
         accountId: org.centralAccount,
         region: org.homeRegion,
         ...(model.store.accessLogBucket ? { accessLogBucket: model.store.accessLogBucket } : {}),
+      });
+      // The controller's own jobs (issue #10 part 2): each member's resource data sync to the reports
+      // bucket (never made by the member tree: AFT may apply it before this bucket exists), and the
+      // emergency patch rings when a campaign is configured.
+      const jobs = new Construct(this, "ControllerJobs");
+      new RingRollout(jobs, "InventorySync", {
+        spec: inventorySyncSpecOf(model, reports.keyArn),
+        store: this.store,
+        controller: this.controller,
+        schedule: INVENTORY_SYNC_SCHEDULE,
+        after: reports.ready,
+      });
+      const emergency = model.patching.emergency;
+      emergency?.rings.forEach((ring, index) => {
+        new RingRollout(jobs, `Emergency-${ring.name}`, { spec: emergencyRingSpecOf(model, index), store: this.store, controller: this.controller, schedule: emergency.controllerSchedule });
       });
     }
   }

@@ -34,6 +34,8 @@ export interface PairRecord {
   /** The association version our last create/update produced; read-back waits for its execution. */
   readonly associationVersion?: string;
   readonly documentVersion?: string;
+  /** Emergency patching: the SendCommand CommandId of the current attempt; read back with ListCommands. */
+  readonly commandId?: string;
 }
 
 export interface RingLedger {

@@ -58,3 +58,16 @@ export function sourceUrlOf(bucket: string, packageName: string, version: string
 export function ringAssociationNameOf(packageName: string, ring: string): string {
   return `aft-fleet-rollout-${packageName}-${ring}`;
 }
+
+/**
+ * The controller's own jobs use ring spec, ledger and association names like packages do, under names a
+ * package cannot take (package names starting with `_` are refused by the config).
+ */
+export const EMERGENCY_JOB = "_emergency";
+export const INVENTORY_JOB = "_inventory";
+/** The inventory job's one ring. */
+export const INVENTORY_RING = "sync";
+/** The member's resource data sync to the central reports bucket (one per account and Region). */
+export const INVENTORY_SYNC_NAME = "aft-fleet-inventory";
+/** The document emergency patching sends. */
+export const RUN_PATCH_BASELINE_DOCUMENT = "AWS-RunPatchBaseline";

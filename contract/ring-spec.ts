@@ -29,18 +29,29 @@ export interface PreviousRing {
   readonly maxErrors: string;
 }
 
-export interface RingSpec {
+/**
+ * What a ring's pairs do. One per-pair operation per kind; lease, ledger, journal, gates, rate control
+ * and summary are shared.
+ * - package (default when absent): keep a Distributor package at the ring's version.
+ * - emergency-patch: run AWS-RunPatchBaseline once per campaign (the campaign id is the "version").
+ * - inventory-sync: keep the resource data sync to the central reports bucket (the "version" is a
+ *   fingerprint of the destination).
+ */
+export type RingKind = "package" | "emergency-patch" | "inventory-sync";
+
+/** What every kind of ring spec has: targets, ring order, gates and ring-wide rate control. */
+export interface RingSpecCore {
   readonly schemaVersion: typeof RING_SPEC_SCHEMA_VERSION;
+  readonly kind?: RingKind;
+  /** The package, or the controller job (`_emergency`, `_inventory`): names the ledger and the spec key. */
   readonly package: string;
   readonly ring: string;
   /** Position in the package's ring order (0 = first ring). */
   readonly ringIndex: number;
-  /** The version the fleet should reach. */
+  /** The version the fleet should reach (the campaign id, the destination fingerprint). */
   readonly release: string;
   /** Holds this ring at a version (hold or rollback): the ring takes it at once, whatever the gates. */
   readonly pin?: string;
-  /** Versions uploaded to the store (the controller can create documents only from these). */
-  readonly publishedVersions: readonly string[];
   readonly targets: RingTargets;
   /** Accounts owned by earlier rings of this package: never touched by this ring. */
   readonly earlierRingTargets: readonly RingTargets[];
@@ -56,6 +67,13 @@ export interface RingSpec {
   readonly maxConcurrency: string;
   /** Ring-wide: failed pairs after which the ring starts nothing more. */
   readonly maxErrors: string;
+}
+
+/** A package ring (kind absent or "package"): the shape every package ring spec had before kinds. */
+export interface RingSpec extends RingSpecCore {
+  readonly kind?: "package";
+  /** Versions uploaded to the store (the controller can create documents only from these). */
+  readonly publishedVersions: readonly string[];
   /** Document versions a member Package document keeps (Distributor allows 25). */
   readonly versionRetention: number;
   /** Where the package versions are: `s3://<bucket>/<package>/<version>/`. */
@@ -73,4 +91,41 @@ export interface RingSpec {
     readonly maxErrors: string;
     readonly complianceSeverity: "CRITICAL" | "HIGH" | "MEDIUM" | "LOW" | "UNSPECIFIED";
   };
+}
+
+/** An emergency patch ring: `release` is the campaign id; a pair is done once per campaign. */
+export interface EmergencyPatchRingSpec extends RingSpecCore {
+  readonly kind: "emergency-patch";
+  /** SendCommand of AWS-RunPatchBaseline in every pair. */
+  readonly command: {
+    readonly operation: "Scan" | "Install";
+    readonly rebootOption: "RebootIfNeeded" | "NoReboot";
+    /** SendCommand Targets (at most 5 entries, AND across keys). */
+    readonly targets: readonly NodeTarget[];
+    /** Managed nodes in flight within one account and Region (SendCommand MaxConcurrency / MaxErrors). */
+    readonly maxConcurrency: string;
+    readonly maxErrors: string;
+  };
+}
+
+/** The inventory resource data sync ring: `release` is a fingerprint of `sync`'s destination. */
+export interface InventorySyncRingSpec extends RingSpecCore {
+  readonly kind: "inventory-sync";
+  readonly sync: {
+    /** SyncName (`aft-fleet-inventory`). */
+    readonly name: string;
+    readonly bucketName: string;
+    readonly prefix: string;
+    readonly syncFormat: "JsonSerDe";
+    /** The bucket's Region (home Region). */
+    readonly region: string;
+    /** The reports key: the bucket policy refuses objects encrypted otherwise. */
+    readonly kmsKeyArn: string;
+  };
+}
+
+export type AnyRingSpec = RingSpec | EmergencyPatchRingSpec | InventorySyncRingSpec;
+
+export function ringKindOf(spec: RingSpecCore): RingKind {
+  return spec.kind ?? "package";
 }

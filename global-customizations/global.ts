@@ -24,6 +24,9 @@ export class GlobalStack extends FleetStack {
       packageNames: model.packages.map((p) => p.name),
       storeBucket: model.store.bucketName,
       ...(model.store.encryption === "kms" ? { storeKeyAlias: storeKeyAliasOf(model.store.bucketName) } : {}),
+      // The controller's own jobs (issue #10 part 2), granted only when configured.
+      inventorySync: model.patching !== undefined,
+      emergencyPatching: model.patching?.emergency !== undefined,
     });
     // Patch management (SPEC §6.F): baselines, windows and inventory per workload Region; nothing of the central account.
     // Cross-account orchestration (SPEC §6.G): the role a central runbook tool assumes; nothing of the central account.

@@ -34,6 +34,31 @@
  *   with null values for those parameters", UpdateAssociation API reference).
  * - Create and update run the association at once unless ApplyOnlyAtCronInterval (both API
  *   references): an execution of the new version starts Pending; tests finish it with finishExecution.
+ *
+ * Resource data syncs (moto 5.2 has no resource data sync API; an in-memory store per client):
+ * - SyncName required, `^[a-zA-Z0-9_\-.]{1,64}$` (CreateResourceDataSync API reference, SyncName).
+ * - SyncType, when given, SyncToDestination or SyncFromSource; without it the sync is SyncToDestination
+ *   (the inventory sync to S3). SyncToDestination requires S3Destination, else
+ *   ResourceDataSyncInvalidConfigurationException (CreateResourceDataSync Errors).
+ * - S3Destination: BucketName (1-2048), Region (1-64) and SyncFormat (JsonSerDe, the only value) are
+ *   required; Prefix 1-256 and AWSKMSKeyARN 1-512 starting `arn:` when given (ResourceDataSyncS3Destination
+ *   API reference). Missing or invalid: ValidationException.
+ * - A second sync of the same name: ResourceDataSyncAlreadyExistsException (CreateResourceDataSync Errors).
+ * - DeleteResourceDataSync of an unknown name: ResourceDataSyncNotFoundException (DeleteResourceDataSync Errors).
+ * - ListResourceDataSync filters by SyncType (SyncToDestination when omitted), MaxResults 1-50, paged.
+ *
+ * Commands: moto 5.2 implements SendCommand and ListCommands, but every command is Success at once and
+ * no document, parameter or target is checked, so the stub answers both (per client) instead:
+ * - DocumentName: only AWS-RunPatchBaseline exists here (others: InvalidDocument). Its parameters
+ *   (AWS Systems Manager User Guide, "SSM Command document for patching: AWS-RunPatchBaseline"):
+ *   Operation (Scan | Install, required), RebootOption (RebootIfNeeded | NoReboot), SnapshotId,
+ *   InstallOverrideList, BaselineOverride; anything else or a value outside these: InvalidParameters.
+ * - Targets or InstanceIds, not both, not neither; Targets at most 5 entries, each with at most 50 Values;
+ *   MaxConcurrency / MaxErrors as for associations, 1-7 characters; Comment at most 100 characters
+ *   (SendCommand API reference).
+ * - A command starts Pending; tests end it with finishCommand (and its node invocations). ListCommands
+ *   and ListCommandInvocations by CommandId; an unknown id: InvalidCommandId (both APIs' Errors).
+ *
  * Lists come newest first (executions, document versions) and in pages of `pageSize`, so callers must
  * paginate and sort. ListAssociations' AssociationName filter matches by prefix here: AWS does not
  * document the matching rule, so callers must compare names themselves.
@@ -42,6 +67,8 @@ import { randomUUID } from "node:crypto";
 import {
   DescribeDocumentCommand,
   type AssociationDescription,
+  type Command as SsmCommand,
+  type ResourceDataSyncItem,
   type AssociationExecution,
   type DocumentDescription,
   type DocumentVersionInfo,
@@ -93,6 +120,12 @@ export interface SsmStub {
   documentStatuses(statuses: readonly string[], statusInformation?: string): void;
   /** Ends the newest execution of the association with `status`. */
   finishExecution(associationId: string, status: string, resourceCountByStatus?: string): void;
+  /** Resource data syncs by SyncName. */
+  readonly syncs: Map<string, ResourceDataSyncItem>;
+  /** SendCommand commands by CommandId. */
+  readonly commands: Map<string, SsmCommand>;
+  /** Ends a command with `status` (Success, Failed, TimedOut, Cancelled); `nodes` are its invocations. */
+  finishCommand(commandId: string, status: string, nodes?: readonly { InstanceId: string; Status: string }[]): void;
   /** Commands of one name sent so far. */
   named(command: string): SentCommand[];
 }
@@ -242,7 +275,117 @@ export function installSsmStub(client: SSMClient, options: SsmStubOptions = {}):
     return { DocumentVersions: items, ...(NextToken ? { NextToken } : {}) };
   }
 
+  const syncs = new Map<string, ResourceDataSyncItem>();
+  const commands = new Map<string, SsmCommand>();
+  const invocations = new Map<string, { InstanceId: string; Status: string }[]>();
+  const SYNC_NAME = /^[a-zA-Z0-9_\-.]{1,64}$/;
+  const SYNC_TYPES = ["SyncToDestination", "SyncFromSource"];
+  const PATCH_PARAMETERS: Record<string, readonly string[] | undefined> = {
+    Operation: ["Scan", "Install"],
+    RebootOption: ["RebootIfNeeded", "NoReboot"],
+    SnapshotId: undefined,
+    InstallOverrideList: undefined,
+    BaselineOverride: undefined,
+  };
+  const text = (value: unknown, min: number, max: number): boolean => typeof value === "string" && value.length >= min && value.length <= max;
+
   const handlers: Record<string, (input: Input) => unknown> = {
+    CreateResourceDataSync(input) {
+      const name = input.SyncName;
+      if (typeof name !== "string" || !SYNC_NAME.test(name)) throw validation(`SyncName ${String(name)} must match ${SYNC_NAME.source}`);
+      const type = (input.SyncType as string | undefined) ?? "SyncToDestination";
+      if (!SYNC_TYPES.includes(type)) throw validation(`SyncType ${type} is not valid`);
+      const destination = input.S3Destination as Record<string, unknown> | undefined;
+      if (type === "SyncToDestination") {
+        if (destination === undefined) throw awsError("ResourceDataSyncInvalidConfigurationException", "S3Destination is required for SyncToDestination");
+        if (!text(destination.BucketName, 1, 2048)) throw validation("S3Destination.BucketName is required (1-2048 characters)");
+        if (!text(destination.Region, 1, 64)) throw validation("S3Destination.Region is required (1-64 characters)");
+        if (destination.SyncFormat !== "JsonSerDe") throw validation(`S3Destination.SyncFormat ${String(destination.SyncFormat)}: JsonSerDe is the only value`);
+        if (destination.Prefix !== undefined && !text(destination.Prefix, 1, 256)) throw validation("S3Destination.Prefix: 1-256 characters");
+        if (destination.AWSKMSKeyARN !== undefined && !(text(destination.AWSKMSKeyARN, 1, 512) && String(destination.AWSKMSKeyARN).startsWith("arn:"))) {
+          throw validation("S3Destination.AWSKMSKeyARN: an ARN of 1-512 characters");
+        }
+      }
+      if (syncs.has(name)) throw Object.assign(awsError("ResourceDataSyncAlreadyExistsException", `Sync ${name} already exists.`), { SyncName: name });
+      syncs.set(name, {
+        SyncName: name,
+        SyncType: type,
+        ...(destination ? { S3Destination: structuredClone(destination) as unknown as ResourceDataSyncItem["S3Destination"] } : {}),
+        SyncCreatedTime: tick(),
+        LastStatus: "InProgress",
+      });
+      return {};
+    },
+    DeleteResourceDataSync(input) {
+      const name = input.SyncName as string;
+      if (!syncs.has(name)) throw awsError("ResourceDataSyncNotFoundException", `Sync ${name} does not exist.`);
+      syncs.delete(name);
+      return {};
+    },
+    ListResourceDataSync(input) {
+      const type = (input.SyncType as string | undefined) ?? "SyncToDestination";
+      if (input.MaxResults !== undefined && (Number(input.MaxResults) < 1 || Number(input.MaxResults) > 50)) throw validation("MaxResults: 1-50");
+      const matching = [...syncs.values()].filter((s) => s.SyncType === type).sort((a, b) => (a.SyncName! < b.SyncName! ? -1 : 1));
+      const { items, NextToken } = page(matching, input, pageSize);
+      return { ResourceDataSyncItems: items.map((i) => structuredClone(i)), ...(NextToken ? { NextToken } : {}) };
+    },
+    SendCommand(input) {
+      if (input.DocumentName !== "AWS-RunPatchBaseline") throw awsError("InvalidDocument", `Document ${String(input.DocumentName)} does not exist (stub knows AWS-RunPatchBaseline only)`);
+      const targets = (input.Targets as Target[] | undefined) ?? [];
+      const instanceIds = (input.InstanceIds as string[] | undefined) ?? [];
+      if ((targets.length === 0) === (instanceIds.length === 0)) throw validation("exactly one of Targets and InstanceIds is required");
+      if (targets.length > 5) throw validation(`Targets has ${targets.length} entries; at most 5 are allowed`);
+      for (const t of targets) {
+        if (!t.Key || t.Key.length > 163 || !TARGET_KEY.test(t.Key)) throw validation(`Target Key ${t.Key} is not valid`);
+        if ((t.Values ?? []).length < 1 || (t.Values ?? []).length > 50) throw validation(`Target ${t.Key} needs 1-50 values`);
+      }
+      const parameters = (input.Parameters as Record<string, string[]> | undefined) ?? {};
+      for (const [key, values] of Object.entries(parameters)) {
+        if (!(key in PATCH_PARAMETERS)) throw awsError("InvalidParameters", `Parameter ${key} is not declared by AWS-RunPatchBaseline`);
+        const allowed = PATCH_PARAMETERS[key];
+        if (allowed && !(values.length === 1 && allowed.includes(values[0]!))) throw awsError("InvalidParameters", `Parameter ${key} = ${values.join(",")}; allowed: ${allowed.join(", ")}`);
+      }
+      if (!parameters.Operation) throw awsError("InvalidParameters", "Parameter Operation is required");
+      for (const [field, pattern] of [["MaxConcurrency", MAX_CONCURRENCY], ["MaxErrors", MAX_ERRORS]] as const) {
+        const value = input[field];
+        if (value !== undefined && (typeof value !== "string" || value.length > 7 || !pattern.test(value))) throw validation(`${field} ${String(value)} must match ${pattern.source}`);
+      }
+      if (input.Comment !== undefined && !text(input.Comment, 0, 100)) throw validation("Comment: at most 100 characters");
+      const command: SsmCommand = {
+        CommandId: randomUUID(),
+        DocumentName: input.DocumentName as string,
+        Parameters: structuredClone(parameters),
+        Targets: structuredClone(targets),
+        InstanceIds: [...instanceIds],
+        MaxConcurrency: input.MaxConcurrency as string | undefined,
+        MaxErrors: input.MaxErrors as string | undefined,
+        Comment: input.Comment as string | undefined,
+        RequestedDateTime: tick(),
+        Status: "Pending",
+        StatusDetails: "Pending",
+        TargetCount: 0,
+        CompletedCount: 0,
+        ErrorCount: 0,
+      };
+      commands.set(command.CommandId!, command);
+      return { Command: structuredClone(command) };
+    },
+    ListCommandInvocations(input) {
+      const id = input.CommandId as string | undefined;
+      if (id !== undefined && !commands.has(id)) throw awsError("InvalidCommandId", "Invalid command id.");
+      const all = [...invocations.entries()].filter(([cid]) => id === undefined || cid === id).flatMap(([cid, list]) => list.map((i) => ({ CommandId: cid, ...i })));
+      const { items, NextToken } = page(all, input, pageSize);
+      return { CommandInvocations: items, ...(NextToken ? { NextToken } : {}) };
+    },
+    ListCommands(input) {
+      if (input.CommandId !== undefined) {
+        const command = commands.get(input.CommandId as string);
+        if (!command) throw awsError("InvalidCommandId", "Invalid command id.");
+        return { Commands: [structuredClone(command)] };
+      }
+      const { items, NextToken } = page([...commands.values()].reverse(), input, pageSize);
+      return { Commands: items.map((c) => structuredClone(c)), ...(NextToken ? { NextToken } : {}) };
+    },
     ListDocumentVersions: listDocumentVersions,
     CreateAssociation(input) {
       const definition = definitionFrom(input);
@@ -346,6 +489,18 @@ export function installSsmStub(client: SSMClient, options: SsmStubOptions = {}):
   return {
     sent,
     associations,
+    syncs,
+    commands,
+    finishCommand(commandId, status, nodes = [{ InstanceId: "i-0123456789abcdef0", Status: status }]) {
+      const command = commands.get(commandId);
+      if (!command) throw new Error(`no command ${commandId}`);
+      command.Status = status as SsmCommand["Status"];
+      command.StatusDetails = status;
+      command.TargetCount = nodes.length;
+      command.CompletedCount = nodes.length;
+      command.ErrorCount = nodes.filter((n) => n.Status !== "Success").length;
+      invocations.set(commandId, nodes.map((n) => ({ ...n })));
+    },
     fail(command, errorName, times = 1) {
       failures.push({ command, errorName, left: times });
     },

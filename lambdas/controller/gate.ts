@@ -2,7 +2,7 @@
  * Gates: which version a ring may run now (the promotion gate between rings), and what stops new
  * starts inside a ring (its own alarms, its ring-wide error budget). Pure functions over ledgers.
  */
-import { compareVersions, concurrencyLimit, errorBudget, type PairRecord, type RingLedger, type RingSpec } from "../../contract";
+import { compareVersions, concurrencyLimit, errorBudget, ringKindOf, type PairRecord, type RingLedger, type RingSpec, type RingSpecCore } from "../../contract";
 
 /**
  * - pin: the spec pins the ring; taken at once, no gates.
@@ -28,7 +28,7 @@ function firing(alarms: readonly string[], alarmsInAlarm: ReadonlySet<string>): 
 
 /** Which version the ring runs this run, and why. */
 export function gateRing(
-  spec: RingSpec,
+  spec: RingSpecCore,
   ledger: RingLedger,
   previousLedger: RingLedger | undefined,
   alarmsInAlarm: ReadonlySet<string>,
@@ -37,7 +37,9 @@ export function gateRing(
   const current = ledger.ringVersion;
   const hold = (blockedBy: string): GateDecision =>
     current === undefined ? { kind: "hold", blockedBy } : { kind: "hold", wanted: current, blockedBy };
-  const published = (version: string): boolean => spec.publishedVersions.includes(version);
+  // Only package rings have a store of published versions; a campaign or destination needs none.
+  const kind = ringKindOf(spec);
+  const published = (version: string): boolean => kind !== "package" || (spec as RingSpec).publishedVersions.includes(version);
 
   if (spec.pin !== undefined) {
     if (!published(spec.pin)) return hold(`pinned version ${spec.pin} is not published to the package store`);
@@ -46,7 +48,8 @@ export function gateRing(
   const release = spec.release;
   if (current === release) return { kind: "steady", wanted: release };
   if (!published(release)) return hold(`release ${release} is not published to the package store`);
-  const rollback = current !== undefined && compareVersions(release, current) < 0;
+  // Campaigns and destinations have no order: a new one is always a promotion, gated like one.
+  const rollback = kind === "package" && current !== undefined && compareVersions(release, current) < 0;
   const taken: GateDecision = { kind: current === undefined ? "initial" : rollback ? "rollback" : "promotion", wanted: release };
 
   const previous = spec.previous;
@@ -118,14 +121,14 @@ export function meetsThreshold(ledger: RingLedger, maxErrors: string, progress: 
  * semantics ("the system stops sending the command to additional targets after the number of errors
  * exceeds the value of MaxErrors"; "0" stops after the first error), applied to the ring as a whole.
  */
-export function haltReason(ledger: RingLedger, spec: RingSpec, progress: RingProgress = ringProgress(ledger)): string | undefined {
+export function haltReason(ledger: RingLedger, spec: RingSpecCore, progress: RingProgress = ringProgress(ledger)): string | undefined {
   const budget = errorBudget(spec.maxErrors, progress.total);
   if (progress.failed <= budget) return undefined;
   return `ring halted: ${progress.failed} failed of ${progress.total} pairs exceed MaxErrors ${spec.maxErrors} (${budget} allowed)`;
 }
 
 /** Why the ring starts no new pairs this run because of its own alarms (pairs moving back still start). */
-export function ownAlarmReason(spec: RingSpec, alarmsInAlarm: ReadonlySet<string>): string | undefined {
+export function ownAlarmReason(spec: RingSpecCore, alarmsInAlarm: ReadonlySet<string>): string | undefined {
   const alarms = firing(spec.alarms, alarmsInAlarm);
   return alarms.length > 0 ? `alarm ${alarms.join(", ")} of ring ${spec.ring} is in ALARM: no new starts` : undefined;
 }
@@ -134,12 +137,14 @@ export function ownAlarmReason(spec: RingSpec, alarmsInAlarm: ReadonlySet<string
  * A pair going back to an older version than the one it has. Alarms never stop these: an alarm fired by
  * a bad version must not block the rollback that clears it.
  */
-export function movesBack(pair: PairRecord): boolean {
+export function movesBack(pair: PairRecord, spec?: RingSpecCore): boolean {
+  // Campaigns and destinations have no order: nothing of theirs is a rollback.
+  if (spec !== undefined && ringKindOf(spec) !== "package") return false;
   return pair.wanted !== undefined && pair.applied !== undefined && compareVersions(pair.wanted, pair.applied) < 0;
 }
 
 /** How many more pairs may start now: concurrencyLimit(MaxConcurrency, total) minus the Pending ones. */
-export function freeSlots(spec: RingSpec, progress: RingProgress): number {
+export function freeSlots(spec: RingSpecCore, progress: RingProgress): number {
   // SSM MaxConcurrency: a percentage of the targets, rounded down but at least one target.
   return Math.max(0, concurrencyLimit(spec.maxConcurrency, progress.total) - progress.pending);
 }

@@ -23,7 +23,11 @@ import {
   type ControllerStep,
   type PairRecord,
   type RingLedger,
+  type AnyRingSpec,
+  type EmergencyPatchRingSpec,
+  type InventorySyncRingSpec,
   type RingSpec,
+  type RingSpecCore,
   type RunSummary,
 } from "../../contract";
 import { chunk } from "../shared/chunk";
@@ -45,6 +49,8 @@ import {
   type PairDeps,
   type StsSender,
 } from "./pair";
+import { readCommandStatus, sendPatchCommand } from "./job-emergency-patch";
+import { ensureInventorySync } from "./job-inventory-sync";
 import { buildSummary, nextStarts, planRun, recordReached, resolveTargets, ringProgress, type GateDecision } from "./plan";
 import { LedgerConflictError, Store, type RunPlan, type StoredLedger } from "./store";
 
@@ -158,7 +164,7 @@ function leaseHeldMessage(lease: NonNullable<RingLedger["lease"]>): string {
 
 class Run {
   readonly store: Store;
-  private spec?: RingSpec;
+  private spec?: AnyRingSpec;
 
   constructor(
     readonly event: ControllerEvent,
@@ -169,7 +175,7 @@ class Run {
     this.store = new Store(deps.s3, event.bucket, deps.backoff);
   }
 
-  async loadSpec(): Promise<RingSpec> {
+  async loadSpec(): Promise<AnyRingSpec> {
     this.spec ??= await this.store.readSpec(this.event.specKey);
     return this.spec;
   }
@@ -179,7 +185,7 @@ class Run {
   }
 
   /** Writes a final summary saying another run holds the ring. */
-  private async leaseHeld(spec: RingSpec, ledger: RingLedger, lease: NonNullable<RingLedger["lease"]>): Promise<ControllerResult> {
+  private async leaseHeld(spec: RingSpecCore, ledger: RingLedger, lease: NonNullable<RingLedger["lease"]>): Promise<ControllerResult> {
     const message = leaseHeldMessage(lease);
     const gate: GateDecision = ledger.ringVersion === undefined ? { kind: "hold", blockedBy: message } : { kind: "hold", wanted: ledger.ringVersion, blockedBy: message };
     await this.store.writeSummary(buildSummary(this.event.runId, spec, ledger, [], gate, true));
@@ -187,7 +193,7 @@ class Run {
   }
 
   /** Saves conditionally; on a lost race, re-reads: another run's live lease ends this run, else the conflict is thrown. */
-  private async save(spec: RingSpec, ledger: RingLedger, etag: string | undefined): Promise<{ etag?: string; held?: ControllerResult }> {
+  private async save(spec: RingSpecCore, ledger: RingLedger, etag: string | undefined): Promise<{ etag?: string; held?: ControllerResult }> {
     try {
       const next = await this.store.writeLedger(ledger, etag);
       return next === undefined ? {} : { etag: next };
@@ -253,7 +259,34 @@ class Run {
     return { ...pair, status: "Failed", error: describeError(error), attempts, updatedAt: at };
   }
 
-  private async readBack(pair: PairRecord): Promise<PairRecord | undefined> {
+  private backoffDeps(): { backoff?: BackoffOptions } {
+    return this.deps.backoff ? { backoff: this.deps.backoff } : {};
+  }
+
+  /** Reads back a Pending pair by the ring's kind (undefined: still in flight). */
+  private readBack(spec: AnyRingSpec, pair: PairRecord): Promise<PairRecord | undefined> {
+    if (spec.kind === "emergency-patch") return this.readBackCommand(pair);
+    if (spec.kind === "inventory-sync") return Promise.resolve({ ...pair, status: "NotStarted", updatedAt: this.now.toISOString() });
+    return this.readBackAssociation(pair);
+  }
+
+  private async readBackCommand(pair: PairRecord): Promise<PairRecord | undefined> {
+    const at = this.now.toISOString();
+    if (pair.commandId === undefined) return { ...pair, status: "NotStarted", updatedAt: at };
+    try {
+      const ssm = await this.memberSsm(pair.account, pair.region);
+      const status = await readCommandStatus(ssm, pair.commandId, this.backoffDeps());
+      if (status.status === "Pending") return undefined;
+      if (status.status === "Succeeded") {
+        return { ...withoutError(pair), status: "Succeeded", ...(pair.wanted !== undefined ? { applied: pair.wanted } : {}), updatedAt: at };
+      }
+      return { ...pair, status: "Failed", error: status.detail, updatedAt: at };
+    } catch (error) {
+      return this.failure(pair, error, pair.attempts);
+    }
+  }
+
+  private async readBackAssociation(pair: PairRecord): Promise<PairRecord | undefined> {
     const at = this.now.toISOString();
     if (pair.associationId === undefined || pair.associationVersion === undefined) {
       // The document version was still being processed: start the pair again.
@@ -272,7 +305,38 @@ class Run {
     }
   }
 
-  private async startPair(spec: RingSpec, pair: PairRecord, manifests: Map<string, Promise<string | undefined>>): Promise<PairRecord> {
+  /** Starts a pair by the ring's kind. */
+  private startPair(spec: AnyRingSpec, pair: PairRecord, manifests: Map<string, Promise<string | undefined>>): Promise<PairRecord> {
+    if (spec.kind === "emergency-patch") return this.startCommand(spec, pair);
+    if (spec.kind === "inventory-sync") return this.startSync(spec, pair);
+    return this.startPackage(spec, pair, manifests);
+  }
+
+  /** Emergency patching: SendCommand AWS-RunPatchBaseline; Pending with the CommandId until ListCommands says it ended. */
+  private async startCommand(spec: EmergencyPatchRingSpec, pair: PairRecord): Promise<PairRecord> {
+    const attempts = pair.attempts + 1;
+    try {
+      const ssm = await this.memberSsm(pair.account, pair.region);
+      const commandId = await sendPatchCommand(ssm, spec.command, `aft-fleet emergency ${pair.wanted!} ring ${spec.ring}`, this.backoffDeps());
+      return { ...withoutError(pair), status: "Pending", attempts, commandId, updatedAt: this.now.toISOString() };
+    } catch (error) {
+      return this.failure(pair, error, attempts);
+    }
+  }
+
+  /** Inventory: make the resource data sync exist with the spec's destination; done at once (no read-back). */
+  private async startSync(spec: InventorySyncRingSpec, pair: PairRecord): Promise<PairRecord> {
+    const attempts = pair.attempts + 1;
+    try {
+      const ssm = await this.memberSsm(pair.account, pair.region);
+      await ensureInventorySync(ssm, spec.sync, this.backoffDeps());
+      return { ...withoutError(pair), status: "Succeeded", attempts, ...(pair.wanted !== undefined ? { applied: pair.wanted } : {}), updatedAt: this.now.toISOString() };
+    } catch (error) {
+      return this.failure(pair, error, attempts);
+    }
+  }
+
+  private async startPackage(spec: RingSpec, pair: PairRecord, manifests: Map<string, Promise<string | undefined>>): Promise<PairRecord> {
     const version = pair.wanted!;
     const attempts = pair.attempts + 1;
     const at = this.now.toISOString();
@@ -358,7 +422,7 @@ class Run {
         stoppedEarly = true;
         break;
       }
-      const next = await this.readBack(pair);
+      const next = await this.readBack(spec, pair);
       if (next !== undefined) await record(key, next);
     }
 

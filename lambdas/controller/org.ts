@@ -12,7 +12,7 @@ import {
   type Account,
   type OrganizationsClient,
 } from "@aws-sdk/client-organizations";
-import type { RingSpec } from "../../contract";
+import type { RingSpecCore } from "../../contract";
 import { withBackoff, type BackoffOptions } from "../shared/retry";
 import { errorName } from "./pair-errors";
 import type { OrgAccount, OrgSnapshot } from "./targets";
@@ -52,7 +52,7 @@ async function listAccounts(org: OrganizationsClient, parentId: string, backoff?
  * Walks every OU and root the spec (and its earlier rings) name, breadth-first, and looks up listed
  * accounts found under none of them. An unknown OU fails the walk (the SDK error propagates).
  */
-export async function loadOrgSnapshot(org: OrganizationsClient, spec: RingSpec, backoff?: BackoffOptions): Promise<OrgSnapshot> {
+export async function loadOrgSnapshot(org: OrganizationsClient, spec: RingSpecCore, backoff?: BackoffOptions): Promise<OrgSnapshot> {
   const children = new Map<string, string[]>();
   const members = new Map<string, OrgAccount[]>();
   const byId = new Map<string, OrgAccount>();

@@ -6,7 +6,7 @@
  *   apply:     read back the Pending pairs of `work`, start nextStarts(...), recordReached
  *   summarize: recordReached, buildSummary
  */
-import { pairKey, type PairRecord, type RingLedger, type RingSpec } from "../../contract";
+import { pairKey, type PairRecord, type RingLedger, type RingSpecCore } from "../../contract";
 import { freeSlots, gateRing, haltReason, meetsThreshold, movesBack, ownAlarmReason, ringProgress, type GateDecision } from "./gate";
 import { comparePairs } from "./summary";
 
@@ -39,7 +39,7 @@ function withoutError(pair: PairRecord): PairRecord {
  * Unchanged Succeeded pairs cost nothing. Pairs no longer targeted become Skipped; nothing is uninstalled.
  */
 export function planRun(
-  spec: RingSpec,
+  spec: RingSpecCore,
   ledger: RingLedger,
   previousLedger: RingLedger | undefined,
   targets: { readonly accounts: readonly string[] },
@@ -123,7 +123,7 @@ export function planRun(
 export function nextStarts(
   ledger: RingLedger,
   work: readonly string[],
-  spec: RingSpec,
+  spec: RingSpecCore,
   alarmsInAlarm: ReadonlySet<string> = new Set(),
 ): string[] {
   const progress = ringProgress(ledger);
@@ -134,7 +134,7 @@ export function nextStarts(
   for (const key of new Set(work)) {
     const pair = ledger.pairs[key];
     if (pair === undefined || pair.status !== "NotStarted" || pair.wanted === undefined) continue;
-    if (alarmed && !movesBack(pair)) continue;
+    if (alarmed && !movesBack(pair, spec)) continue;
     candidates.push(pair);
   }
   candidates.sort(comparePairs);
@@ -150,7 +150,7 @@ export function nextStarts(
  * Records `reached[ringVersion]` (first time only: it starts the next ring's bake) once the ring meets its
  * success threshold for its version. Returns the same ledger when nothing changes.
  */
-export function recordReached(ledger: RingLedger, spec: RingSpec, now: Date): RingLedger {
+export function recordReached(ledger: RingLedger, spec: RingSpecCore, now: Date): RingLedger {
   const version = ledger.ringVersion;
   if (version === undefined || ledger.reached[version] !== undefined) return ledger;
   if (!meetsThreshold(ledger, spec.maxErrors)) return ledger;

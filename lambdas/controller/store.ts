@@ -15,7 +15,7 @@ import {
   versionPrefix,
   type PairRecord,
   type RingLedger,
-  type RingSpec,
+  type AnyRingSpec,
   type RunSummary,
 } from "../../contract";
 import { withBackoff, type BackoffOptions } from "../shared/retry";
@@ -70,11 +70,15 @@ export class Store {
     readonly backoff?: BackoffOptions,
   ) {}
 
-  async readSpec(key: string): Promise<RingSpec> {
-    const spec = await getJson<RingSpec>(this.s3, this.bucket, key, this.backoff);
+  async readSpec(key: string): Promise<AnyRingSpec> {
+    const spec = await getJson<AnyRingSpec>(this.s3, this.bucket, key, this.backoff);
     if (spec === undefined) throw new Error(`ring spec s3://${this.bucket}/${key} does not exist`);
     if (typeof spec !== "object" || spec === null || spec.schemaVersion !== RING_SPEC_SCHEMA_VERSION) {
       throw new Error(`ring spec ${key}: schemaVersion ${JSON.stringify((spec as { schemaVersion?: unknown } | null)?.schemaVersion)} is not ${RING_SPEC_SCHEMA_VERSION}`);
+    }
+    const kind: unknown = (spec as { kind?: unknown }).kind;
+    if (kind !== undefined && kind !== "package" && kind !== "emergency-patch" && kind !== "inventory-sync") {
+      throw new Error(`ring spec ${key}: kind ${JSON.stringify(kind)} is not package, emergency-patch or inventory-sync`);
     }
     return spec;
   }

@@ -3,7 +3,7 @@ import {
   pairKey,
   type PairRecord,
   type RingLedger,
-  type RingSpec,
+  type RingSpecCore,
   type RunSummary,
   type SummaryEntry,
   type SummaryStatus,
@@ -32,7 +32,7 @@ function withReason(entry: Omit<SummaryEntry, "reason">, reason: string | undefi
 
 export function buildSummary(
   runId: string,
-  spec: RingSpec,
+  spec: RingSpecCore,
   ledger: RingLedger,
   work: readonly string[],
   gate: GateDecision,
@@ -48,7 +48,7 @@ export function buildSummary(
     let reason: string;
     if (pair.wanted === undefined) reason = gate.blockedBy ?? "the ring has no version yet";
     else if (halted !== undefined) reason = halted;
-    else if (alarm !== undefined && !movesBack(pair)) reason = alarm;
+    else if (alarm !== undefined && !movesBack(pair, spec)) reason = alarm;
     else if (inWork.has(key)) reason = `not started yet (ring-wide MaxConcurrency ${spec.maxConcurrency})`;
     else reason = "not in this run's plan; the next run takes it";
     return pair.error === undefined ? reason : `${reason}; last attempt: ${pair.error}`;

@@ -3,7 +3,7 @@
  * never the management account unless listed, never an account owned by an earlier ring of the same
  * package (an account in two rings belongs to the first). Pure: the organization comes in as a snapshot.
  */
-import type { RingSpec, RingTargets } from "../../contract";
+import type { RingSpecCore, RingTargets } from "../../contract";
 
 /** An account as Organizations describes it (`Account.State`: ACTIVE, SUSPENDED, PENDING_CLOSURE, ...). */
 export interface OrgAccount {
@@ -76,7 +76,7 @@ function coveredAccounts(org: OrgSnapshot, targets: RingTargets, managementAccou
   return covered;
 }
 
-function earlierRingName(spec: RingSpec, index: number, options: ResolveOptions): string {
+function earlierRingName(spec: RingSpecCore, index: number, options: ResolveOptions): string {
   const given = options.earlierRingNames?.[index];
   if (given !== undefined) return given;
   if (index === spec.earlierRingTargets.length - 1 && spec.previous) return spec.previous.name;
@@ -84,7 +84,7 @@ function earlierRingName(spec: RingSpec, index: number, options: ResolveOptions)
 }
 
 /** The accounts this ring works on, and why every other account it came across is left out. */
-export function resolveTargets(spec: RingSpec, org: OrgSnapshot, options: ResolveOptions = {}): ResolvedTargets {
+export function resolveTargets(spec: RingSpecCore, org: OrgSnapshot, options: ResolveOptions = {}): ResolvedTargets {
   const candidates = new Map<string, OrgAccount | undefined>(accountsUnder(org, spec.targets.organizationalUnits));
   const listed = new Set(spec.targets.accounts);
   for (const id of listed) {

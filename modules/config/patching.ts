@@ -2,7 +2,7 @@ import { z } from "zod";
 import { scheduleProblem } from "../../contract/schedule";
 import type { ConfigIssue } from "./errors";
 import { showValue } from "./errors";
-import type { Organization } from "./model";
+import type { Organization, TargetGroup } from "./model";
 import { bucketNameProblem } from "./rules/bucket-names";
 
 /*
@@ -77,6 +77,13 @@ const BUCKET_NAME = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 /** Glue database names: lowercase letters, digits and `_`, which Athena reads without quoting. */
 const GLUE_DATABASE = /^[a-z][a-z0-9_]{0,254}$/;
 const WORKGROUP_NAME = /^[a-zA-Z0-9._-]{1,128}$/;
+/** Ring names: they name the ledger, spec key and association (as package rings do). */
+const RING_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+/** A campaign id is the emergency rings' "version": an SSM VersionName-like id. */
+const CAMPAIGN = /^[0-9A-Za-z_.-]{3,128}$/;
+/** CloudWatch alarm names (PutMetricAlarm AlarmName: 1-255 characters). */
+const ALARM_NAME = /^[^\u0000-\u001f]{1,255}$/;
+const SCHEDULE = /^(cron|rate)\(.+\)$/;
 
 const hours = (what: string, min: number, max: number) =>
   z
@@ -172,6 +179,12 @@ export const PatchReportsSchema = z.strictObject({
     .default("cron(0 8 * * ? *)")
     .describe("When the Glue crawler refreshes the tables (UTC)."),
   workgroupName: z.string().regex(WORKGROUP_NAME, { error: "an Athena workgroup name: 1-128 letters, digits, '.', '_' or '-'" }).default("aft-fleet-patching"),
+  syncTargets: z
+    .array(z.string({ error: "the name of a target group" }))
+    .optional()
+    .describe(
+      "Target groups whose accounts also get the inventory resource data sync. The controller always syncs every account of every package's target groups; list groups here for accounts no package targets.",
+    ),
   queryResultDays: z
     .number({ error: "a whole number of days from 1 to 3650" })
     .int({ error: "a whole number of days from 1 to 3650" })
@@ -180,6 +193,55 @@ export const PatchReportsSchema = z.strictObject({
     .default(30)
     .describe("Days Athena query results are kept."),
 });
+
+const concurrency = (what: string, dflt: string) =>
+  z
+    .string({ error: 'a count or percentage such as "10" or "10%"' })
+    .regex(MAX_CONCURRENCY, { error: 'a count (1 or more) or percentage (1%-100%) such as "10" or "10%"' })
+    .default(dflt)
+    .describe(what);
+const errors = (what: string, dflt: string) =>
+  z
+    .string({ error: 'a count or percentage such as "0", "5" or "10%"' })
+    .regex(MAX_ERRORS, { error: 'a count (0 or more) or percentage (0%-100%) such as "0" or "10%"' })
+    .default(dflt)
+    .describe(what);
+
+export const EmergencyRingSchema = z.strictObject({
+  name: z.string({ error: "a ring name" }).regex(RING_NAME, { error: "a ring name: lowercase letters, digits and '-', starting with a letter" }),
+  targets: z.string({ error: "the name of a target group" }).describe("A key of organization.targetGroups. An account in two rings belongs to the first."),
+  maxConcurrency: concurrency("Ring-wide: account-Region pairs patched at once.", "10%"),
+  maxErrors: errors("Ring-wide: failed account-Region pairs after which the ring starts nothing more.", "0"),
+  nodeMaxConcurrency: concurrency("Per account and Region: nodes patched at once (SendCommand MaxConcurrency).", "10%"),
+  nodeMaxErrors: errors("Per account and Region: failed nodes after which the command stops (SendCommand MaxErrors).", "10%"),
+  alarms: z
+    .array(z.string({ error: "a CloudWatch alarm name" }).regex(ALARM_NAME, { error: "a CloudWatch alarm name of 1-255 printable characters" }))
+    .max(20, { error: "at most 20 alarms" })
+    .default([])
+    .describe("CloudWatch alarms (central account, home Region): any in ALARM stops this ring and keeps the next ring from starting."),
+  bake: z
+    .string({ error: 'a duration such as "30m", "24h" or "2d"' })
+    .regex(/^(0|[1-9]\d{0,4})(m|h|d)$/, { error: 'a duration such as "30m", "24h" or "2d"' })
+    .default("0h")
+    .describe("After this ring finished the campaign, the next ring waits this long."),
+});
+
+export const EmergencyPatchingSchema = z
+  .strictObject({
+    campaign: z
+      .string({ error: "a campaign id" })
+      .regex(CAMPAIGN, { error: "a campaign id of 3-128 letters, digits, '_', '-' or '.', e.g. 2026-11-cve-1234" })
+      .describe("Works like a version: every account and Region is patched once per campaign; a new id starts a new emergency patch."),
+    operation: z.enum(PATCH_OPERATIONS, { error: "Scan or Install" }).default("Install").describe("AWS-RunPatchBaseline Operation."),
+    rebootOption: z.enum(REBOOT_OPTIONS, { error: "RebootIfNeeded or NoReboot" }).default("RebootIfNeeded").describe("AWS-RunPatchBaseline RebootOption."),
+    controllerSchedule: z
+      .string({ error: "a State Manager schedule such as rate(1 hour)" })
+      .regex(SCHEDULE, { error: "a State Manager schedule such as rate(1 hour)" })
+      .default("rate(1 hour)")
+      .describe("How often each emergency ring's run starts (it also runs once whenever the campaign changes); later rings start once the previous ring finished."),
+    rings: z.array(EmergencyRingSchema).min(1, { error: "at least one ring" }).describe("In order: a ring starts once the ring before it finished the campaign."),
+  })
+  .describe("An on-demand organization-wide AWS-RunPatchBaseline through the rollout controller, ring by ring.");
 
 export const PatchingSchema = z
   .strictObject({
@@ -214,6 +276,7 @@ export const PatchingSchema = z
       })
       .default({ enabled: true, schedule: "cron(0 6 * * ? *)" })
       .describe("The AWS-GatherSoftwareInventory association on every managed node (a node takes only one inventory association)."),
+    emergency: EmergencyPatchingSchema.optional(),
     reports: PatchReportsSchema.default({ databaseName: "aft_fleet_inventory", crawlerSchedule: "cron(0 8 * * ? *)", workgroupName: "aft-fleet-patching", queryResultDays: 30 }),
   })
   .describe("Patch management: baselines, maintenance windows per environment, inventory and central compliance reports.");
@@ -278,6 +341,27 @@ export interface PatchReports {
   readonly queryResultDays: number;
 }
 
+export interface EmergencyRing {
+  readonly name: string;
+  readonly targetGroup: TargetGroup;
+  readonly maxConcurrency: string;
+  readonly maxErrors: string;
+  readonly nodeMaxConcurrency: string;
+  readonly nodeMaxErrors: string;
+  /** Sorted. */
+  readonly alarms: readonly string[];
+  readonly bakeSeconds: number;
+}
+
+export interface EmergencyPatching {
+  readonly campaign: string;
+  readonly operation: (typeof PATCH_OPERATIONS)[number];
+  readonly rebootOption: (typeof REBOOT_OPTIONS)[number];
+  readonly controllerSchedule: string;
+  /** In config order: the ring order. */
+  readonly rings: readonly EmergencyRing[];
+}
+
 export interface Patching {
   readonly environmentTag: string;
   readonly defaultEnvironment: typeof DEFAULT_ENVIRONMENT;
@@ -288,6 +372,10 @@ export interface Patching {
   readonly windows: readonly PatchWindowSpec[];
   readonly inventory: { readonly enabled: boolean; readonly schedule: string };
   readonly reports: PatchReports;
+  /** `reports.syncTargets` resolved: target groups whose accounts get the resource data sync besides every package's. */
+  readonly syncTargets: readonly TargetGroup[];
+  /** Absent when `patching.emergency` is not configured. */
+  readonly emergency?: EmergencyPatching;
 }
 
 const DAY_CODES = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"] as const;
@@ -353,7 +441,11 @@ function resolveWindow(environment: string, w: z.infer<typeof PatchWindowSchema>
  * Resolves the `patching` section (undefined when the config has none), pushing every problem that
  * needs more than one field onto `issues` with its path under `patching.`.
  */
-export function resolvePatching(cfg: PatchingConfig | undefined, org: Pick<Organization, "centralAccount" | "homeRegion">, issues: ConfigIssue[]): Patching | undefined {
+export function resolvePatching(
+  cfg: PatchingConfig | undefined,
+  org: Pick<Organization, "centralAccount" | "homeRegion"> & { readonly targetGroups?: Organization["targetGroups"] },
+  issues: ConfigIssue[],
+): Patching | undefined {
   if (cfg === undefined) return undefined;
   const envNames = Object.keys(cfg.environments).sort();
   const reserved = new Map<string, string>([
@@ -445,6 +537,22 @@ export function resolvePatching(cfg: PatchingConfig | undefined, org: Pick<Organ
   const bucketProblem = bucketNameProblem(bucketName);
   if (bucketProblem) issues.push({ path: "patching.reports.bucketName", value: showValue(bucketName), allowed: bucketProblem });
 
+  const groups = org.targetGroups ?? {};
+  const groupOf = (name: string, where: string): TargetGroup | undefined => {
+    const group = Object.prototype.hasOwnProperty.call(groups, name) ? groups[name] : undefined;
+    if (group === undefined) {
+      const known = Object.keys(groups);
+      issues.push({ path: where, value: showValue(name), allowed: known.length ? `a target group: ${known.join(", ")}` : "a target group defined in organization.targetGroups" });
+    }
+    return group;
+  };
+  const syncTargets: TargetGroup[] = [];
+  (cfg.reports.syncTargets ?? []).forEach((name, i) => {
+    const group = groupOf(name, `patching.reports.syncTargets[${i}]`);
+    if (group && !syncTargets.includes(group)) syncTargets.push(group);
+  });
+  const emergency = resolveEmergency(cfg, groupOf, issues);
+
   return {
     environmentTag: cfg.environmentTag,
     defaultEnvironment: DEFAULT_ENVIRONMENT,
@@ -459,5 +567,48 @@ export function resolvePatching(cfg: PatchingConfig | undefined, org: Pick<Organ
       workgroupName: cfg.reports.workgroupName,
       queryResultDays: cfg.reports.queryResultDays,
     },
+    syncTargets,
+    ...(emergency ? { emergency } : {}),
   };
+}
+
+/** Most SendCommand Targets entries (AND across keys): the environment tag plus the group's node tags. */
+const COMMAND_TARGETS_MAX = 5;
+
+function resolveEmergency(cfg: PatchingConfig, groupOf: (name: string, where: string) => TargetGroup | undefined, issues: ConfigIssue[]): EmergencyPatching | undefined {
+  const e = cfg.emergency;
+  if (e === undefined) return undefined;
+  const scheduleIssue = scheduleProblem(e.controllerSchedule);
+  if (scheduleIssue) issues.push({ path: "patching.emergency.controllerSchedule", value: showValue(e.controllerSchedule), allowed: `a State Manager schedule such as rate(1 hour) (${scheduleIssue})` });
+  const names = new Set<string>();
+  const rings: EmergencyRing[] = [];
+  e.rings.forEach((ring, i) => {
+    const at = `patching.emergency.rings[${i}]`;
+    if (names.has(ring.name)) issues.push({ path: `${at}.name`, value: showValue(ring.name), allowed: "a ring name used once (it names the ring's ledger, spec and association)" });
+    names.add(ring.name);
+    const group = groupOf(ring.targets, `${at}.targets`);
+    if (!group) return;
+    const keys = new Set([...Object.keys(group.instanceTags), cfg.environmentTag]);
+    if (keys.size > COMMAND_TARGETS_MAX) {
+      issues.push({ path: `${at}.targets`, value: showValue(ring.targets), allowed: `a target group with at most ${COMMAND_TARGETS_MAX - 1} node tag keys besides ${cfg.environmentTag} (SendCommand takes at most ${COMMAND_TARGETS_MAX} targets)` });
+    }
+    rings.push({
+      name: ring.name,
+      targetGroup: group,
+      maxConcurrency: ring.maxConcurrency,
+      maxErrors: ring.maxErrors,
+      nodeMaxConcurrency: ring.nodeMaxConcurrency,
+      nodeMaxErrors: ring.nodeMaxErrors,
+      alarms: [...new Set(ring.alarms)].sort(),
+      bakeSeconds: durationSeconds(ring.bake),
+    });
+  });
+  return { campaign: e.campaign, operation: e.operation, rebootOption: e.rebootOption, controllerSchedule: e.controllerSchedule, rings };
+}
+
+/** "30m" / "24h" / "2d" -> seconds. */
+function durationSeconds(text: string): number {
+  const n = Number(text.slice(0, -1));
+  const unit = text.slice(-1);
+  return n * (unit === "m" ? 60 : unit === "h" ? 3600 : 86400);
 }

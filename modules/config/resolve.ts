@@ -65,6 +65,8 @@ export function buildModel(cfg: FleetConfig, baseDir: string, shown: string, iss
   cfg.packages.forEach((pkg, i) => {
     const where = `packages[${i}]`;
     const key = pkg.name.toLowerCase();
+    // `_emergency`, `_inventory`: the controller's own jobs keep their ring specs and ledgers under such names.
+    if (pkg.name.startsWith("_")) issues.push({ path: `${where}.name`, value: showValue(pkg.name), allowed: "a name not starting with '_' (reserved for the controller's own jobs)" });
     if (seenNames.has(key)) {
       issues.push({ path: `${where}.name`, value: showValue(pkg.name), allowed: `a name not used by another package (packages[${seenNames.get(key)}] has it)` });
     } else {
@@ -80,7 +82,7 @@ export function buildModel(cfg: FleetConfig, baseDir: string, shown: string, iss
   }
   const direct = cfg.deployment.direct;
   const orchestration = resolveOrchestration(cfg.orchestration, { id: org.id, workloadRegions, centralAccount: org.centralAccount }, issues);
-  const patching = resolvePatching(cfg.patching, { centralAccount: org.centralAccount, homeRegion: org.homeRegion }, issues);
+  const patching = resolvePatching(cfg.patching, { centralAccount: org.centralAccount, homeRegion: org.homeRegion, targetGroups }, issues);
   return {
     source: shown,
     organization: {

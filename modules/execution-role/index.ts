@@ -3,7 +3,7 @@ import { Construct } from "constructs";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { CONTROLLER_ROLE_NAME, EXECUTION_ROLE_NAME } from "../../contract/names";
+import { CONTROLLER_ROLE_NAME, EXECUTION_ROLE_NAME, INVENTORY_SYNC_NAME, RUN_PATCH_BASELINE_DOCUMENT } from "../../contract/names";
 import { fleetTags, partitionOf } from "../core/tags";
 import type { PolicyStatement } from "../iam/policy";
 import { policyDocument, toJson, trustPolicy } from "../iam/policy";
@@ -21,6 +21,13 @@ export interface ExecutionRoleProps {
   readonly storeBucket: string;
   /** Alias of the store's customer key, when the store uses SSE-KMS. @default - SSE-S3: no key statement */
   readonly storeKeyAlias?: string;
+  /**
+   * The controller keeps this account's inventory resource data sync (`aft-fleet-inventory`) to the central
+   * reports bucket (patching configured). @default false
+   */
+  readonly inventorySync?: boolean;
+  /** The controller may send AWS-RunPatchBaseline to this account's nodes (`patching.emergency` configured). @default false */
+  readonly emergencyPatching?: boolean;
 }
 
 /**
@@ -114,6 +121,47 @@ export class ExecutionRole extends Construct {
         Condition: { StringLike: { "s3:prefix": packages.map((name) => `${name}/*`) } },
       },
     ];
+    if (props.inventorySync) {
+      statements.push(
+        {
+          // A sync's destination cannot be changed in place: the controller deletes and creates it again.
+          Sid: "ManageInventorySync",
+          Effect: "Allow",
+          Action: ["ssm:CreateResourceDataSync", "ssm:DeleteResourceDataSync"],
+          Resource: regions.map((r) => ssm(r, `resource-data-sync/${INVENTORY_SYNC_NAME}`)),
+        },
+        {
+          // ListResourceDataSync supports no resource-level permissions (Service Authorization Reference, Systems Manager).
+          Sid: "FindInventorySync",
+          Effect: "Allow",
+          Action: "ssm:ListResourceDataSync",
+          Resource: "*",
+        },
+      );
+    }
+    if (props.emergencyPatching) {
+      statements.push(
+        {
+          // Emergency patching: AWS-RunPatchBaseline only, to this account's nodes only. Tag targets are resolved by
+          // Run Command itself, so no tag or EC2 read permission is needed (resource-group targets are not used).
+          Sid: "SendEmergencyPatch",
+          Effect: "Allow",
+          Action: "ssm:SendCommand",
+          Resource: [
+            ...regions.map((r) => `arn:${partition}:ssm:${r}::document/${RUN_PATCH_BASELINE_DOCUMENT}`),
+            ...regions.map((r) => `arn:${partition}:ec2:${r}:${account}:instance/*`),
+            ...regions.map((r) => ssm(r, "managed-instance/*")),
+          ],
+        },
+        {
+          // ListCommands and ListCommandInvocations support no resource-level permissions (Service Authorization Reference).
+          Sid: "ReadEmergencyPatchCommands",
+          Effect: "Allow",
+          Action: ["ssm:ListCommandInvocations", "ssm:ListCommands"],
+          Resource: "*",
+        },
+      );
+    }
     if (props.storeKeyAlias) {
       statements.push({
         // The store's customer key, found by its alias (no cross-account reference at apply time), through S3 only.

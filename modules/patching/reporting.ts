@@ -1,4 +1,5 @@
 import { TerraformOutput } from "cdktf";
+import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { AthenaNamedQuery } from "@cdktf/provider-aws/lib/athena-named-query";
 import { AthenaWorkgroup } from "@cdktf/provider-aws/lib/athena-workgroup";
@@ -59,6 +60,8 @@ export class PatchingReporting extends Construct {
   readonly workgroupName: string;
   readonly database: GlueCatalogDatabase;
   readonly queries: readonly AthenaNamedQuery[];
+  /** What must exist before a sync may write: the bucket policy (and through it the bucket and key). */
+  readonly ready: readonly ITerraformDependable[];
 
   constructor(scope: Construct, id: string, props: PatchingReportingProps) {
     super(scope, id);
@@ -138,7 +141,7 @@ export class PatchingReporting extends Construct {
     // data sync for Inventory", AWS Systems Manager User Guide): GetBucketAcl for the service check,
     // PutObject and PutObjectTagging under */accountid=*/ for syncs of the organization with
     // bucket-owner-full-control; narrowed here to the inventory prefix and to SSE-KMS with this key.
-    new S3BucketPolicy(this, "Policy", {
+    const bucketPolicy = new S3BucketPolicy(this, "Policy", {
       region,
       bucket: bucket.id,
       policy: toJson(
@@ -180,6 +183,8 @@ export class PatchingReporting extends Construct {
       ),
       dependsOn: [publicAccess],
     });
+
+    this.ready = [bucketPolicy];
 
     this.database = new GlueCatalogDatabase(this, "Database", {
       region,
