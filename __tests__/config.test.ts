@@ -135,6 +135,8 @@ describe("loadConfig: bad input names the file, the field path, the value and wh
     { name: "a tag key with 51 values", config: mutate((c) => (c.organization.targetGroups.canary.instanceTags = { team: Array.from({ length: 51 }, (_, i) => `v${i}`) })), path: "organization.targetGroups.canary.instanceTags.team", text: /51 values.*at most 50 values/ },
     { name: "a schedule that is neither cron nor rate", config: mutate((c) => (c.packages[0].rings[0].schedule = "daily")), path: "packages[0].rings[0].schedule", text: /"daily".*rate\(1 day\)/ },
     { name: "a package name with the reserved AWS prefix", config: mutate((c) => (c.packages[0].name = "AWSAgent")), path: "packages[0].name", text: /not starting with AWS/ },
+    { name: "a package name taken by the controller's own jobs", config: mutate((c) => (c.packages[0].name = "_emergency")), path: "packages[0].name", text: /not starting with '_'/ },
+    { name: "an emergency ring on an unknown target group", config: mutate((c) => (c.patching = { emergency: { campaign: "c-0001", rings: [{ name: "first", targets: "nope" }] } })), path: "patching.emergency.rings[0].targets", text: /"nope".*a target group: all, canary/ },
   ];
 
   it.each(cases)("rejects $name at $path", ({ config, files, file, path: fieldPath, text }) => {

@@ -62,4 +62,25 @@ describe("lifecycle order of the emitted trees under AFT's stages", () => {
       fx.cleanup();
     }
   });
+
+  it("patching with an emergency campaign: the member trees need nothing of the central account, and a new campaign changes no member tree", async () => {
+    const fx = makeFixture(baseConfig(), basePackageFiles());
+    try {
+      const write = (name: string, campaign: string) => {
+        const c = baseConfig();
+        c.patching = { emergency: { campaign, rings: [{ name: "canary", targets: "canary" }, { name: "all", targets: "all" }] } };
+        const file = path.join(fx.dir, name);
+        fs.writeFileSync(file, JSON.stringify(c));
+        return file;
+      };
+      const first = await treesOf(write("e1.json", "campaign-0001"), path.join(tmp, "e1"));
+      const next = await treesOf(write("e2.json", "campaign-0002"), path.join(tmp, "e2"));
+      expect(next.global).toEqual(first.global);
+      expect(JSON.stringify(first.global)).not.toContain("aws_ssm_resource_data_sync");
+      const results = runStandardScenarios(next, { centralAccount: "222222222222", changes: [{ name: "new emergency campaign", before: first }] });
+      expect(results).toEqual(results.map((r) => ({ scenario: r.scenario, violations: [] })));
+    } finally {
+      fx.cleanup();
+    }
+  });
 });

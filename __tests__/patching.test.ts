@@ -7,6 +7,7 @@ import { FleetStack } from "../modules/core/fleet-stack";
 import type { ConfigIssue } from "../modules/config/errors";
 import { Patching, PatchingSchema, resolvePatching } from "../modules/config/patching";
 import { MAINTENANCE_WINDOW_ROLE_NAME, NAMED_QUERIES, PatchingMember, PatchingReporting } from "../modules/patching";
+import { emergencyNodeTargetsOf } from "../modules/controller/spec";
 
 const org = { centralAccount: "222222222222", homeRegion: "us-east-1" };
 
@@ -378,5 +379,72 @@ describe("PatchingReporting", () => {
     const text = JSON.stringify(tree) + JSON.stringify(synthMember(resolved()));
     expect(text).not.toMatch(/python3\.[0-9]\b/);
     expect(text).not.toContain("launch_configuration");
+  });
+});
+
+describe("patching config: the controller's jobs (issue #10 part 2)", () => {
+  const groups = {
+    canary: { name: "canary", accounts: ["333333333333"], organizationalUnits: [], instanceTags: {} },
+    web: { name: "web", accounts: [], organizationalUnits: ["ou-ab12-workload1"], instanceTags: { role: ["web"] } },
+    prod: { name: "prod", accounts: [], organizationalUnits: ["ou-ab12-prod0001"], instanceTags: { environment: ["Prod", "opt-out"] } },
+  };
+  const withGroups = { ...org, targetGroups: groups };
+  const resolveWith = (raw: unknown): { patching?: Patching; issues: { path: string; allowed: string }[] } => {
+    const parsed = PatchingSchema.safeParse(raw);
+    if (!parsed.success) return { issues: parsed.error.issues.map((i) => ({ path: ["patching", ...i.path].join("."), allowed: i.message })) };
+    const issues: ConfigIssue[] = [];
+    const patching = resolvePatching(parsed.data, withGroups, issues);
+    return { ...(patching ? { patching } : {}), issues };
+  };
+
+  it("has no emergency patching and no extra sync targets by default", () => {
+    const p = resolved();
+    expect(p.emergency).toBeUndefined();
+    expect(p.syncTargets).toEqual([]);
+  });
+
+  it("resolves an emergency campaign with rings in order, their target groups and defaults", () => {
+    const { patching, issues } = resolveWith({ ...good, emergency: { campaign: "2026-11-cve-1234", rings: [{ name: "canary", targets: "canary", bake: "2h", alarms: ["b", "a"] }, { name: "web", targets: "web" }] } });
+    expect(issues).toEqual([]);
+    expect(patching!.emergency).toEqual({
+      campaign: "2026-11-cve-1234",
+      operation: "Install",
+      rebootOption: "RebootIfNeeded",
+      controllerSchedule: "rate(1 hour)",
+      rings: [
+        { name: "canary", targetGroup: groups.canary, maxConcurrency: "10%", maxErrors: "0", nodeMaxConcurrency: "10%", nodeMaxErrors: "10%", alarms: ["a", "b"], bakeSeconds: 7200 },
+        { name: "web", targetGroup: groups.web, maxConcurrency: "10%", maxErrors: "0", nodeMaxConcurrency: "10%", nodeMaxErrors: "10%", alarms: [], bakeSeconds: 0 },
+      ],
+    });
+  });
+
+  it("resolves reports.syncTargets to target groups", () => {
+    const { patching, issues } = resolveWith({ ...good, reports: { syncTargets: ["web", "web", "canary"] } });
+    expect(issues).toEqual([]);
+    expect(patching!.syncTargets).toEqual([groups.web, groups.canary]);
+  });
+
+  it("reports unknown target groups, duplicate ring names, a bad campaign id and a bad schedule", () => {
+    const { issues } = resolveWith({
+      ...good,
+      reports: { syncTargets: ["nope"] },
+      emergency: { campaign: "2026-11-cve-1234", controllerSchedule: "rate(5 minutes)", rings: [{ name: "a", targets: "canary" }, { name: "a", targets: "missing" }] },
+    });
+    expect(issues.map((i) => i.path).sort()).toEqual(
+      ["patching.emergency.controllerSchedule", "patching.emergency.rings[1].name", "patching.emergency.rings[1].targets", "patching.reports.syncTargets[0]"].sort(),
+    );
+    expect(resolveWith({ ...good, emergency: { campaign: "x", rings: [{ name: "a", targets: "canary" }] } }).issues.map((i) => i.path)).toEqual(["patching.emergency.campaign"]);
+    expect(resolveWith({ ...good, emergency: { campaign: "c-1", operation: "Reboot", rings: [{ name: "a", targets: "canary" }] } }).issues.map((i) => i.path)).toEqual(["patching.emergency.operation"]);
+  });
+
+  it("emergency node targets: the windows' environment values (never opt-out), ANDed with the group's node tags", () => {
+    const { patching } = resolveWith({ ...good, emergency: { campaign: "c-1", rings: [{ name: "canary", targets: "canary" }, { name: "web", targets: "web" }, { name: "prod", targets: "prod" }] } });
+    const targets = (i: number) => emergencyNodeTargetsOf(patching!, patching!.emergency!.rings[i]!.targetGroup);
+    expect(targets(0)).toEqual([{ Key: "tag:environment", Values: ["Default", "Dev", "Prod", "Test"] }]);
+    expect(targets(1)).toEqual([
+      { Key: "tag:environment", Values: ["Default", "Dev", "Prod", "Test"] },
+      { Key: "tag:role", Values: ["web"] },
+    ]);
+    expect(targets(2)).toEqual([{ Key: "tag:environment", Values: ["Prod"] }]);
   });
 });
