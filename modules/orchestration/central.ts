@@ -2,15 +2,9 @@ import { TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
-import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
-import { S3BucketLoggingA } from "@cdktf/provider-aws/lib/s3-bucket-logging";
-import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
-import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
-import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
-import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
-import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { fleetTags, partitionOf, tfLiteral } from "../core";
+import { hardenedBucket } from "../core/bucket";
 import { accountAdministersKey, policyDocument, toJson } from "../iam/policy";
 import { FILE_COPIER_KEY_ALIAS } from "./names";
 
@@ -92,22 +86,31 @@ export class OrchestrationCentral extends Construct {
     this.keyArn = key.arn;
     new KmsAlias(this, "KeyAlias", { region, name: FILE_COPIER_KEY_ALIAS, targetKeyId: key.keyId });
 
-    const bucket = new S3Bucket(this, "Bucket", { region, bucket: bucketName, tags });
-    new S3BucketVersioningA(this, "Versioning", { region, bucket: bucket.id, versioningConfiguration: { status: "Enabled" } });
-    new S3BucketServerSideEncryptionConfigurationA(this, "Encryption", {
+    const { bucket } = hardenedBucket(this, {
       region,
-      bucket: bucket.id,
-      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }],
+      bucketName: bucketName,
+      tags: tags,
+      kmsKeyArn: key.arn,
+      ...(props.accessLogBucket ? { accessLogBucket: tfLiteral(props.accessLogBucket) } : {}),
+      statements: [
+      {
+        Sid: "OrganizationReadsFiles",
+        Effect: "Allow",
+        Principal: "*",
+        Action: "s3:GetObject",
+        Resource: `${bucketArn}/*`,
+        Condition: { StringEquals: { "aws:PrincipalOrgID": props.organizationId } },
+      },
+      {
+        Sid: "OrchestratorsWriteFiles",
+        Effect: "Allow",
+        Principal: "*",
+        Action: "s3:PutObject",
+        Resource: `${bucketArn}/*`,
+        Condition: { StringEquals: { "aws:PrincipalOrgID": props.organizationId }, ArnEquals: { "aws:PrincipalArn": writers } },
+      },
+      ],
     });
-    const publicAccess = new S3BucketPublicAccessBlock(this, "PublicAccessBlock", {
-      region,
-      bucket: bucket.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
-    new S3BucketOwnershipControls(this, "Ownership", { region, bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } });
     new S3BucketLifecycleConfiguration(this, "Lifecycle", {
       region,
       bucket: bucket.id,
@@ -121,42 +124,6 @@ export class OrchestrationCentral extends Construct {
           abortIncompleteMultipartUpload: [{ daysAfterInitiation: 1 }],
         },
       ],
-    });
-    if (props.accessLogBucket) {
-      new S3BucketLoggingA(this, "AccessLogging", { region, bucket: bucket.id, targetBucket: tfLiteral(props.accessLogBucket), targetPrefix: `${bucketName}/` });
-    }
-    new S3BucketPolicy(this, "Policy", {
-      region,
-      bucket: bucket.id,
-      policy: toJson(
-        policyDocument(
-          {
-            Sid: "DenyInsecureTransport",
-            Effect: "Deny",
-            Principal: "*",
-            Action: "s3:*",
-            Resource: [bucketArn, `${bucketArn}/*`],
-            Condition: { Bool: { "aws:SecureTransport": "false" } },
-          },
-          {
-            Sid: "OrganizationReadsFiles",
-            Effect: "Allow",
-            Principal: "*",
-            Action: "s3:GetObject",
-            Resource: `${bucketArn}/*`,
-            Condition: { StringEquals: { "aws:PrincipalOrgID": props.organizationId } },
-          },
-          {
-            Sid: "OrchestratorsWriteFiles",
-            Effect: "Allow",
-            Principal: "*",
-            Action: "s3:PutObject",
-            Resource: `${bucketArn}/*`,
-            Condition: { StringEquals: { "aws:PrincipalOrgID": props.organizationId }, ArnEquals: { "aws:PrincipalArn": writers } },
-          },
-        ),
-      ),
-      dependsOn: [publicAccess],
     });
 
     new TerraformOutput(this, "file_copier_bucket", { value: bucketName, description: "Bucket the runbook tool's file copier uploads to" });

@@ -2,15 +2,9 @@ import { ITerraformDependable, TerraformOutput } from "cdktf";
 import { Construct } from "constructs";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
-import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
-import { S3BucketLoggingA } from "@cdktf/provider-aws/lib/s3-bucket-logging";
-import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
-import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
-import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
-import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
-import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { ROLLOUT_PREFIX } from "../../contract/names";
+import { hardenedBucket, type HardenedBucket } from "../core/bucket";
 import { fleetTags, partitionOf } from "../core/tags";
 import { accountAdministersKey, policyDocument, toJson } from "../iam/policy";
 
@@ -52,7 +46,7 @@ export class PackageStore extends Construct {
   readonly keyArn?: string;
   readonly keyAlias?: string;
   readonly region: string;
-  readonly bucket: S3Bucket;
+  readonly bucket: HardenedBucket["bucket"];
   /** Resources that must exist before objects are written (encryption, ownership, policy). */
   readonly ready: ITerraformDependable[];
 
@@ -94,38 +88,38 @@ export class PackageStore extends Construct {
       new KmsAlias(this, "KeyAlias", { region: props.region, name: this.keyAlias, targetKeyId: key.keyId });
     }
 
-    this.bucket = new S3Bucket(this, "Bucket", {
+    const { bucket, ready } = hardenedBucket(this, {
       region: props.region,
-      bucket: props.bucketName,
+      bucketName: props.bucketName,
       tags: fleetTags({ "aft-fleet:role": "package-store" }),
-    });
-    new S3BucketVersioningA(this, "Versioning", {
-      region: props.region,
-      bucket: this.bucket.id,
-      versioningConfiguration: { status: "Enabled" },
-    });
-    const encryption = new S3BucketServerSideEncryptionConfigurationA(this, "Encryption", {
-      region: props.region,
-      bucket: this.bucket.id,
-      rule: [
-        key
-          ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }
-          : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
+      ...(key ? { kmsKeyArn: key.arn } : {}),
+      ...(props.accessLogBucket ? { accessLogBucket: props.accessLogBucket } : {}),
+      statements: [
+        {
+          // Only package prefixes: ring specs, ledgers and run summaries stay with the central account.
+          Sid: "OrganizationListsPackages",
+          Effect: "Allow",
+          Principal: "*",
+          Action: "s3:ListBucket",
+          Resource: bucketArn,
+          Condition: {
+            StringEquals: { "aws:PrincipalOrgID": props.organizationId },
+            StringLike: { "s3:prefix": packageNames.map((name) => `${name}/*`) },
+          },
+        },
+        {
+          Sid: "OrganizationReadsPackages",
+          Effect: "Allow",
+          Principal: "*",
+          Action: ["s3:GetObject", "s3:GetObjectVersion"],
+          Resource: packageNames.map((name) => `${bucketArn}/${name}/*`),
+          Condition: { StringEquals: { "aws:PrincipalOrgID": props.organizationId } },
+        },
       ],
     });
-    const publicAccess = new S3BucketPublicAccessBlock(this, "PublicAccessBlock", {
-      region: props.region,
-      bucket: this.bucket.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
-    const ownership = new S3BucketOwnershipControls(this, "Ownership", {
-      region: props.region,
-      bucket: this.bucket.id,
-      rule: { objectOwnership: "BucketOwnerEnforced" },
-    });
+    this.bucket = bucket;
+    this.ready = ready;
+
     new S3BucketLifecycleConfiguration(this, "Lifecycle", {
       region: props.region,
       bucket: this.bucket.id,
@@ -146,52 +140,6 @@ export class PackageStore extends Construct {
         },
       ],
     });
-    if (props.accessLogBucket) {
-      new S3BucketLoggingA(this, "AccessLogging", {
-        region: props.region,
-        bucket: this.bucket.id,
-        targetBucket: props.accessLogBucket,
-        targetPrefix: `${props.bucketName}/`,
-      });
-    }
-    const policy = new S3BucketPolicy(this, "Policy", {
-      region: props.region,
-      bucket: this.bucket.id,
-      policy: toJson(
-        policyDocument(
-          {
-            Sid: "DenyInsecureTransport",
-            Effect: "Deny",
-            Principal: "*",
-            Action: "s3:*",
-            Resource: [bucketArn, `${bucketArn}/*`],
-            Condition: { Bool: { "aws:SecureTransport": "false" } },
-          },
-          {
-            // Only package prefixes: ring specs, ledgers and run summaries stay with the central account.
-            Sid: "OrganizationListsPackages",
-            Effect: "Allow",
-            Principal: "*",
-            Action: "s3:ListBucket",
-            Resource: bucketArn,
-            Condition: {
-              StringEquals: { "aws:PrincipalOrgID": props.organizationId },
-              StringLike: { "s3:prefix": packageNames.map((name) => `${name}/*`) },
-            },
-          },
-          {
-            Sid: "OrganizationReadsPackages",
-            Effect: "Allow",
-            Principal: "*",
-            Action: ["s3:GetObject", "s3:GetObjectVersion"],
-            Resource: packageNames.map((name) => `${bucketArn}/${name}/*`),
-            Condition: { StringEquals: { "aws:PrincipalOrgID": props.organizationId } },
-          },
-        ),
-      ),
-      dependsOn: [publicAccess],
-    });
-    this.ready = [encryption, ownership, policy];
 
     new TerraformOutput(this, "bucket_name", { value: props.bucketName, description: "Package store bucket" });
     if (key) new TerraformOutput(this, "key_arn", { value: key.arn, description: "KMS key of the package store" });

@@ -10,16 +10,10 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
-import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
-import { S3BucketLoggingA } from "@cdktf/provider-aws/lib/s3-bucket-logging";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
-import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
-import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
-import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
-import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
-import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import type { PatchReports } from "../config/patching";
 import { fleetTags, partitionOf, tfLiteral } from "../core";
+import { hardenedBucket } from "../core/bucket";
 import { accountAdministersKey, policyDocument, toJson, trustPolicy } from "../iam/policy";
 import { NAMED_QUERIES } from "./queries";
 
@@ -103,26 +97,44 @@ export class PatchingReporting extends Construct {
     this.keyArn = key.arn;
     new KmsAlias(this, "KeyAlias", { region, name: REPORTS_KEY_ALIAS, targetKeyId: key.keyId });
 
-    const bucket = new S3Bucket(this, "Bucket", { region, bucket: reports.bucketName, tags: fleetTags({ "aft-fleet:role": "patching-reports" }) });
-    new S3BucketVersioningA(this, "Versioning", { region, bucket: bucket.id, versioningConfiguration: { status: "Enabled" } });
-    if (props.accessLogBucket) {
-      new S3BucketLoggingA(this, "AccessLogging", { region, bucket: bucket.id, targetBucket: props.accessLogBucket, targetPrefix: `${reports.bucketName}/` });
-    }
-    new S3BucketServerSideEncryptionConfigurationA(this, "Encryption", {
+    const { bucket, ready } = hardenedBucket(this, {
       region,
-      bucket: bucket.id,
-      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }],
+      bucketName: reports.bucketName,
+      tags: fleetTags({ "aft-fleet:role": "patching-reports" }),
+      kmsKeyArn: key.arn,
+      ...(props.accessLogBucket ? { accessLogBucket: props.accessLogBucket } : {}),
+      statements: [
+      { Sid: "SSMBucketPermissionsCheck", Effect: "Allow", Principal: { Service: "ssm.amazonaws.com" }, Action: "s3:GetBucketAcl", Resource: bucketArn },
+      {
+        Sid: "SSMBucketDelivery",
+        Effect: "Allow",
+        Principal: { Service: "ssm.amazonaws.com" },
+        Action: "s3:PutObject",
+        Resource: syncObjects,
+        Condition: {
+          StringEquals: {
+            "s3:x-amz-acl": "bucket-owner-full-control",
+            "aws:SourceOrgID": props.organizationId,
+            "s3:x-amz-server-side-encryption": "aws:kms",
+            "s3:x-amz-server-side-encryption-aws-kms-key-id": key.arn,
+          },
+          ArnLike: { "aws:SourceArn": syncSource },
+        },
+      },
+      {
+        Sid: "SSMBucketDeliveryTagging",
+        Effect: "Allow",
+        Principal: { Service: "ssm.amazonaws.com" },
+        Action: "s3:PutObjectTagging",
+        Resource: syncObjects,
+        Condition: { StringEquals: { "aws:SourceOrgID": props.organizationId }, ArnLike: { "aws:SourceArn": syncSource } },
+      },
+      ],
     });
-    const publicAccess = new S3BucketPublicAccessBlock(this, "PublicAccessBlock", {
-      region,
-      bucket: bucket.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
-    // ACLs disabled; the syncs' `bucket-owner-full-control` ACL is the one S3 still accepts.
-    new S3BucketOwnershipControls(this, "Ownership", { region, bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } });
+    // The bucket policy documented for an organization-wide resource data sync ("Creating a resource
+    // data sync for Inventory", AWS Systems Manager User Guide): GetBucketAcl for the service check,
+    // PutObject and PutObjectTagging under */accountid=*/ for syncs of the organization with
+    // bucket-owner-full-control; narrowed here to the inventory prefix and to SSE-KMS with this key.
     new S3BucketLifecycleConfiguration(this, "Lifecycle", {
       region,
       bucket: bucket.id,
@@ -137,54 +149,8 @@ export class PatchingReporting extends Construct {
         { id: "expire-athena-results", status: "Enabled", filter: [{ prefix: `${ATHENA_RESULTS_PREFIX}/` }], expiration: [{ days: reports.queryResultDays }] },
       ],
     });
-    // The bucket policy documented for an organization-wide resource data sync ("Creating a resource
-    // data sync for Inventory", AWS Systems Manager User Guide): GetBucketAcl for the service check,
-    // PutObject and PutObjectTagging under */accountid=*/ for syncs of the organization with
-    // bucket-owner-full-control; narrowed here to the inventory prefix and to SSE-KMS with this key.
-    const bucketPolicy = new S3BucketPolicy(this, "Policy", {
-      region,
-      bucket: bucket.id,
-      policy: toJson(
-        policyDocument(
-          {
-            Sid: "DenyInsecureTransport",
-            Effect: "Deny",
-            Principal: "*",
-            Action: "s3:*",
-            Resource: [bucketArn, `${bucketArn}/*`],
-            Condition: { Bool: { "aws:SecureTransport": "false" } },
-          },
-          { Sid: "SSMBucketPermissionsCheck", Effect: "Allow", Principal: { Service: "ssm.amazonaws.com" }, Action: "s3:GetBucketAcl", Resource: bucketArn },
-          {
-            Sid: "SSMBucketDelivery",
-            Effect: "Allow",
-            Principal: { Service: "ssm.amazonaws.com" },
-            Action: "s3:PutObject",
-            Resource: syncObjects,
-            Condition: {
-              StringEquals: {
-                "s3:x-amz-acl": "bucket-owner-full-control",
-                "aws:SourceOrgID": props.organizationId,
-                "s3:x-amz-server-side-encryption": "aws:kms",
-                "s3:x-amz-server-side-encryption-aws-kms-key-id": key.arn,
-              },
-              ArnLike: { "aws:SourceArn": syncSource },
-            },
-          },
-          {
-            Sid: "SSMBucketDeliveryTagging",
-            Effect: "Allow",
-            Principal: { Service: "ssm.amazonaws.com" },
-            Action: "s3:PutObjectTagging",
-            Resource: syncObjects,
-            Condition: { StringEquals: { "aws:SourceOrgID": props.organizationId }, ArnLike: { "aws:SourceArn": syncSource } },
-          },
-        ),
-      ),
-      dependsOn: [publicAccess],
-    });
 
-    this.ready = [bucketPolicy];
+    this.ready = ready;
 
     this.database = new GlueCatalogDatabase(this, "Database", {
       region,
