@@ -10,7 +10,7 @@ import {
   UpdateDocumentCommand,
   UpdateDocumentDefaultVersionCommand,
 } from "@aws-sdk/client-ssm";
-import { STSClient } from "@aws-sdk/nested-clients/sts";
+import { STSClient } from "@aws-sdk/client-sts";
 import { EXECUTION_ROLE_NAME, associationNameOf, sourceUrlOf, versionPrefix } from "../../contract";
 import {
   CredentialCache,

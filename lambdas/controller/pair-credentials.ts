@@ -3,18 +3,12 @@
  * cached per account for the credentials' lifetime minus a margin, so one AssumeRole serves every
  * Region of the account, and an SSM client per (credentials, Region).
  *
- * STS client: `@aws-sdk/client-sts` is not a dependency of this repository (package.json is owned
- * elsewhere); the STS client the SDK itself uses for role assumption (`@aws-sdk/nested-clients/sts`,
- * always installed with any SDK v3 client) has the same AssumeRole command, input and output. It has
- * no default credential chain of its own, so centralStsClient gives it the one every SDK client uses
- * (`@aws-sdk/credential-provider-node`, a dependency of every `@aws-sdk/client-*`). assumeMember takes
- * any client whose `send` takes the command, so switching to `@aws-sdk/client-sts` once it is
- * declared in package.json is an import change here.
+ * STS client: `@aws-sdk/client-sts` with the default credential chain (the Lambda's own role).
+ * assumeMember takes any client whose `send` takes the command, so tests can stub it.
  *
  * AWS API actions: sts:AssumeRole on arn:<partition>:iam::<account>:role/<roleName>.
  */
-import { defaultProvider } from "@aws-sdk/credential-provider-node";
-import { AssumeRoleCommand, STSClient, type AssumeRoleCommandOutput } from "@aws-sdk/nested-clients/sts";
+import { AssumeRoleCommand, STSClient, type AssumeRoleCommandOutput } from "@aws-sdk/client-sts";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { ACCOUNT_ID } from "../../contract";
 import { clientConfig } from "../shared/clients";
@@ -66,7 +60,7 @@ export interface StsSender {
 
 /** The controller's own STS client (its Lambda role's credentials), for assumeMember. */
 export function centralStsClient(region: string): STSClient {
-  return new STSClient({ ...clientConfig(region), credentials: defaultProvider() });
+  return new STSClient(clientConfig(region));
 }
 
 /** In-flight and finished AssumeRole results by role; share one per Lambda container. */
