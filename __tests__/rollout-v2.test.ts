@@ -188,7 +188,8 @@ describe("IAM covers exactly the calls the controller makes", () => {
 
   it("lets the controller role make every other call", () => {
     for (const [client, names] of commands) {
-      if (client === "ssm") continue;
+      // SSM, EC2 and Auto Scaling run as the member's execution role (job kinds: checked below when configured).
+      if (client === "ssm" || client === "ec2" || client === "auto-scaling") continue;
       for (const name of names) {
         const action = `${prefix[client] ?? client}:${name.replace(/^ListObjectsV2$/, "ListBucket")}`;
         expect({ action, allowed: controllerActions.has(action) }).toEqual({ action, allowed: true });
@@ -260,13 +261,25 @@ describe("the controller's own jobs (issue #10 part 2): inventory sync and emerg
     });
   });
 
-  it("lets the member role make every SSM call of the job kinds when they are configured", () => {
+  it("lets the member role make every member call of the job kinds when they are configured (SSM, EC2, Auto Scaling)", () => {
     const dir = path.join(__dirname, "..", "lambdas", "controller");
-    const actions = new Set<string>(executionPolicy(emergencyGlobal).Statement.flatMap((s: any) => [s.Action].flat()));
+    const autoScaling = { campaign: "images-0001", healthyPercentage: 90, instanceProfile: "ImageBuilder", automationRole: "ImageAutomation", controllerSchedule: "rate(1 hour)", rings: [] };
+    const allJobs = synth((app) => new GlobalStack(app, "global", { ...withEmergency, patching: { ...withEmergency.patching, autoScaling } }, props));
+    const actions = new Set<string>(executionPolicy(allJobs).Statement.flatMap((s: any) => [s.Action].flat()));
+    const iamPrefix: Record<string, string> = { ssm: "ssm", ec2: "ec2", "auto-scaling": "autoscaling" };
     for (const file of fs.readdirSync(dir).filter((f) => f.startsWith("job-"))) {
       const text = fs.readFileSync(path.join(dir, file), "utf8");
-      for (const [, name] of text.matchAll(/new (\w+)Command\(/g)) expect({ file, action: `ssm:${name}`, allowed: actions.has(`ssm:${name}`) }).toEqual({ file, action: `ssm:${name}`, allowed: true });
+      for (const [, names, client] of text.matchAll(/import\s*\{([^}]*)\}\s*from\s*"@aws-sdk\/client-([a-z0-9-]+)"/g)) {
+        for (const name of names!.split(",").map((n) => n.trim().replace(/^type\s+/, "")).filter((n) => n.endsWith("Command") && text.includes(`new ${n}(`))) {
+          const action = `${iamPrefix[client!] ?? client}:${name.replace(/Command$/, "")}`;
+          expect({ file, action, allowed: actions.has(action) }).toEqual({ file, action, allowed: true });
+        }
+      }
     }
+    expect(JSON.stringify(executionPolicy(emergencyGlobal).Statement)).not.toContain("autoscaling:");
+    const pass = executionPolicy(allJobs).Statement.find((s: any) => s.Sid === "PassImageAutomationRole");
+    expect(pass.Condition).toEqual({ StringEquals: { "iam:PassedToService": "ssm.amazonaws.com" } });
+    expect(pass.Resource).toBe("arn:aws:iam::${data.aws_caller_identity.execution_role_account.account_id}:role/ImageAutomation");
   });
 
   it("the inventory sync spec names the reports bucket, prefix, format, home Region and the reports key by reference, for the union of the package target groups", () => {

@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import type { FleetModel } from "../modules/config/model";
 import { PackageArtifacts, PackageUpload } from "../modules/distributor-package";
 import { FleetStack, FleetStackProps } from "../modules/core/fleet-stack";
-import { INVENTORY_SYNC_SCHEDULE, RingRollout, RolloutController, emergencyRingSpecOf, inventorySyncSpecOf, ringSpecOf } from "../modules/controller";
+import { INVENTORY_SYNC_SCHEDULE, RingRollout, RolloutController, asgImageRingSpecOf, emergencyRingSpecOf, inventorySyncSpecOf, ringSpecOf } from "../modules/controller";
 import { PackageStore } from "../modules/package-store";
 import { OrchestrationCentral } from "../modules/orchestration";
 import { PatchingReporting } from "../modules/patching";
@@ -43,7 +43,7 @@ export class CentralStack extends FleetStack {
       region: org.homeRegion,
       store: this.store,
       packageNames,
-      alarmNames: [...model.packages.flatMap((p) => p.rings.flatMap((r) => r.alarms)), ...(model.patching?.emergency?.rings.flatMap((r) => r.alarms) ?? [])],
+      alarmNames: [...model.packages.flatMap((p) => p.rings.flatMap((r) => r.alarms)), ...(model.patching?.emergency?.rings.flatMap((r) => r.alarms) ?? []), ...(model.patching?.autoScaling?.rings.flatMap((r) => r.alarms) ?? [])],
       bundleDir: options.lambdaBundleDir,
     });
     for (const pkg of model.packages) {
@@ -89,6 +89,10 @@ export class CentralStack extends FleetStack {
       const emergency = model.patching.emergency;
       emergency?.rings.forEach((ring, index) => {
         new RingRollout(jobs, `Emergency-${ring.name}`, { spec: emergencyRingSpecOf(model, index), store: this.store, controller: this.controller, schedule: emergency.controllerSchedule });
+      });
+      const autoScaling = model.patching.autoScaling;
+      autoScaling?.rings.forEach((ring, index) => {
+        new RingRollout(jobs, `AsgImage-${ring.name}`, { spec: asgImageRingSpecOf(model, index), store: this.store, controller: this.controller, schedule: autoScaling.controllerSchedule });
       });
     }
   }

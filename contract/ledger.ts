@@ -36,6 +36,30 @@ export interface PairRecord {
   readonly documentVersion?: string;
   /** Emergency patching: the SendCommand CommandId of the current attempt; read back with ListCommands. */
   readonly commandId?: string;
+  /** Auto Scaling images: one step per group found when the pair started (kind asg-image). */
+  readonly groups?: readonly ImageGroupStep[];
+  /** What a Succeeded pair left out (e.g. groups skipped and why); shown as the summary's reason. */
+  readonly note?: string;
+}
+
+/**
+ * One Auto Scaling group in an asg-image pair: Automation (patching a copy of the image) -> Refresh
+ * (new launch template version, instance refresh) -> Succeeded; or Skipped / Failed with a reason.
+ */
+export interface ImageGroupStep {
+  readonly group: string;
+  readonly phase: "Automation" | "Refresh" | "Succeeded" | "Skipped" | "Failed";
+  readonly reason?: string;
+  readonly launchTemplateId?: string;
+  /** The group's launch template version: $Default or $Latest. */
+  readonly launchTemplateVersion?: string;
+  /** The version the source image came from (resolved number): SourceVersion of the new one. */
+  readonly sourceVersion?: string;
+  readonly sourceImageId?: string;
+  readonly automationExecutionId?: string;
+  readonly patchedImageId?: string;
+  readonly newVersion?: string;
+  readonly instanceRefreshId?: string;
 }
 
 export interface RingLedger {

@@ -65,6 +65,11 @@ export function ringAssociationNameOf(packageName: string, ring: string): string
  */
 export const EMERGENCY_JOB = "_emergency";
 export const INVENTORY_JOB = "_inventory";
+/** The Auto Scaling patched-image job (kind asg-image). */
+export const ASG_IMAGE_JOB = "_asg-image";
+/** The AWS-owned Automation runbooks that patch a copy of an AMI (AWS Systems Manager User Guide, "AWS-UpdateLinuxAmi", "AWS-UpdateWindowsAmi"). */
+export const UPDATE_LINUX_AMI_DOCUMENT = "AWS-UpdateLinuxAmi";
+export const UPDATE_WINDOWS_AMI_DOCUMENT = "AWS-UpdateWindowsAmi";
 /** The inventory job's one ring. */
 export const INVENTORY_RING = "sync";
 /** The member's resource data sync to the central reports bucket (one per account and Region). */

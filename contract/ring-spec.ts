@@ -36,8 +36,10 @@ export interface PreviousRing {
  * - emergency-patch: run AWS-RunPatchBaseline once per campaign (the campaign id is the "version").
  * - inventory-sync: keep the resource data sync to the central reports bucket (the "version" is a
  *   fingerprint of the destination).
+ * - asg-image: patch the image of every environment-tagged Auto Scaling group's launch template and
+ *   refresh the group's instances, once per campaign (the campaign id is the "version").
  */
-export type RingKind = "package" | "emergency-patch" | "inventory-sync";
+export type RingKind = "package" | "emergency-patch" | "inventory-sync" | "asg-image";
 
 /** What every kind of ring spec has: targets, ring order, gates and ring-wide rate control. */
 export interface RingSpecCore {
@@ -124,7 +126,23 @@ export interface InventorySyncRingSpec extends RingSpecCore {
   };
 }
 
-export type AnyRingSpec = RingSpec | EmergencyPatchRingSpec | InventorySyncRingSpec;
+/** The Auto Scaling patched-image ring: `release` is the campaign id; a pair is done once per campaign. */
+export interface AsgImageRingSpec extends RingSpecCore {
+  readonly kind: "asg-image";
+  readonly image: {
+    /** Groups tagged `<tagKey>` with one of `tagValues` (Default and the environments; at most 50). */
+    readonly tagKey: string;
+    readonly tagValues: readonly string[];
+    /** StartInstanceRefresh Preferences.MinHealthyPercentage (0-100). */
+    readonly healthyPercentage: number;
+    /** IamInstanceProfileName of the AWS-UpdateLinuxAmi / AWS-UpdateWindowsAmi automation (a member instance profile). */
+    readonly instanceProfileName: string;
+    /** AutomationAssumeRole: a member role name; the controller passes `arn:<partition>:iam::<account>:role/<name>`. */
+    readonly automationRoleName: string;
+  };
+}
+
+export type AnyRingSpec = RingSpec | EmergencyPatchRingSpec | InventorySyncRingSpec | AsgImageRingSpec;
 
 export function ringKindOf(spec: RingSpecCore): RingKind {
   return spec.kind ?? "package";

@@ -27,6 +27,7 @@ export class GlobalStack extends FleetStack {
       // The controller's own jobs (issue #10 part 2), granted only when configured.
       inventorySync: model.patching !== undefined,
       emergencyPatching: model.patching?.emergency !== undefined,
+      ...(model.patching?.autoScaling ? { autoScalingImages: { automationRoleName: model.patching.autoScaling.automationRole } } : {}),
     });
     // Patch management (SPEC §6.F): baselines, windows and inventory per workload Region; nothing of the central account.
     // Cross-account orchestration (SPEC §6.G): the role a central runbook tool assumes; nothing of the central account.

@@ -24,6 +24,7 @@ import {
   type PairRecord,
   type RingLedger,
   type AnyRingSpec,
+  type AsgImageRingSpec,
   type EmergencyPatchRingSpec,
   type InventorySyncRingSpec,
   type RingSpec,
@@ -39,6 +40,7 @@ import { loadOrgSnapshot } from "./org";
 import {
   CredentialCache,
   NotReadyError,
+  assumeMember,
   centralStsClient,
   defaultCredentialCache,
   ensureAssociation,
@@ -50,6 +52,7 @@ import {
   type StsSender,
 } from "./pair";
 import { readCommandStatus, sendPatchCommand } from "./job-emergency-patch";
+import { advanceImageGroup, imagePairOutcome, memberImageClients, startImageGroups, type ImageClients } from "./job-asg-image";
 import { ensureInventorySync } from "./job-inventory-sync";
 import { buildSummary, nextStarts, planRun, recordReached, resolveTargets, ringProgress, type GateDecision } from "./plan";
 import { LedgerConflictError, Store, type RunPlan, type StoredLedger } from "./store";
@@ -71,6 +74,8 @@ export interface ControllerDeps {
   readonly sts: StsSender;
   /** The member's SSM client in a Region (default: assumeMember + memberSsmClient). Tests wrap it. */
   readonly memberSsm?: (account: string, region: string, runId: string) => Promise<SSMClient>;
+  /** The member's SSM, EC2 and Auto Scaling clients (kind asg-image; default: assumeMember + memberImageClients). */
+  readonly memberImageClients?: (account: string, region: string, runId: string) => Promise<ImageClients>;
   readonly credentialCache?: CredentialCache;
   readonly backoff?: BackoffOptions;
   /** Passed to ensurePackageVersion (sleep, polling). */
@@ -253,6 +258,53 @@ class Run {
     );
   }
 
+  private async imageClients(account: string, region: string): Promise<ImageClients> {
+    if (this.deps.memberImageClients) return this.deps.memberImageClients(account, region, this.event.runId);
+    const credentials = await assumeMember(
+      this.deps.sts,
+      { account, partition: partition(), roleName: EXECUTION_ROLE_NAME, sessionName: sessionNameOf(this.event.runId) },
+      { cache: this.deps.credentialCache ?? defaultCredentialCache, ...(this.deps.backoff ? { backoff: this.deps.backoff } : {}) },
+    );
+    return memberImageClients(credentials, region);
+  }
+
+  /** The pair after its groups moved on: Pending (undefined on read-back when nothing changed), Succeeded or Failed. */
+  private imagePair(pair: PairRecord, groups: PairRecord["groups"] & object, attempts: number): PairRecord {
+    const outcome = imagePairOutcome(groups);
+    const { note: _note, ...rest } = withoutError(pair);
+    const at = this.now.toISOString();
+    if (outcome.status === "Pending") return { ...rest, status: "Pending", attempts, groups, updatedAt: at };
+    if (outcome.status === "Succeeded") {
+      return { ...rest, status: "Succeeded", attempts, groups, ...(outcome.note ? { note: outcome.note } : {}), ...(pair.wanted !== undefined ? { applied: pair.wanted } : {}), updatedAt: at };
+    }
+    return { ...rest, status: "Failed", attempts, groups, error: outcome.error!, updatedAt: at };
+  }
+
+  /** Auto Scaling images: find the groups and start an image automation per group. */
+  private async startImages(spec: AsgImageRingSpec, pair: PairRecord): Promise<PairRecord> {
+    const attempts = pair.attempts + 1;
+    try {
+      const clients = await this.imageClients(pair.account, pair.region);
+      const groups = await startImageGroups(clients, spec.image, { account: pair.account, partition: partition() }, this.backoffDeps());
+      return this.imagePair(pair, groups, attempts);
+    } catch (error) {
+      return this.failure(pair, error, attempts);
+    }
+  }
+
+  private async readBackImages(spec: AsgImageRingSpec, pair: PairRecord): Promise<PairRecord | undefined> {
+    if (pair.groups === undefined) return { ...pair, status: "NotStarted", updatedAt: this.now.toISOString() };
+    try {
+      const clients = await this.imageClients(pair.account, pair.region);
+      const groups = [];
+      for (const step of pair.groups) groups.push(await advanceImageGroup(clients, spec.image, step, this.backoffDeps()));
+      if (JSON.stringify(groups) === JSON.stringify(pair.groups)) return undefined;
+      return this.imagePair(pair, groups, pair.attempts);
+    } catch (error) {
+      return this.failure(pair, error, pair.attempts);
+    }
+  }
+
   private failure(pair: PairRecord, error: unknown, attempts: number): PairRecord {
     const at = this.now.toISOString();
     if (error instanceof NotReadyError) return { ...pair, status: "NotReady", error: error.message, attempts, updatedAt: at };
@@ -267,6 +319,7 @@ class Run {
   private readBack(spec: AnyRingSpec, pair: PairRecord): Promise<PairRecord | undefined> {
     if (spec.kind === "emergency-patch") return this.readBackCommand(pair);
     if (spec.kind === "inventory-sync") return Promise.resolve({ ...pair, status: "NotStarted", updatedAt: this.now.toISOString() });
+    if (spec.kind === "asg-image") return this.readBackImages(spec, pair);
     return this.readBackAssociation(pair);
   }
 
@@ -309,6 +362,7 @@ class Run {
   private startPair(spec: AnyRingSpec, pair: PairRecord, manifests: Map<string, Promise<string | undefined>>): Promise<PairRecord> {
     if (spec.kind === "emergency-patch") return this.startCommand(spec, pair);
     if (spec.kind === "inventory-sync") return this.startSync(spec, pair);
+    if (spec.kind === "asg-image") return this.startImages(spec, pair);
     return this.startPackage(spec, pair, manifests);
   }
 

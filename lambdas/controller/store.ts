@@ -77,8 +77,8 @@ export class Store {
       throw new Error(`ring spec ${key}: schemaVersion ${JSON.stringify((spec as { schemaVersion?: unknown } | null)?.schemaVersion)} is not ${RING_SPEC_SCHEMA_VERSION}`);
     }
     const kind: unknown = (spec as { kind?: unknown }).kind;
-    if (kind !== undefined && kind !== "package" && kind !== "emergency-patch" && kind !== "inventory-sync") {
-      throw new Error(`ring spec ${key}: kind ${JSON.stringify(kind)} is not package, emergency-patch or inventory-sync`);
+    if (kind !== undefined && kind !== "package" && kind !== "emergency-patch" && kind !== "inventory-sync" && kind !== "asg-image") {
+      throw new Error(`ring spec ${key}: kind ${JSON.stringify(kind)} is not package, emergency-patch, inventory-sync or asg-image`);
     }
     return spec;
   }

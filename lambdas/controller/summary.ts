@@ -64,7 +64,7 @@ export function buildSummary(
     switch (pair.status) {
       case "Succeeded": {
         const version = pair.applied ?? pair.wanted;
-        entries.push({ ...base, status: "Succeeded", ...(version === undefined ? {} : { version }) });
+        entries.push(withReason({ ...base, status: "Succeeded", ...(version === undefined ? {} : { version }) }, pair.note));
         break;
       }
       case "Failed":

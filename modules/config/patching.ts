@@ -243,6 +243,43 @@ export const EmergencyPatchingSchema = z
   })
   .describe("An on-demand organization-wide AWS-RunPatchBaseline through the rollout controller, ring by ring.");
 
+/** Most values of one target (Target.Values, SendCommand / CreateAssociation API reference). */
+export const ENVIRONMENT_VALUES_MAX = 50;
+const IAM_NAME = /^[\w+=,.@-]{1,64}$/;
+
+/** An Auto Scaling image ring: as an emergency ring, without node rate control (instance refreshes bound themselves). */
+export const AutoScalingRingSchema = EmergencyRingSchema.omit({ nodeMaxConcurrency: true, nodeMaxErrors: true });
+
+export const AutoScalingPatchingSchema = z
+  .strictObject({
+    campaign: z
+      .string({ error: "a campaign id" })
+      .regex(CAMPAIGN, { error: "a campaign id of 3-128 letters, digits, '_', '-' or '.', e.g. 2026-11-images" })
+      .describe("Works like a version: every account and Region patches its groups' images once per campaign; a new id starts a new round."),
+    healthyPercentage: z
+      .number({ error: "a whole number from 0 to 100" })
+      .int({ error: "a whole number from 0 to 100" })
+      .min(0, { error: "a whole number from 0 to 100" })
+      .max(100, { error: "a whole number from 0 to 100" })
+      .default(90)
+      .describe("StartInstanceRefresh MinHealthyPercentage: the share of a group's capacity kept in service during the refresh."),
+    instanceProfile: z
+      .string({ error: "an instance profile name" })
+      .regex(IAM_NAME, { error: "an IAM instance profile name of 1-64 letters, digits or +=,.@_-" })
+      .describe("IamInstanceProfileName of AWS-UpdateLinuxAmi / AWS-UpdateWindowsAmi: a profile in every member account whose role lets SSM manage the build instance."),
+    automationRole: z
+      .string({ error: "a role name" })
+      .regex(IAM_NAME, { error: "an IAM role name of 1-64 letters, digits or +=,.@_-" })
+      .describe("AutomationAssumeRole: a role in every member account, trusting ssm.amazonaws.com, that may run the image automation (EC2 RunInstances, CreateImage, PassRole of the instance profile's role)."),
+    controllerSchedule: z
+      .string({ error: "a State Manager schedule such as rate(1 hour)" })
+      .regex(SCHEDULE, { error: "a State Manager schedule such as rate(1 hour)" })
+      .default("rate(1 hour)")
+      .describe("How often each ring's run starts (it also runs once whenever the campaign changes)."),
+    rings: z.array(AutoScalingRingSchema).min(1, { error: "at least one ring" }).describe("In order: a ring starts once the ring before it finished the campaign."),
+  })
+  .describe("Patched images for Auto Scaling groups with launch templates (environment-tagged), through the rollout controller, ring by ring.");
+
 export const PatchingSchema = z
   .strictObject({
     environmentTag: z
@@ -277,6 +314,7 @@ export const PatchingSchema = z
       .default({ enabled: true, schedule: "cron(0 6 * * ? *)" })
       .describe("The AWS-GatherSoftwareInventory association on every managed node (a node takes only one inventory association)."),
     emergency: EmergencyPatchingSchema.optional(),
+    autoScaling: AutoScalingPatchingSchema.optional(),
     reports: PatchReportsSchema.default({ databaseName: "aft_fleet_inventory", crawlerSchedule: "cron(0 8 * * ? *)", workgroupName: "aft-fleet-patching", queryResultDays: 30 }),
   })
   .describe("Patch management: baselines, maintenance windows per environment, inventory and central compliance reports.");
@@ -362,6 +400,24 @@ export interface EmergencyPatching {
   readonly rings: readonly EmergencyRing[];
 }
 
+export interface AutoScalingRing {
+  readonly name: string;
+  readonly targetGroup: TargetGroup;
+  readonly maxConcurrency: string;
+  readonly maxErrors: string;
+  readonly alarms: readonly string[];
+  readonly bakeSeconds: number;
+}
+
+export interface AutoScalingPatching {
+  readonly campaign: string;
+  readonly healthyPercentage: number;
+  readonly instanceProfile: string;
+  readonly automationRole: string;
+  readonly controllerSchedule: string;
+  readonly rings: readonly AutoScalingRing[];
+}
+
 export interface Patching {
   readonly environmentTag: string;
   readonly defaultEnvironment: typeof DEFAULT_ENVIRONMENT;
@@ -376,6 +432,8 @@ export interface Patching {
   readonly syncTargets: readonly TargetGroup[];
   /** Absent when `patching.emergency` is not configured. */
   readonly emergency?: EmergencyPatching;
+  /** Absent when `patching.autoScaling` is not configured. */
+  readonly autoScaling?: AutoScalingPatching;
 }
 
 const DAY_CODES = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"] as const;
@@ -463,6 +521,17 @@ export function resolvePatching(
     const other = seen.get(key);
     if (other !== undefined) issues.push({ path: `patching.environments.${env}`, value: showValue(env), allowed: `a name that differs from ${other} in more than case and '-'/'_'` });
     seen.set(key, env);
+  }
+  // The environment tag's values go into one target (emergency SendCommand Targets, the Auto Scaling tag filter):
+  // a target takes at most 50 values (SendCommand / CreateAssociation API reference, Target.Values "Maximum
+  // number of 50 items"), and Default is one of them.
+  if (envNames.length + 1 > ENVIRONMENT_VALUES_MAX) {
+    const first = envNames[ENVIRONMENT_VALUES_MAX - 1]!;
+    issues.push({
+      path: `patching.environments.${first}`,
+      value: `${envNames.length} environments`,
+      allowed: `at most ${ENVIRONMENT_VALUES_MAX - 1} environments: the ${cfg.environmentTag} tag takes at most ${ENVIRONMENT_VALUES_MAX} values per target (${DEFAULT_ENVIRONMENT} plus the environments); ${first} and the ones after it (by name) are over`,
+    });
   }
   const windows = [
     resolveWindow(DEFAULT_ENVIRONMENT, cfg.defaultWindow, "patching.defaultWindow", issues),
@@ -552,6 +621,7 @@ export function resolvePatching(
     if (group && !syncTargets.includes(group)) syncTargets.push(group);
   });
   const emergency = resolveEmergency(cfg, groupOf, issues);
+  const autoScaling = resolveAutoScaling(cfg, groupOf, issues);
 
   return {
     environmentTag: cfg.environmentTag,
@@ -569,7 +639,26 @@ export function resolvePatching(
     },
     syncTargets,
     ...(emergency ? { emergency } : {}),
+    ...(autoScaling ? { autoScaling } : {}),
   };
+}
+
+function resolveAutoScaling(cfg: PatchingConfig, groupOf: (name: string, where: string) => TargetGroup | undefined, issues: ConfigIssue[]): AutoScalingPatching | undefined {
+  const a = cfg.autoScaling;
+  if (a === undefined) return undefined;
+  const scheduleIssue = scheduleProblem(a.controllerSchedule);
+  if (scheduleIssue) issues.push({ path: "patching.autoScaling.controllerSchedule", value: showValue(a.controllerSchedule), allowed: `a State Manager schedule such as rate(1 hour) (${scheduleIssue})` });
+  const names = new Set<string>();
+  const rings: AutoScalingRing[] = [];
+  a.rings.forEach((ring, i) => {
+    const at = `patching.autoScaling.rings[${i}]`;
+    if (names.has(ring.name)) issues.push({ path: `${at}.name`, value: showValue(ring.name), allowed: "a ring name used once (it names the ring's ledger, spec and association)" });
+    names.add(ring.name);
+    const group = groupOf(ring.targets, `${at}.targets`);
+    if (!group) return;
+    rings.push({ name: ring.name, targetGroup: group, maxConcurrency: ring.maxConcurrency, maxErrors: ring.maxErrors, alarms: [...new Set(ring.alarms)].sort(), bakeSeconds: durationSeconds(ring.bake) });
+  });
+  return { campaign: a.campaign, healthyPercentage: a.healthyPercentage, instanceProfile: a.instanceProfile, automationRole: a.automationRole, controllerSchedule: a.controllerSchedule, rings };
 }
 
 /** Most SendCommand Targets entries (AND across keys): the environment tag plus the group's node tags. */

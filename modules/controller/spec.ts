@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { Fn, Token } from "cdktf";
-import type { EmergencyPatchRingSpec, InventorySyncRingSpec, NodeTarget, RingSpec, RingTargets } from "../../contract/ring-spec";
+import type { AsgImageRingSpec, EmergencyPatchRingSpec, InventorySyncRingSpec, NodeTarget, RingSpec, RingTargets } from "../../contract/ring-spec";
 import { RING_SPEC_SCHEMA_VERSION } from "../../contract/ring-spec";
-import { EMERGENCY_JOB, INVENTORY_JOB, INVENTORY_RING, INVENTORY_SYNC_NAME, associationNameOf } from "../../contract/names";
+import { ASG_IMAGE_JOB, EMERGENCY_JOB, INVENTORY_JOB, INVENTORY_RING, INVENTORY_SYNC_NAME, associationNameOf } from "../../contract/names";
 import type { FleetModel, FleetPackage, RolloutRing, TargetGroup } from "../config/model";
 import type { Patching } from "../config/patching";
 import { INVENTORY_PREFIX } from "../patching/reporting";
@@ -113,6 +113,39 @@ export function emergencyRingSpecOf(model: FleetModel, index: number): Emergency
       targets: emergencyNodeTargetsOf(patching, ring.targetGroup),
       maxConcurrency: ring.nodeMaxConcurrency,
       maxErrors: ring.nodeMaxErrors,
+    },
+  };
+}
+
+/** The spec of Auto Scaling image ring `index`: the campaign is the release; groups tagged as the windows' nodes. */
+export function asgImageRingSpecOf(model: FleetModel, index: number): AsgImageRingSpec {
+  const patching = model.patching!;
+  const auto = patching.autoScaling!;
+  const ring = auto.rings[index]!;
+  const previous = index > 0 ? auto.rings[index - 1]! : undefined;
+  const org = model.organization;
+  return {
+    schemaVersion: RING_SPEC_SCHEMA_VERSION,
+    kind: "asg-image",
+    package: ASG_IMAGE_JOB,
+    ring: ring.name,
+    ringIndex: index,
+    release: auto.campaign,
+    targets: targetsOf(ring.targetGroup),
+    earlierRingTargets: auto.rings.slice(0, index).map((r) => targetsOf(r.targetGroup)),
+    regions: [...org.workloadRegions],
+    managementAccount: org.managementAccount,
+    organizationId: org.id,
+    ...(previous ? { previous: { name: previous.name, bakeSeconds: previous.bakeSeconds, alarms: [...previous.alarms], maxErrors: previous.maxErrors } } : {}),
+    alarms: [...ring.alarms],
+    maxConcurrency: ring.maxConcurrency,
+    maxErrors: ring.maxErrors,
+    image: {
+      tagKey: patching.environmentTag,
+      tagValues: patching.windows.map((w) => w.environment),
+      healthyPercentage: auto.healthyPercentage,
+      instanceProfileName: auto.instanceProfile,
+      automationRoleName: auto.automationRole,
     },
   };
 }

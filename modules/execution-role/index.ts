@@ -3,7 +3,7 @@ import { Construct } from "constructs";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { CONTROLLER_ROLE_NAME, EXECUTION_ROLE_NAME, INVENTORY_SYNC_NAME, RUN_PATCH_BASELINE_DOCUMENT } from "../../contract/names";
+import { CONTROLLER_ROLE_NAME, EXECUTION_ROLE_NAME, INVENTORY_SYNC_NAME, RUN_PATCH_BASELINE_DOCUMENT, UPDATE_LINUX_AMI_DOCUMENT, UPDATE_WINDOWS_AMI_DOCUMENT } from "../../contract/names";
 import { fleetTags, partitionOf } from "../core/tags";
 import type { PolicyStatement } from "../iam/policy";
 import { policyDocument, toJson, trustPolicy } from "../iam/policy";
@@ -28,6 +28,11 @@ export interface ExecutionRoleProps {
   readonly inventorySync?: boolean;
   /** The controller may send AWS-RunPatchBaseline to this account's nodes (`patching.emergency` configured). @default false */
   readonly emergencyPatching?: boolean;
+  /**
+   * The controller patches environment-tagged Auto Scaling groups' images and refreshes them
+   * (`patching.autoScaling` configured): the member role the image automation runs as. @default - none
+   */
+  readonly autoScalingImages?: { readonly automationRoleName: string };
 }
 
 /**
@@ -159,6 +164,51 @@ export class ExecutionRole extends Construct {
           Effect: "Allow",
           Action: ["ssm:ListCommandInvocations", "ssm:ListCommands"],
           Resource: "*",
+        },
+      );
+    }
+    if (props.autoScalingImages) {
+      statements.push(
+        {
+          // Describe calls of Auto Scaling and EC2 support no resource-level permissions (Service Authorization
+          // Reference, Amazon EC2 Auto Scaling and Amazon EC2): "*" only.
+          Sid: "FindAutoScalingImages",
+          Effect: "Allow",
+          Action: ["autoscaling:DescribeAutoScalingGroups", "autoscaling:DescribeInstanceRefreshes", "ec2:DescribeImages", "ec2:DescribeLaunchTemplateVersions"],
+          Resource: "*",
+        },
+        {
+          Sid: "UpdateLaunchTemplates",
+          Effect: "Allow",
+          Action: ["ec2:CreateLaunchTemplateVersion", "ec2:ModifyLaunchTemplate"],
+          Resource: regions.map((r) => `arn:${partition}:ec2:${r}:${account}:launch-template/*`),
+        },
+        {
+          Sid: "RefreshAutoScalingGroups",
+          Effect: "Allow",
+          Action: "autoscaling:StartInstanceRefresh",
+          Resource: regions.map((r) => `arn:${partition}:autoscaling:${r}:${account}:autoScalingGroup:*:autoScalingGroupName/*`),
+        },
+        {
+          // The two AWS-owned runbooks only (automation-definition ARNs, any version).
+          Sid: "StartImageAutomation",
+          Effect: "Allow",
+          Action: "ssm:StartAutomationExecution",
+          Resource: regions.flatMap((r) => [UPDATE_LINUX_AMI_DOCUMENT, UPDATE_WINDOWS_AMI_DOCUMENT].map((d) => `arn:${partition}:ssm:${r}:*:automation-definition/${d}:*`)),
+        },
+        {
+          Sid: "ReadImageAutomation",
+          Effect: "Allow",
+          Action: "ssm:GetAutomationExecution",
+          Resource: regions.map((r) => ssm(r, "automation-execution/*")),
+        },
+        {
+          // AutomationAssumeRole: the configured member role, to Systems Manager only.
+          Sid: "PassImageAutomationRole",
+          Effect: "Allow",
+          Action: "iam:PassRole",
+          Resource: `arn:${partition}:iam::${account}:role/${props.autoScalingImages.automationRoleName}`,
+          Condition: { StringEquals: { "iam:PassedToService": "ssm.amazonaws.com" } },
         },
       );
     }
