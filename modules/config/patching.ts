@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { concurrencyField, errorsField } from "./fields";
+import { MAX_CONCURRENCY, MAX_ERRORS } from "../../contract/patterns";
 import { scheduleProblem } from "../../contract/schedule";
 import type { ConfigIssue } from "./errors";
 import { showValue } from "./errors";
@@ -64,8 +66,6 @@ export const DEFAULT_ENVIRONMENT = "Default";
 /** First day the rate(N days) windows count from: deterministic output, no clock read at synth. */
 export const WINDOW_ANCHOR_DATE = "2026-01-05";
 
-const MAX_CONCURRENCY = /^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$/;
-const MAX_ERRORS = /^([1-9][0-9]*|0|[1-9][0-9]%|[0-9]%|100%)$/;
 /** Tag keys: 1-128 characters, not starting with the reserved `aws:` prefix. */
 const TAG_KEY = /^(?![Aa][Ww][Ss]:)[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
 /** Tag values used as environment names: also window and patch group names, so a narrower set. */
@@ -194,26 +194,14 @@ export const PatchReportsSchema = z.strictObject({
     .describe("Days Athena query results are kept."),
 });
 
-const concurrency = (what: string, dflt: string) =>
-  z
-    .string({ error: 'a count or percentage such as "10" or "10%"' })
-    .regex(MAX_CONCURRENCY, { error: 'a count (1 or more) or percentage (1%-100%) such as "10" or "10%"' })
-    .default(dflt)
-    .describe(what);
-const errors = (what: string, dflt: string) =>
-  z
-    .string({ error: 'a count or percentage such as "0", "5" or "10%"' })
-    .regex(MAX_ERRORS, { error: 'a count (0 or more) or percentage (0%-100%) such as "0" or "10%"' })
-    .default(dflt)
-    .describe(what);
 
 export const EmergencyRingSchema = z.strictObject({
   name: z.string({ error: "a ring name" }).regex(RING_NAME, { error: "a ring name: lowercase letters, digits and '-', starting with a letter" }),
   targets: z.string({ error: "the name of a target group" }).describe("A key of organization.targetGroups. An account in two rings belongs to the first."),
-  maxConcurrency: concurrency("Ring-wide: account-Region pairs patched at once.", "10%"),
-  maxErrors: errors("Ring-wide: failed account-Region pairs after which the ring starts nothing more.", "0"),
-  nodeMaxConcurrency: concurrency("Per account and Region: nodes patched at once (SendCommand MaxConcurrency).", "10%"),
-  nodeMaxErrors: errors("Per account and Region: failed nodes after which the command stops (SendCommand MaxErrors).", "10%"),
+  maxConcurrency: concurrencyField("Ring-wide: account-Region pairs patched at once.", "10%"),
+  maxErrors: errorsField("Ring-wide: failed account-Region pairs after which the ring starts nothing more.", "0"),
+  nodeMaxConcurrency: concurrencyField("Per account and Region: nodes patched at once (SendCommand MaxConcurrency).", "10%"),
+  nodeMaxErrors: errorsField("Per account and Region: failed nodes after which the command stops (SendCommand MaxErrors).", "10%"),
   alarms: z
     .array(z.string({ error: "a CloudWatch alarm name" }).regex(ALARM_NAME, { error: "a CloudWatch alarm name of 1-255 printable characters" }))
     .max(20, { error: "at most 20 alarms" })

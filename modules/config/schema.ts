@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { concurrencyField, errorsField } from "./fields";
 import { VERSION_NAME } from "../../contract/patterns";
 import { OrchestrationSchema } from "./orchestration";
 import { PatchingSchema } from "./patching";
@@ -19,8 +20,7 @@ export const VERSION = VERSION_NAME;
 export const DOCUMENT_NAME = /^(?![Aa][Ww][Ss]|[Aa][Mm][Aa][Zz][Oo][Nn])[A-Za-z0-9_.-]{3,128}$/;
 export const SCHEDULE = /^(cron|rate)\(.+\)$/;
 /** Rate-control patterns of SSM (TargetLocation / association MaxConcurrency, MaxErrors). */
-export const MAX_CONCURRENCY = /^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$/;
-export const MAX_ERRORS = /^([1-9][0-9]*|0|[1-9][0-9]%|[0-9]%|100%)$/;
+export { MAX_CONCURRENCY, MAX_ERRORS } from "../../contract/patterns";
 /** S3 bucket names: 3-63 lowercase letters, digits, dots and hyphens. */
 export const BUCKET_NAME = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 export const CUSTOMIZATION_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
@@ -89,18 +89,6 @@ export const PlatformSchema = z.strictObject({
     .describe("Folder under <source>/<version>/ whose files are zipped for this platform."),
 });
 
-const concurrency = (what: string, dflt: string) =>
-  z
-    .string({ error: 'a count or percentage such as "10" or "10%"' })
-    .regex(MAX_CONCURRENCY, { error: 'a count (1 or more) or percentage (1%-100%) such as "10" or "10%"' })
-    .default(dflt)
-    .describe(what);
-const errors = (what: string, dflt: string) =>
-  z
-    .string({ error: 'a count or percentage such as "0", "5" or "10%"' })
-    .regex(MAX_ERRORS, { error: 'a count (0 or more) or percentage (0%-100%) such as "0" or "10%"' })
-    .default(dflt)
-    .describe(what);
 /** CloudWatch alarm names (PutMetricAlarm AlarmName: 1-255 characters). */
 const alarmName = z
   .string({ error: "a CloudWatch alarm name" })
@@ -130,10 +118,10 @@ export const RingSchema = z.strictObject({
     .regex(SCHEDULE, { error: "a State Manager schedule such as rate(1 day) or cron(0 2 ? * SUN *)" })
     .default("rate(1 day)")
     .describe("How often each member association re-applies the package on its nodes."),
-  maxConcurrency: concurrency("Ring-wide: account-Region pairs that change at once.", "10%"),
-  maxErrors: errors("Ring-wide: failed account-Region pairs after which the ring starts nothing more.", "0"),
-  nodeMaxConcurrency: concurrency("Per account and Region: managed nodes that install at once (the member association's MaxConcurrency).", "10%"),
-  nodeMaxErrors: errors("Per account and Region: failed nodes after which the association stops (its MaxErrors).", "10%"),
+  maxConcurrency: concurrencyField("Ring-wide: account-Region pairs that change at once.", "10%"),
+  maxErrors: errorsField("Ring-wide: failed account-Region pairs after which the ring starts nothing more.", "0"),
+  nodeMaxConcurrency: concurrencyField("Per account and Region: managed nodes that install at once (the member association's MaxConcurrency).", "10%"),
+  nodeMaxErrors: errorsField("Per account and Region: failed nodes after which the association stops (its MaxErrors).", "10%"),
   complianceSeverity: z.enum(SEVERITIES, { error: SEVERITIES.join(", ") }).default("MEDIUM"),
 });
 
