@@ -84,22 +84,27 @@ export function emergencyNodeTargetsOf(patching: Patching, group: TargetGroup): 
   return [...tags.keys()].sort().map((k) => ({ Key: `tag:${k}`, Values: [...tags.get(k)!] }));
 }
 
-/** The spec of emergency ring `index`: the campaign is the ring's release; rings gate in order. */
-export function emergencyRingSpecOf(model: FleetModel, index: number): EmergencyPatchRingSpec {
-  const patching = model.patching!;
-  const emergency = patching.emergency!;
-  const ring = emergency.rings[index]!;
-  const previous = index > 0 ? emergency.rings[index - 1]! : undefined;
+/** The ring fields every job kind shares: targets, order, gates and ring-wide rate control. */
+function jobRingCommon<K extends string>(
+  model: FleetModel,
+  rings: readonly { readonly name: string; readonly targetGroup: TargetGroup; readonly bakeSeconds: number; readonly alarms: readonly string[]; readonly maxConcurrency: string; readonly maxErrors: string }[],
+  index: number,
+  kind: K,
+  job: string,
+  campaign: string,
+) {
+  const ring = rings[index]!;
+  const previous = index > 0 ? rings[index - 1]! : undefined;
   const org = model.organization;
   return {
     schemaVersion: RING_SPEC_SCHEMA_VERSION,
-    kind: "emergency-patch",
-    package: EMERGENCY_JOB,
+    kind,
+    package: job,
     ring: ring.name,
     ringIndex: index,
-    release: emergency.campaign,
+    release: campaign,
     targets: targetsOf(ring.targetGroup),
-    earlierRingTargets: emergency.rings.slice(0, index).map((r) => targetsOf(r.targetGroup)),
+    earlierRingTargets: rings.slice(0, index).map((r) => targetsOf(r.targetGroup)),
     regions: [...org.workloadRegions],
     managementAccount: org.managementAccount,
     organizationId: org.id,
@@ -107,6 +112,16 @@ export function emergencyRingSpecOf(model: FleetModel, index: number): Emergency
     alarms: [...ring.alarms],
     maxConcurrency: ring.maxConcurrency,
     maxErrors: ring.maxErrors,
+  } as const;
+}
+
+/** The spec of emergency ring `index`: the campaign is the ring's release; rings gate in order. */
+export function emergencyRingSpecOf(model: FleetModel, index: number): EmergencyPatchRingSpec {
+  const patching = model.patching!;
+  const emergency = patching.emergency!;
+  const ring = emergency.rings[index]!;
+  return {
+    ...jobRingCommon(model, emergency.rings, index, "emergency-patch", EMERGENCY_JOB, emergency.campaign),
     command: {
       operation: emergency.operation,
       rebootOption: emergency.rebootOption,
@@ -121,25 +136,8 @@ export function emergencyRingSpecOf(model: FleetModel, index: number): Emergency
 export function asgImageRingSpecOf(model: FleetModel, index: number): AsgImageRingSpec {
   const patching = model.patching!;
   const auto = patching.autoScaling!;
-  const ring = auto.rings[index]!;
-  const previous = index > 0 ? auto.rings[index - 1]! : undefined;
-  const org = model.organization;
   return {
-    schemaVersion: RING_SPEC_SCHEMA_VERSION,
-    kind: "asg-image",
-    package: ASG_IMAGE_JOB,
-    ring: ring.name,
-    ringIndex: index,
-    release: auto.campaign,
-    targets: targetsOf(ring.targetGroup),
-    earlierRingTargets: auto.rings.slice(0, index).map((r) => targetsOf(r.targetGroup)),
-    regions: [...org.workloadRegions],
-    managementAccount: org.managementAccount,
-    organizationId: org.id,
-    ...(previous ? { previous: { name: previous.name, bakeSeconds: previous.bakeSeconds, alarms: [...previous.alarms], maxErrors: previous.maxErrors } } : {}),
-    alarms: [...ring.alarms],
-    maxConcurrency: ring.maxConcurrency,
-    maxErrors: ring.maxErrors,
+    ...jobRingCommon(model, auto.rings, index, "asg-image", ASG_IMAGE_JOB, auto.campaign),
     image: {
       tagKey: patching.environmentTag,
       tagValues: patching.windows.map((w) => w.environment),
