@@ -1,13 +1,4 @@
-import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
-import {
-  CreateAccountCommand,
-  CreateOrganizationCommand,
-  CreateOrganizationalUnitCommand,
-  ListRootsCommand,
-  MoveAccountCommand,
-  OrganizationsClient,
-} from "@aws-sdk/client-organizations";
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { DescribeDocumentCommand, type SSMClient } from "@aws-sdk/client-ssm";
 import {
   EXECUTION_ROLE_NAME,
@@ -22,12 +13,11 @@ import {
   type RunSummary,
 } from "../../contract";
 import { runStep, type ControllerDeps } from "../../lambdas/controller";
-import { CredentialCache, centralStsClient, memberSsm } from "../../lambdas/controller/pair";
-import { clientConfig, s3ClientConfig } from "../../lambdas/shared/clients";
 import { InputError } from "../../lambdas/shared/validate";
-import { motoAvailable, startMoto, useFakeAwsEnv, type MotoServer } from "../helpers/moto";
-import { installSsmStub, type SsmStub } from "./ssm-association-stub";
-import { spySend, type SentCommand } from "./stub";
+import { motoAvailable } from "../helpers/moto";
+import type { SsmStub } from "./ssm-association-stub";
+import { useControllerWorld } from "./controller-world";
+import type { SentCommand } from "./stub";
 
 const CENTRAL_REGION = "us-east-1";
 const REGIONS = ["eu-west-1", "us-east-1"];
@@ -82,14 +72,11 @@ function specOf(ouId: string, overrides: Partial<RingSpec> = {}): RingSpec {
 const describeMoto = motoAvailable() ? describe : describe.skip;
 
 describeMoto("controller handler against moto (S3, STS, SSM documents, Organizations, CloudWatch)", () => {
-  let moto: MotoServer | null;
-  let restoreEnv: () => void;
+  const world = useControllerWorld(BUCKET);
   let s3: S3Client;
-  let organizations: OrganizationsClient;
   let accounts: string[];
   let ouId: string;
   let stubs: Map<SSMClient, { account: string; region: string; stub: SsmStub }>;
-  let cache: CredentialCache;
   let stsSent: SentCommand[];
   let s3Sent: SentCommand[];
   let cwSent: SentCommand[];
@@ -97,25 +84,9 @@ describeMoto("controller handler against moto (S3, STS, SSM documents, Organizat
 
   const event = (step: ControllerEvent["step"], runId = "run-1"): ControllerEvent => ({ step, runId, bucket: BUCKET, specKey: ringSpecKey(PKG, RING) });
   const forever = { getRemainingTimeInMillis: () => 200_000 };
-
-  async function readJson<T>(key: string): Promise<T | undefined> {
-    try {
-      const object = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
-      return JSON.parse(await object.Body!.transformToString("utf-8")) as T;
-    } catch (error) {
-      if ((error as Error).name === "NoSuchKey") return undefined;
-      throw error;
-    }
-  }
+  const { readJson, memberCalls } = world;
   const ledger = async (): Promise<RingLedger> => (await readJson<RingLedger>(ledgerKey(PKG, RING)))!;
-  async function putJsonObject(key: string, value: unknown): Promise<void> {
-    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: JSON.stringify(value) }));
-  }
-
-  /** Commands of one name sent to every member client. */
-  function memberCalls(name: string): { account: string; region: string; input: Record<string, unknown> }[] {
-    return [...stubs.values()].flatMap(({ account, region, stub }) => stub.named(name).map((s) => ({ account, region, input: s.input })));
-  }
+  const putJsonObject = async (key: string, value: unknown): Promise<void> => void (await world.putJson(key, value));
 
   function stubFor(account: string, region: string): SsmStub {
     const found = [...stubs.values()].find((s) => s.account === account && s.region === region);
@@ -127,57 +98,10 @@ describeMoto("controller handler against moto (S3, STS, SSM documents, Organizat
     for (const { stub } of stubs.values()) for (const id of stub.associations.keys()) stub.finishExecution(id, status);
   }
 
-  beforeAll(async () => {
-    moto = await startMoto();
-    restoreEnv = useFakeAwsEnv(moto?.endpoint);
-    s3 = new S3Client(s3ClientConfig(CENTRAL_REGION));
-    organizations = new OrganizationsClient(clientConfig(CENTRAL_REGION));
-  });
-
-  afterAll(async () => {
-    restoreEnv?.();
-    await moto?.stop();
-  });
-
   beforeEach(async () => {
-    await moto?.reset();
-    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    ({ s3, accounts, ouId, stubs, stsSent, s3Sent, cwSent, deps } = world);
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${versionPrefix(PKG, "1.0.0")}manifest.json`, Body: manifestOf("1.0.0") }));
-    await organizations.send(new CreateOrganizationCommand({ FeatureSet: "ALL" }));
-    const rootId = (await organizations.send(new ListRootsCommand({}))).Roots![0]!.Id!;
-    ouId = (await organizations.send(new CreateOrganizationalUnitCommand({ ParentId: rootId, Name: "workloads" }))).OrganizationalUnit!.Id!;
-    accounts = [];
-    for (const name of ["a", "b"]) {
-      const created = await organizations.send(new CreateAccountCommand({ AccountName: `member-${name}`, Email: `${name}@example.com` }));
-      const id = created.CreateAccountStatus!.AccountId!;
-      await organizations.send(new MoveAccountCommand({ AccountId: id, SourceParentId: rootId, DestinationParentId: ouId }));
-      accounts.push(id);
-    }
-    accounts.sort();
     await putJsonObject(ringSpecKey(PKG, RING), specOf(ouId));
-
-    stubs = new Map();
-    cache = new CredentialCache();
-    const sts = centralStsClient(CENTRAL_REGION);
-    stsSent = spySend(sts);
-    const s3Handler = new S3Client(s3ClientConfig(CENTRAL_REGION));
-    s3Sent = spySend(s3Handler);
-    const cw = new CloudWatchClient(clientConfig(CENTRAL_REGION));
-    cwSent = spySend(cw);
-    deps = {
-      s3: s3Handler,
-      organizations,
-      cloudwatch: cw,
-      sts,
-      credentialCache: cache,
-      backoff: { sleep: async () => undefined },
-      pair: { sleep: async () => undefined },
-      memberSsm: async (account, region, runId) => {
-        const client = await memberSsm(sts, { account, partition: "aws", roleName: EXECUTION_ROLE_NAME, sessionName: `aft-fleet-${runId}` }, region, { cache });
-        if (!stubs.has(client)) stubs.set(client, { account, region, stub: installSsmStub(client) });
-        return client;
-      },
-    };
   });
 
   /** plan -> apply (start) -> Success everywhere -> apply (read back) -> summarize. */

@@ -4,21 +4,10 @@
  * inventory resource data sync and emergency patching. Lease, ledger, journal, gates, rate control and
  * summary are the package flow's; only the per-pair operation differs.
  */
-import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
-import {
-  CloseAccountCommand,
-  CreateAccountCommand,
-  CreateOrganizationCommand,
-  CreateOrganizationalUnitCommand,
-  ListRootsCommand,
-  MoveAccountCommand,
-  OrganizationsClient,
-} from "@aws-sdk/client-organizations";
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CloseAccountCommand, type OrganizationsClient } from "@aws-sdk/client-organizations";
 import { CreateResourceDataSyncCommand, type SSMClient } from "@aws-sdk/client-ssm";
 import {
   EMERGENCY_JOB,
-  EXECUTION_ROLE_NAME,
   INVENTORY_JOB,
   INVENTORY_RING,
   INVENTORY_SYNC_NAME,
@@ -33,10 +22,9 @@ import {
   type RunSummary,
 } from "../../contract";
 import { runStep, type ControllerDeps } from "../../lambdas/controller";
-import { CredentialCache, centralStsClient, memberSsm } from "../../lambdas/controller/pair";
-import { clientConfig, s3ClientConfig } from "../../lambdas/shared/clients";
-import { motoAvailable, startMoto, useFakeAwsEnv, type MotoServer } from "../helpers/moto";
-import { installSsmStub, type SsmStub } from "./ssm-association-stub";
+import { motoAvailable } from "../helpers/moto";
+import type { SsmStub } from "./ssm-association-stub";
+import { useControllerWorld } from "./controller-world";
 
 const CENTRAL_REGION = "us-east-1";
 const REGIONS = ["eu-west-1", "us-east-1"];
@@ -50,75 +38,19 @@ const CAMPAIGN = "cve-2026-0001";
 const describeMoto = motoAvailable() ? describe : describe.skip;
 
 describeMoto("controller jobs against moto + stubs: inventory resource data sync, emergency patching", () => {
-  let moto: MotoServer | null;
-  let restoreEnv: () => void;
-  let s3: S3Client;
+  const world = useControllerWorld(BUCKET);
   let organizations: OrganizationsClient;
-  let rootId: string;
   let ouId: string;
   let accounts: string[];
   let stubs: Map<SSMClient, { account: string; region: string; stub: SsmStub }>;
   let deps: ControllerDeps;
   const forever = { getRemainingTimeInMillis: () => 200_000 };
+  const { readJson, memberCalls, createAccount } = world;
+  const put = world.putJson;
 
-  async function readJson<T>(key: string): Promise<T | undefined> {
-    try {
-      const object = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
-      return JSON.parse(await object.Body!.transformToString("utf-8")) as T;
-    } catch (error) {
-      if ((error as Error).name === "NoSuchKey") return undefined;
-      throw error;
-    }
-  }
-  const put = (key: string, value: unknown) => s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: JSON.stringify(value) }));
-  const memberCalls = (name: string) => [...stubs.values()].flatMap(({ account, region, stub }) => stub.named(name).map((s) => ({ account, region, input: s.input })));
-
-  beforeAll(async () => {
-    moto = await startMoto();
-    restoreEnv = useFakeAwsEnv(moto?.endpoint);
-    s3 = new S3Client(s3ClientConfig(CENTRAL_REGION));
-    organizations = new OrganizationsClient(clientConfig(CENTRAL_REGION));
+  beforeEach(() => {
+    ({ organizations, ouId, accounts, stubs, deps } = world);
   });
-
-  afterAll(async () => {
-    restoreEnv?.();
-    await moto?.stop();
-  });
-
-  beforeEach(async () => {
-    await moto?.reset();
-    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    await organizations.send(new CreateOrganizationCommand({ FeatureSet: "ALL" }));
-    rootId = (await organizations.send(new ListRootsCommand({}))).Roots![0]!.Id!;
-    ouId = (await organizations.send(new CreateOrganizationalUnitCommand({ ParentId: rootId, Name: "workloads" }))).OrganizationalUnit!.Id!;
-    accounts = [];
-    for (const name of ["a", "b"]) accounts.push(await createAccount(name));
-    accounts.sort();
-    stubs = new Map();
-    const cache = new CredentialCache();
-    const sts = centralStsClient(CENTRAL_REGION);
-    deps = {
-      s3: new S3Client(s3ClientConfig(CENTRAL_REGION)),
-      organizations,
-      cloudwatch: new CloudWatchClient(clientConfig(CENTRAL_REGION)),
-      sts,
-      credentialCache: cache,
-      backoff: { sleep: async () => undefined },
-      pair: { sleep: async () => undefined },
-      memberSsm: async (account, region, runId) => {
-        const client = await memberSsm(sts, { account, partition: "aws", roleName: EXECUTION_ROLE_NAME, sessionName: `aft-fleet-${runId}` }, region, { cache });
-        if (!stubs.has(client)) stubs.set(client, { account, region, stub: installSsmStub(client) });
-        return client;
-      },
-    };
-  });
-
-  async function createAccount(name: string): Promise<string> {
-    const created = await organizations.send(new CreateAccountCommand({ AccountName: `member-${name}`, Email: `${name}@example.com` }));
-    const id = created.CreateAccountStatus!.AccountId!;
-    await organizations.send(new MoveAccountCommand({ AccountId: id, SourceParentId: rootId, DestinationParentId: ouId }));
-    return id;
-  }
 
   const base = (targets: RingTargets) => ({
     schemaVersion: 1 as const,
