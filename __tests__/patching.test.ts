@@ -6,7 +6,7 @@ import { Testing } from "cdktf";
 import { FleetStack } from "../modules/core/fleet-stack";
 import type { ConfigIssue } from "../modules/config/errors";
 import { Patching, PatchingSchema, resolvePatching } from "../modules/config/patching";
-import { MAINTENANCE_WINDOW_ROLE_NAME, NAMED_QUERIES, PatchingMember, PatchingReporting } from "../modules/patching";
+import { CRAWLER_CONFIGURATION, INVENTORY_PARTITION_KEYS, INVENTORY_TABLES, MAINTENANCE_WINDOW_ROLE_NAME, NAMED_QUERIES, PatchingMember, PatchingReporting } from "../modules/patching";
 import { emergencyNodeTargetsOf } from "../modules/controller/spec";
 
 const org = { centralAccount: "222222222222", homeRegion: "us-east-1" };
@@ -359,12 +359,69 @@ describe("PatchingReporting", () => {
     expect(key.Statement.find((s: any) => s.Sid === "ResourceDataSyncEncrypts").Condition.StringEquals).toEqual({ "aws:SourceOrgID": "o-a1b2c3d4e5" });
   });
 
-  it("crawls only the inventory prefix with a least-privilege role, and writes Athena results encrypted", () => {
+  it("declares the inventory tables instead of inferring them: no table with the duplicate resourcetype column Athena refuses", () => {
+    // AWS's patch-reporting sample (cloud-operations-best-practices, patch-reporting.yaml) and the seed
+    // delete `resourcetype` from the crawled aws_instanceinformation after every crawl: the type's own
+    // ResourceType attribute and the sync's resourcetype= folder collide. Declared tables cannot collide.
+    const tables = all("aws_glue_catalog_table");
+    expect(tables.map((t) => t.name).sort()).toEqual(INVENTORY_TABLES.map((t) => t.table).sort());
+    for (const t of tables) {
+      const spec = INVENTORY_TABLES.find((s) => s.table === t.name)!;
+      const columns = t.storage_descriptor.columns.map((c: any) => c.name);
+      expect(t.partition_keys.map((k: any) => k.name)).toEqual(["accountid", "region", "resourcetype"]);
+      for (const key of INVENTORY_PARTITION_KEYS) expect(columns).not.toContain(key);
+      expect(new Set(columns).size).toBe(columns.length);
+      for (const c of columns) expect(c).toMatch(/^[a-z][a-z0-9_]*$/); // Glue stores, Athena reads, lower case
+      // The sync's folder layout: <prefix>/<TypeName>/accountid=/region=/resourcetype=/ (User Guide walkthrough).
+      expect(t.storage_descriptor.location).toBe(`s3://aft-fleet-patching-222222222222-us-east-1/inventory/${spec.typeName}/`);
+      expect(t.storage_descriptor.ser_de_info.serialization_library).toBe("org.openx.data.jsonserde.JsonSerDe");
+      expect(t).toMatchObject({ table_type: "EXTERNAL_TABLE", database_name: "${aws_glue_catalog_database.patching_reports_database.name}" });
+    }
+  });
+
+  it("crawls the declared tables only for partitions, never rewriting them, with a least-privilege role", () => {
     const crawler = all("aws_glue_crawler")[0];
-    expect(crawler).toMatchObject({ schedule: "cron(0 8 * * ? *)", s3_target: [{ path: "s3://aft-fleet-patching-222222222222-us-east-1/inventory/" }] });
+    expect(crawler.s3_target).toBeUndefined();
+    expect(crawler.catalog_target).toHaveLength(1);
+    expect(crawler.catalog_target[0].tables.length).toBe(INVENTORY_TABLES.length);
+    for (const ref of crawler.catalog_target[0].tables) expect(ref).toMatch(/^\$\{aws_glue_catalog_table\.[a-z0-9_]+\.name\}$/);
+    // Catalog targets refuse DEPRECATE_IN_DATABASE (the provider's default delete behavior); LOG for
+    // updates keeps the crawler from writing its inferred schema over ours.
+    expect(crawler.schema_change_policy).toEqual({ update_behavior: "LOG", delete_behavior: "LOG" });
+    // The provider documents CombineCompatibleSchemas as a catalog crawler's default configuration: left out,
+    // every plan would show a diff. Partitions inherit the table's SerDe and columns.
+    expect(JSON.parse(crawler.configuration)).toEqual({
+      Version: 1,
+      Grouping: { TableGroupingPolicy: "CombineCompatibleSchemas" },
+      CrawlerOutput: { Partitions: { AddOrUpdateBehavior: "InheritFromTable" } },
+    });
+    expect(crawler.configuration).toBe(CRAWLER_CONFIGURATION);
+    expect(crawler.schedule).toBe("cron(0 8 * * ? *)");
     const policy = JSON.parse(all("aws_iam_role_policy")[0].policy);
     for (const s of policy.Statement) expect([s.Resource].flat()).not.toContain("*");
+    const actions = policy.Statement.flatMap((s: any) => [s.Action].flat());
+    expect(actions).not.toContain("glue:CreateTable");
+    expect(actions).not.toContain("glue:UpdateTable");
+    expect(actions).toContain("glue:BatchCreatePartition");
+    const glueResources = policy.Statement.find((s: any) => s.Sid === "AddInventoryPartitions").Resource;
+    expect(glueResources).toEqual(expect.arrayContaining(INVENTORY_TABLES.map((t) => `arn:aws:glue:us-east-1:222222222222:table/aft_fleet_inventory/${t.table}`)));
+    expect(glueResources.filter((r: string) => r.includes(":table/")).length).toBe(INVENTORY_TABLES.length);
     expect(policy.Statement.find((s: any) => s.Sid === "ReadSyncedInventory").Resource).toBe("arn:aws:s3:::aft-fleet-patching-222222222222-us-east-1/inventory/*");
+  });
+
+  it("names in every named query only tables and columns that are declared", () => {
+    const columnsOf = new Map(INVENTORY_TABLES.map((t) => [t.table, new Set([...t.columns.map((c) => c.name), ...INVENTORY_PARTITION_KEYS])]));
+    for (const q of NAMED_QUERIES) {
+      const problems = sqlColumnProblems(q.query, columnsOf);
+      expect({ query: q.name, problems }).toEqual({ query: q.name, problems: [] });
+    }
+    // The checker itself catches what it must: an undeclared column, an unknown table, a bad alias.
+    expect(sqlColumnProblems("SELECT resourcetype_x FROM aws_patchsummary", columnsOf)).toEqual(["aws_patchsummary has no column resourcetype_x"]);
+    expect(sqlColumnProblems("SELECT a.id FROM aws_nothing a", columnsOf)).toEqual(["unknown table aws_nothing"]);
+    expect(sqlColumnProblems("SELECT ci.computername FROM aws_complianceitem ci", columnsOf)).toEqual(["aws_complianceitem has no column computername"]);
+  });
+
+  it("writes Athena results encrypted to its own prefix", () => {
     const wg = all("aws_athena_workgroup")[0];
     expect(wg.configuration).toMatchObject({
       enforce_workgroup_configuration: true,
@@ -448,3 +505,37 @@ describe("patching config: the controller's jobs (issue #10 part 2)", () => {
     expect(targets(2)).toEqual([{ Key: "tag:environment", Values: ["Prod"] }]);
   });
 });
+
+const SQL_WORDS = new Set(
+  "select from where and or not null is in as on join inner left right outer order by group having limit desc asc distinct case when then else end coalesce count sum max min like between true false"
+    .split(" "),
+);
+
+/**
+ * Column references of a named query checked against declared tables: `alias.column` against the alias's
+ * table, bare words against the query's tables. Small on purpose: the queries are fixed text of ours.
+ */
+function sqlColumnProblems(sql: string, columnsOf: ReadonlyMap<string, ReadonlySet<string>>): string[] {
+  const problems: string[] = [];
+  const text = sql.toLowerCase().replace(/'[^']*'/g, "''");
+  const aliases = new Map<string, string>();
+  for (const m of text.matchAll(/\b(?:from|join)\s+([a-z_][a-z0-9_]*)(?:\s+(?!on\b|where\b|inner\b|join\b|order\b|group\b|limit\b)([a-z_][a-z0-9_]*))?/g)) {
+    const table = m[1]!;
+    const alias = m[2];
+    if (!columnsOf.has(table)) problems.push(`unknown table ${table}`);
+    aliases.set(table, table);
+    if (alias) aliases.set(alias, table);
+  }
+  const tables = [...new Set(aliases.values())].filter((t) => columnsOf.has(t));
+  for (const m of text.matchAll(/\b([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)/g)) {
+    const table = aliases.get(m[1]!);
+    if (table && columnsOf.has(table) && !columnsOf.get(table)!.has(m[2]!)) problems.push(`${table} has no column ${m[2]}`);
+  }
+  const bare = text.replace(/\b[a-z_][a-z0-9_]*\.[a-z_][a-z0-9_]*/g, " ").replace(/\b(?:from|join)\s+[a-z_][a-z0-9_]*(?:\s+[a-z_][a-z0-9_]*)?/g, " ");
+  for (const m of bare.matchAll(/\b([a-z_][a-z0-9_]*)\b(?!\s*\()/g)) {
+    const word = m[1]!;
+    if (SQL_WORDS.has(word) || aliases.has(word)) continue;
+    if (!tables.some((t) => columnsOf.get(t)!.has(word))) problems.push(`${tables.join(", ")} has no column ${word}`);
+  }
+  return problems;
+}

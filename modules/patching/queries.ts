@@ -1,7 +1,8 @@
 /*
- * Athena named queries over the tables the Glue crawler makes from the resource data sync's folders
- * (`AWS:ComplianceItem/` -> aws_complianceitem, `AWS:InstanceInformation/` -> aws_instanceinformation).
- * The SQL is fixed text (no config reaches it); the database is set on the query, never in the SQL.
+ * Athena named queries over the inventory tables declared in tables.ts (`AWS:ComplianceItem/` ->
+ * aws_complianceitem, `AWS:InstanceInformation/` -> aws_instanceinformation, ...). A test checks every
+ * column a query names against those tables. The SQL is fixed text (no config reaches it); the database
+ * is set on the query, never in the SQL.
  */
 
 export interface NamedQuerySpec {
@@ -27,11 +28,11 @@ export const NAMED_QUERIES: readonly NamedQuerySpec[] = [
   {
     id: "NodeList",
     name: "aft-fleet-managed-nodes",
-    description: "Managed nodes reporting to Systems Manager (terminated nodes carry an instancestatus and are left out)",
+    description: "Managed nodes that are active (stopped, terminated and disconnected nodes carry another instancestatus)",
     query: [
       "SELECT accountid, region, resourceid, computername, platformtype, platformname, platformversion, ipaddress, agentversion",
       "FROM aws_instanceinformation",
-      "WHERE instancestatus IS NULL",
+      "WHERE COALESCE(instancestatus, 'Active') = 'Active'",
       "ORDER BY accountid, region, resourceid",
     ].join("\n"),
   },
@@ -47,6 +48,17 @@ export const NAMED_QUERIES: readonly NamedQuerySpec[] = [
       "  ON ci.resourceid = ii.resourceid AND ci.accountid = ii.accountid AND ci.region = ii.region",
       "WHERE ci.compliancetype = 'Patch'",
       "ORDER BY ci.accountid, ci.region, ci.resourceid, ci.id",
+    ].join("\n"),
+  },
+  {
+    id: "PatchSummary",
+    name: "aft-fleet-patch-summary",
+    description: "The last patch operation per node: operation, baseline, missing, failed and pending-reboot counts",
+    query: [
+      "SELECT accountid, region, resourceid, patchgroup, baselineid, operationtype, operationendtime,",
+      "       missingcount, failedcount, installedpendingrebootcount, criticalnoncompliantcount, securitynoncompliantcount",
+      "FROM aws_patchsummary",
+      "ORDER BY failedcount DESC, missingcount DESC, accountid, region, resourceid",
     ].join("\n"),
   },
 ];

@@ -4,6 +4,7 @@ import { Construct } from "constructs";
 import { AthenaNamedQuery } from "@cdktf/provider-aws/lib/athena-named-query";
 import { AthenaWorkgroup } from "@cdktf/provider-aws/lib/athena-workgroup";
 import { GlueCatalogDatabase } from "@cdktf/provider-aws/lib/glue-catalog-database";
+import { GlueCatalogTable } from "@cdktf/provider-aws/lib/glue-catalog-table";
 import { GlueCrawler } from "@cdktf/provider-aws/lib/glue-crawler";
 import { GlueSecurityConfiguration } from "@cdktf/provider-aws/lib/glue-security-configuration";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
@@ -16,14 +17,26 @@ import { fleetTags, partitionOf, tfLiteral } from "../core";
 import { hardenedBucket } from "../core/bucket";
 import { accountAdministersKey, policyDocument, toJson, trustPolicy } from "../iam/policy";
 import { NAMED_QUERIES } from "./queries";
+import { INVENTORY_PARTITION_KEYS, INVENTORY_TABLES } from "./tables";
 
-/** The resource data syncs write under this prefix (S3Destination.Prefix); the crawler reads only it. */
+/** The resource data syncs write under this prefix (S3Destination.Prefix); the tables and crawler read only it. */
 export const INVENTORY_PREFIX = "inventory";
 /** Athena writes query results under this prefix of the same bucket. */
 export const ATHENA_RESULTS_PREFIX = "athena-results";
 export const REPORTS_KEY_ALIAS = "alias/aft-fleet/patching-reports";
 export const CRAWLER_ROLE_NAME = "aft-fleet-patching-crawler";
 export const CRAWLER_NAME = "aft-fleet-inventory";
+/**
+ * The crawler only registers partitions of our tables: catalog crawlers keep the same grouping policy
+ * the provider documents as their default (a configuration without it shows a diff on every plan), and new
+ * partitions take the table's SerDe and columns. Setting Crawler Configuration Options, AWS Glue Developer
+ * Guide; aws_glue_crawler catalog_target notes, terraform-provider-aws.
+ */
+export const CRAWLER_CONFIGURATION = JSON.stringify({
+  Version: 1.0,
+  Grouping: { TableGroupingPolicy: "CombineCompatibleSchemas" },
+  CrawlerOutput: { Partitions: { AddOrUpdateBehavior: "InheritFromTable" } },
+});
 
 export interface PatchingReportingProps {
   readonly reports: PatchReports;
@@ -54,6 +67,8 @@ export class PatchingReporting extends Construct {
   readonly workgroupName: string;
   readonly database: GlueCatalogDatabase;
   readonly queries: readonly AthenaNamedQuery[];
+  /** The inventory tables the queries read (declared, never inferred: see tables.ts). */
+  readonly tables: readonly GlueCatalogTable[];
   /** What must exist before a sync may write: the bucket policy (and through it the bucket and key). */
   readonly ready: readonly ITerraformDependable[];
 
@@ -160,9 +175,30 @@ export class PatchingReporting extends Construct {
     });
     this.databaseName = reports.databaseName;
 
+    const inventory = `s3://${reports.bucketName}/${INVENTORY_PREFIX}`;
+    this.tables = INVENTORY_TABLES.map(
+      (spec) =>
+        new GlueCatalogTable(this, `Table-${spec.table}`, {
+          region,
+          databaseName: this.database.name,
+          name: spec.table,
+          description: `aft-fleet: ${spec.description}`,
+          tableType: "EXTERNAL_TABLE",
+          parameters: { EXTERNAL: "TRUE", classification: "json" },
+          partitionKeys: INVENTORY_PARTITION_KEYS.map((name) => ({ name, type: "string" })),
+          storageDescriptor: {
+            location: `${inventory}/${spec.typeName}/`,
+            inputFormat: "org.apache.hadoop.mapred.TextInputFormat",
+            outputFormat: "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
+            serDeInfo: { serializationLibrary: "org.openx.data.jsonserde.JsonSerDe", parameters: { "serialization.format": "1" } },
+            columns: spec.columns.map((c) => ({ name: c.name, type: c.type })),
+          },
+        }),
+    );
+
     const crawlerRole = new IamRole(this, "CrawlerRole", {
       name: CRAWLER_ROLE_NAME,
-      description: "aft-fleet: the Glue crawler reads the synced inventory and keeps its tables",
+      description: "aft-fleet: the Glue crawler reads the synced inventory and adds partitions to its tables",
       maxSessionDuration: 3600,
       assumeRolePolicy: toJson(
         trustPolicy({
@@ -197,14 +233,15 @@ export class PatchingReporting extends Construct {
             Condition: { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } },
           },
           {
-            Sid: "KeepInventoryTables",
+            // Partitions only: the tables are Terraform's (no CreateTable, no UpdateTable; the crawler's
+            // schema changes are logged, never applied).
+            Sid: "AddInventoryPartitions",
             Effect: "Allow",
             Action: [
               "glue:BatchCreatePartition",
               "glue:BatchGetPartition",
               "glue:BatchUpdatePartition",
               "glue:CreatePartition",
-              "glue:CreateTable",
               "glue:GetDatabase",
               "glue:GetPartition",
               "glue:GetPartitions",
@@ -212,9 +249,12 @@ export class PatchingReporting extends Construct {
               "glue:GetTable",
               "glue:GetTables",
               "glue:UpdatePartition",
-              "glue:UpdateTable",
             ],
-            Resource: [glue("catalog"), glue(`database/${reports.databaseName}`), glue(`table/${reports.databaseName}/*`)],
+            Resource: [
+              glue("catalog"),
+              glue(`database/${reports.databaseName}`),
+              ...INVENTORY_TABLES.map((t) => glue(`table/${reports.databaseName}/${t.table}`)),
+            ],
           },
           {
             Sid: "CrawlerLogs",
@@ -239,19 +279,17 @@ export class PatchingReporting extends Construct {
     new GlueCrawler(this, "Crawler", {
       region,
       name: CRAWLER_NAME,
-      description: "aft-fleet: tables per inventory type (aws_complianceitem, aws_instanceinformation, ...) from the synced inventory",
+      description: "aft-fleet: adds the new account, Region and resource type partitions of the inventory tables",
       role: crawlerRole.arn,
       databaseName: this.database.name,
       schedule: tfLiteral(reports.crawlerSchedule),
       securityConfiguration: security.name,
-      s3Target: [
-        {
-          path: `s3://${reports.bucketName}/${INVENTORY_PREFIX}/`,
-          // Each sync writes a test object when it is created; it is not inventory.
-          exclusions: ["AWS:InstanceInformation/accountid=*/test.json"],
-        },
-      ],
-      schemaChangePolicy: { updateBehavior: "UPDATE_IN_DATABASE", deleteBehavior: "LOG" },
+      // Existing catalog tables as the source: the crawler never creates a table, and with LOG it never
+      // rewrites ours (the duplicate resourcetype column cannot appear). Catalog targets refuse
+      // DEPRECATE_IN_DATABASE, the provider's default delete behavior, so both are set.
+      catalogTarget: [{ databaseName: this.database.name, tables: this.tables.map((t) => t.name) }],
+      schemaChangePolicy: { updateBehavior: "LOG", deleteBehavior: "LOG" },
+      configuration: CRAWLER_CONFIGURATION,
       tags: fleetTags({ "aft-fleet:role": "patching-reports" }),
     });
 
