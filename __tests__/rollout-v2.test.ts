@@ -307,6 +307,35 @@ describe("the controller's own jobs (issue #10 part 2): inventory sync and emerg
     expect(association.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^aws_s3_bucket_policy\.patching_reports_policy/)]));
   });
 
+  it("Auto Scaling image rings: a spec per ring under controller/_asg-image/, the campaign as release, ring order, the windows' tag values and the image settings", () => {
+    const autoScaling = {
+      campaign: "images-0001",
+      healthyPercentage: 80,
+      instanceProfile: "ImageBuilder",
+      automationRole: "ImageAutomation",
+      controllerSchedule: "rate(1 hour)",
+      rings: [
+        { name: "canary", targetGroup: groups["canary"]!, maxConcurrency: "1", maxErrors: "0", alarms: ["canary-health"], bakeSeconds: 7200 },
+        { name: "broad", targetGroup: groups["all-workloads"]!, maxConcurrency: "10%", maxErrors: "5%", alarms: [], bakeSeconds: 0 },
+      ],
+    };
+    const central = synth((app) => new CentralStack(app, "central", { ...withPatching, patching: { ...withPatching.patching!, autoScaling } }, props, { lambdaBundleDir: bundleDir }));
+    const specAt = (key: string) => Object.values<any>(central.resource.aws_s3_object).find((o) => o.key === key);
+    const pattern = new RegExp(ringRunbook({ bucket: "b" }).parameters.specKey!.allowedPattern!);
+    const canary = JSON.parse(specAt("controller/_asg-image/canary.json").content);
+    const broad = JSON.parse(specAt("controller/_asg-image/broad.json").content);
+    expect(pattern.test("controller/_asg-image/canary.json")).toBe(true);
+    expect(canary).toMatchObject({ kind: "asg-image", package: "_asg-image", ring: "canary", ringIndex: 0, release: "images-0001", regions, maxConcurrency: "1", maxErrors: "0", alarms: ["canary-health"] });
+    expect(canary.previous).toBeUndefined();
+    expect(broad).toMatchObject({ ringIndex: 1, previous: { name: "canary", bakeSeconds: 7200, alarms: ["canary-health"], maxErrors: "0" }, earlierRingTargets: [canary.targets] });
+    // Groups tagged like the windows' nodes: Default and each environment, never the opt-out value.
+    expect(canary.image).toEqual({ tagKey: "environment", tagValues: ["Default", "Dev", "Prod"], healthyPercentage: 80, instanceProfileName: "ImageBuilder", automationRoleName: "ImageAutomation" });
+    const names = Object.values<any>(central.resource.aws_ssm_association).map((a) => a.association_name);
+    expect(names).toEqual(expect.arrayContaining(["aft-fleet-rollout-_asg-image-canary", "aft-fleet-rollout-_asg-image-broad"]));
+    const schedules = Object.values<any>(central.resource.aws_ssm_association).filter((a) => a.association_name.startsWith("aft-fleet-rollout-_asg-image-")).map((a) => a.schedule_expression);
+    expect(schedules).toEqual(["rate(1 hour)", "rate(1 hour)"]);
+  });
+
   it("emergency rings: a spec per ring under controller/_emergency/ (the runbook's specKey pattern accepts it), the campaign as release, ring order and the environment tag targets", () => {
     const pattern = new RegExp(ringRunbook({ bucket: "b" }).parameters.specKey!.allowedPattern!);
     const canary = JSON.parse(objectAt("controller/_emergency/canary.json").content);

@@ -285,7 +285,9 @@ class Run {
     const attempts = pair.attempts + 1;
     try {
       const clients = await this.imageClients(pair.account, pair.region);
-      const groups = await startImageGroups(clients, spec.image, { account: pair.account, partition: partition() }, this.backoffDeps());
+      // attempts > 0: a retry at the same campaign (plan resets attempts when `wanted` changes).
+      const done = new Map(pair.attempts > 0 ? (pair.groups ?? []).filter((g) => g.phase === "Succeeded").map((g) => [g.group, g] as const) : []);
+      const groups = await startImageGroups(clients, spec.image, { account: pair.account, partition: partition() }, this.backoffDeps(), done);
       return this.imagePair(pair, groups, attempts);
     } catch (error) {
       return this.failure(pair, error, attempts);

@@ -2,7 +2,8 @@
  * Auto Scaling patched images in one account and Region (kind asg-image), as the member's execution role.
  *
  * start:     DescribeAutoScalingGroups (tag filter `tag:<environmentTag>` = Default and the environments)
- *            -> per group with a launch template at $Default or $Latest: DescribeLaunchTemplateVersions
+ *            -> a group that already succeeded in an earlier attempt at this campaign keeps its step
+ *            -> per other group with a launch template at $Default or $Latest: DescribeLaunchTemplateVersions
  *            (image id), DescribeImages (platform) -> StartAutomationExecution of AWS-UpdateLinuxAmi or
  *            AWS-UpdateWindowsAmi -> phase Automation. Groups on a launch configuration, or pinning a
  *            numbered template version, are Skipped with the reason.
@@ -92,11 +93,27 @@ export async function findGroups(autoScaling: AutoScalingClient, image: Image, d
   return [...byName.keys()].sort().map((name) => byName.get(name)!);
 }
 
-/** Finds the groups and starts one image automation per group that can take one. */
-export async function startImageGroups(clients: ImageClients, image: Image, member: { account: string; partition: string }, deps: Deps = {}): Promise<ImageGroupStep[]> {
+/**
+ * Finds the groups and starts one image automation per group that can take one. `done`: groups that
+ * already succeeded in an earlier attempt at the same campaign keep that step and start nothing (a
+ * retry after one group failed must not patch and refresh the others again); a group no longer found
+ * is dropped.
+ */
+export async function startImageGroups(
+  clients: ImageClients,
+  image: Image,
+  member: { account: string; partition: string },
+  deps: Deps = {},
+  done: ReadonlyMap<string, ImageGroupStep> = new Map(),
+): Promise<ImageGroupStep[]> {
   const steps: ImageGroupStep[] = [];
   for (const group of await findGroups(clients.autoScaling, image, deps)) {
     const name = group.AutoScalingGroupName!;
+    const succeeded = done.get(name);
+    if (succeeded !== undefined) {
+      steps.push(succeeded);
+      continue;
+    }
     const template = launchTemplateOf(group);
     if (template === undefined) {
       const reason = group.LaunchConfigurationName ? `uses launch configuration ${group.LaunchConfigurationName}, not a launch template` : "uses no launch template";
