@@ -6,7 +6,10 @@ import { Testing } from "cdktf";
 import { FleetStack } from "../modules/core/fleet-stack";
 import type { ConfigIssue } from "../modules/config/errors";
 import { Patching, PatchingSchema, resolvePatching } from "../modules/config/patching";
-import { CRAWLER_CONFIGURATION, INVENTORY_PARTITION_KEYS, INVENTORY_TABLES, MAINTENANCE_WINDOW_ROLE_NAME, NAMED_QUERIES, PatchingMember, PatchingReporting } from "../modules/patching";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import YAML from "yaml";
+import { CRAWLER_CONFIGURATION, INVENTORY_PARTITION_KEYS, INVENTORY_TABLES, MAINTENANCE_WINDOW_ROLE_NAME, NAMED_QUERIES, PatchingMember, PatchingReporting, TAGGER_ROLE_NAME } from "../modules/patching";
 import { emergencyNodeTargetsOf } from "../modules/controller/spec";
 
 const org = { centralAccount: "222222222222", homeRegion: "us-east-1" };
@@ -277,12 +280,12 @@ describe("PatchingMember", () => {
   });
 
   it("has one task role: ssm trust with aws:SourceAccount, SendCommand of AWS-RunPatchBaseline on this account's nodes only", () => {
-    const roles = all("aws_iam_role");
+    const roles = all("aws_iam_role").filter((r) => r.name !== TAGGER_ROLE_NAME);
     expect(roles.map((r) => r.name)).toEqual([MAINTENANCE_WINDOW_ROLE_NAME]);
     const trust = JSON.parse(roles[0].assume_role_policy);
     expect(trust.Statement[0].Principal).toEqual({ Service: "ssm.amazonaws.com" });
     expect(Object.keys(trust.Statement[0].Condition.StringEquals)).toEqual(["aws:SourceAccount"]);
-    const policy = JSON.parse(all("aws_iam_role_policy")[0].policy);
+    const policy = JSON.parse(all("aws_iam_role_policy").find((p) => p.name === MAINTENANCE_WINDOW_ROLE_NAME).policy);
     const send = policy.Statement.find((s: any) => s.Sid === "RunPatchBaselineOnThisAccountsNodes");
     expect(send.Action).toBe("ssm:SendCommand");
     expect(send.Resource).toContain("arn:aws:ssm:eu-west-1::document/AWS-RunPatchBaseline");
@@ -292,7 +295,7 @@ describe("PatchingMember", () => {
   });
 
   it("gathers inventory on every node of every Region, and needs nothing of the central account (no data sync, no central key)", () => {
-    const inv = all("aws_ssm_association");
+    const inv = all("aws_ssm_association").filter((a) => a.association_name === "aft-fleet-inventory");
     expect(inv.map((a) => a.region).sort()).toEqual(["eu-west-1", "us-east-1"]);
     expect(inv[0]).toMatchObject({ name: "AWS-GatherSoftwareInventory", schedule_expression: "cron(0 6 * * ? *)", targets: [{ key: "InstanceIds", values: ["*"] }] });
     expect(tree.resource.aws_ssm_resource_data_sync).toBeUndefined();
@@ -503,6 +506,68 @@ describe("patching config: the controller's jobs (issue #10 part 2)", () => {
       { Key: "tag:role", Values: ["web"] },
     ]);
     expect(targets(2)).toEqual([{ Key: "tag:environment", Values: ["Prod"] }]);
+  });
+});
+
+describe("PatchingMember: the tagging runbook for untagged nodes", () => {
+  const tree = synthMember(resolved());
+  const all = (type: string): any[] => Object.values(tree.resource[type] ?? {});
+  const docs = all("aws_ssm_document");
+  const runbook = YAML.parse(docs[0].content);
+
+  it("is a YAML Automation runbook in every Region with one python3.11 aws:executeScript step carrying the script file", () => {
+    expect(docs.map((d) => [d.name, d.region, d.document_type, d.document_format])).toEqual([
+      ["aft-fleet-TagUntaggedNodes", "eu-west-1", "Automation", "YAML"],
+      ["aft-fleet-TagUntaggedNodes", "us-east-1", "Automation", "YAML"],
+    ]);
+    // aws:executeScript takes an inline Script only in YAML runbooks; python3.6-3.8 runbooks can no longer be
+    // created (Automation action reference, aws:executeScript).
+    expect(runbook.schemaVersion).toBe("0.3");
+    expect(runbook.assumeRole).toBe("{{ AutomationAssumeRole }}");
+    expect(runbook.mainSteps).toHaveLength(1);
+    const step = runbook.mainSteps[0];
+    expect(step).toMatchObject({ action: "aws:executeScript", timeoutSeconds: 600, inputs: { Runtime: "python3.11", Handler: "handler", InputPayload: { TagKey: "{{ TagKey }}", TagValue: "{{ TagValue }}" } } });
+    expect(step.inputs.Script).toBe(fs.readFileSync(path.join(__dirname, "..", "modules", "patching", "scripts", "tag_untagged_nodes.py"), "utf8"));
+    expect(Object.keys(runbook.parameters).sort()).toEqual(["AutomationAssumeRole", "TagKey", "TagValue"]);
+  });
+
+  it("runs daily per Region through an association with the tagger role, the environment tag as a parameter, and no targets", () => {
+    const associations = all("aws_ssm_association").filter((a) => a.association_name === "aft-fleet-tag-untagged-nodes");
+    expect(associations.map((a) => a.region).sort()).toEqual(["eu-west-1", "us-east-1"]);
+    for (const a of associations) {
+      expect(a.name).toMatch(/^\$\{aws_ssm_document\.[a-z0-9_]+\.name\}$/);
+      expect(a.schedule_expression).toBe("cron(0 4 * * ? *)");
+      expect(a.parameters).toEqual({ AutomationAssumeRole: expect.stringMatching(/^\$\{aws_iam_role\.[a-z0-9_]+\.arn\}$/), TagKey: "environment", TagValue: "Default" });
+      expect(a.targets).toBeUndefined();
+    }
+    const off = synthMember(resolved({ ...good, tagUntagged: { enabled: false } }));
+    expect(off.resource.aws_ssm_document).toBeUndefined();
+    expect(Object.values<any>(off.resource.aws_iam_role).map((r) => r.name)).not.toContain(TAGGER_ROLE_NAME);
+  });
+
+  it("may add only environment=Default, only to this account's instances that have no environment tag; trusted only by this account's automations", () => {
+    const role = all("aws_iam_role").find((r) => r.name === TAGGER_ROLE_NAME);
+    const trust = JSON.parse(role.assume_role_policy).Statement[0];
+    const account = trust.Condition.StringEquals["aws:SourceAccount"];
+    expect(account).toMatch(/^\$\{data\.aws_caller_identity\.[a-z0-9_]+\.account_id\}$/);
+    expect(trust).toMatchObject({ Principal: { Service: "ssm.amazonaws.com" }, Condition: { ArnLike: { "aws:SourceArn": `arn:aws:ssm:*:${account}:automation-execution/*` } } });
+    const policy = JSON.parse(all("aws_iam_role_policy").find((p) => p.name === TAGGER_ROLE_NAME).policy);
+    expect(policy.Statement).toEqual([
+      // DescribeInstances takes no resource-level permissions (Service Authorization Reference, Amazon EC2).
+      { Sid: "FindInstances", Effect: "Allow", Action: "ec2:DescribeInstances", Resource: "*" },
+      {
+        Sid: "TagOnlyUntaggedInstancesDefault",
+        Effect: "Allow",
+        Action: "ec2:CreateTags",
+        Resource: [`arn:aws:ec2:us-east-1:${account}:instance/*`, `arn:aws:ec2:eu-west-1:${account}:instance/*`],
+        Condition: {
+          StringEquals: { "aws:RequestTag/environment": "Default" },
+          "ForAllValues:StringEquals": { "aws:TagKeys": ["environment"] },
+          // Null true: the instance has no environment tag (an opt-out or an environment is never overwritten).
+          Null: { "aws:ResourceTag/environment": "true" },
+        },
+      },
+    ]);
   });
 });
 

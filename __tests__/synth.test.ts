@@ -113,9 +113,15 @@ describe("synth of the bundled example organization", () => {
     const g = tfJson(global);
     // The execution role and patch management only: no package documents, associations or uploads.
     expect(Object.values<any>(g.resource.aws_iam_role).map((r) => r.name)).toEqual(expect.arrayContaining(["aft-fleet-execution", "aft-fleet-patching-maintenance-window", "aft-fleet-orchestration"]));
-    expect(g.resource.aws_ssm_document).toBeUndefined();
+    // The only documents: the patching tagging runbook, once per workload Region.
+    expect(Object.values<any>(g.resource.aws_ssm_document).map((d) => d.name)).toEqual(["aft-fleet-TagUntaggedNodes", "aft-fleet-TagUntaggedNodes"]);
     expect(g.resource.aws_s3_object).toBeUndefined();
-    expect(Object.values<any>(g.resource.aws_ssm_association).map((a) => a.name)).toEqual(["AWS-GatherSoftwareInventory", "AWS-GatherSoftwareInventory"]);
+    expect(Object.values<any>(g.resource.aws_ssm_association).map((a) => a.association_name).sort()).toEqual([
+      "aft-fleet-inventory",
+      "aft-fleet-inventory",
+      "aft-fleet-tag-untagged-nodes",
+      "aft-fleet-tag-untagged-nodes",
+    ]);
     expect(g.data.archive_file).toBeUndefined();
     expect(fs.existsSync(path.join(first, global, "terraform", "assets"))).toBe(false);
   });

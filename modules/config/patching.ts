@@ -301,6 +301,18 @@ export const PatchingSchema = z
       })
       .default({ enabled: true, schedule: "cron(0 6 * * ? *)" })
       .describe("The AWS-GatherSoftwareInventory association on every managed node (a node takes only one inventory association)."),
+    tagUntagged: z
+      .strictObject({
+        enabled: z.boolean({ error: "true or false" }).default(true),
+        schedule: z
+          .string({ error: "a State Manager schedule such as rate(1 day) or cron(0 4 * * ? *)" })
+          .regex(/^(cron|rate)\(.+\)$/, { error: "a State Manager schedule such as rate(1 day) or cron(0 4 * * ? *)" })
+          .default("cron(0 4 * * ? *)"),
+      })
+      .default({ enabled: true, schedule: "cron(0 4 * * ? *)" })
+      .describe(
+        "Per account and Region, a State Manager association tags EC2 instances that have no <environmentTag> with <environmentTag>=Default, so the default window patches them; instances of Auto Scaling groups, EKS and ECS are left alone.",
+      ),
     emergency: EmergencyPatchingSchema.optional(),
     autoScaling: AutoScalingPatchingSchema.optional(),
     reports: PatchReportsSchema.default({ databaseName: "aft_fleet_inventory", crawlerSchedule: "cron(0 8 * * ? *)", workgroupName: "aft-fleet-patching", queryResultDays: 30 }),
@@ -415,6 +427,8 @@ export interface Patching {
   /** The default window first, then the environments sorted by name. */
   readonly windows: readonly PatchWindowSpec[];
   readonly inventory: { readonly enabled: boolean; readonly schedule: string };
+  /** The member association that tags untagged EC2 instances `<environmentTag>=Default`. */
+  readonly tagUntagged: { readonly enabled: boolean; readonly schedule: string };
   readonly reports: PatchReports;
   /** `reports.syncTargets` resolved: target groups whose accounts get the resource data sync besides every package's. */
   readonly syncTargets: readonly TargetGroup[];
@@ -588,6 +602,8 @@ export function resolvePatching(
 
   const inventoryProblem = scheduleProblem(cfg.inventory.schedule);
   if (inventoryProblem) issues.push({ path: "patching.inventory.schedule", value: showValue(cfg.inventory.schedule), allowed: `a State Manager schedule such as cron(0 6 * * ? *) (${inventoryProblem})` });
+  const taggingProblem = scheduleProblem(cfg.tagUntagged.schedule);
+  if (taggingProblem) issues.push({ path: "patching.tagUntagged.schedule", value: showValue(cfg.tagUntagged.schedule), allowed: `a State Manager schedule such as cron(0 4 * * ? *) (${taggingProblem})` });
   const crawlerProblem = scheduleProblem(cfg.reports.crawlerSchedule);
   if (crawlerProblem) issues.push({ path: "patching.reports.crawlerSchedule", value: showValue(cfg.reports.crawlerSchedule), allowed: `a cron expression such as cron(0 8 * * ? *) (${crawlerProblem})` });
   const bucketName = cfg.reports.bucketName ?? `aft-fleet-patching-${org.centralAccount}-${org.homeRegion}`;
@@ -618,6 +634,7 @@ export function resolvePatching(
     baselines,
     windows,
     inventory: { enabled: cfg.inventory.enabled, schedule: cfg.inventory.schedule },
+    tagUntagged: { enabled: cfg.tagUntagged.enabled, schedule: cfg.tagUntagged.schedule },
     reports: {
       bucketName,
       databaseName: cfg.reports.databaseName,

@@ -1,8 +1,12 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { Construct } from "constructs";
+import { stringify } from "yaml";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { SsmAssociation } from "@cdktf/provider-aws/lib/ssm-association";
+import { SsmDocument } from "@cdktf/provider-aws/lib/ssm-document";
 import { SsmDefaultPatchBaseline } from "@cdktf/provider-aws/lib/ssm-default-patch-baseline";
 import { SsmMaintenanceWindow } from "@cdktf/provider-aws/lib/ssm-maintenance-window";
 import { SsmMaintenanceWindowTarget } from "@cdktf/provider-aws/lib/ssm-maintenance-window-target";
@@ -18,6 +22,53 @@ export const MAINTENANCE_WINDOW_ROLE_NAME = "aft-fleet-patching-maintenance-wind
 /** The patching document every window runs. */
 export const RUN_PATCH_BASELINE = "AWS-RunPatchBaseline";
 export const INVENTORY_ASSOCIATION_NAME = "aft-fleet-inventory";
+/** The runbook, its association and its role that tag untagged EC2 instances `<environmentTag>=Default`. */
+export const TAGGER_DOCUMENT_NAME = "aft-fleet-TagUntaggedNodes";
+export const TAGGER_ASSOCIATION_NAME = "aft-fleet-tag-untagged-nodes";
+export const TAGGER_ROLE_NAME = "aft-fleet-patching-tagger";
+/** aws:executeScript runtimes 3.6-3.8 can no longer be created (since 2024-12-04) nor run (since 2025-02-18). */
+export const TAGGER_RUNTIME = "python3.11";
+const TAGGER_SCRIPT = path.join(__dirname, "scripts", "tag_untagged_nodes.py");
+
+/**
+ * The tagging runbook (schema 0.3). YAML, not JSON: aws:executeScript takes an inline `Script` only in
+ * YAML runbooks (Automation action reference, aws:executeScript, Script). The tag key and value arrive
+ * as parameters, so config text never becomes script text.
+ */
+export function taggerRunbook(): string {
+  return stringify(
+    {
+      description: "aft-fleet: tags EC2 instances that have no environment tag with TagKey=TagValue, so the default maintenance window patches them. Instances of Auto Scaling groups, EKS and ECS are left alone.",
+      schemaVersion: "0.3",
+      assumeRole: "{{ AutomationAssumeRole }}",
+      parameters: {
+        AutomationAssumeRole: { type: "String", description: "The role that may describe instances and add only this tag to instances without it." },
+        TagKey: { type: "String", description: "The environment tag key (patching.environmentTag, checked by aft-fleet's config)." },
+        TagValue: { type: "String", description: "The value for untagged instances.", default: "Default" },
+      },
+      mainSteps: [
+        {
+          name: "TagUntaggedInstances",
+          action: "aws:executeScript",
+          timeoutSeconds: 600,
+          isEnd: true,
+          inputs: {
+            Runtime: TAGGER_RUNTIME,
+            Handler: "handler",
+            InputPayload: { TagKey: "{{ TagKey }}", TagValue: "{{ TagValue }}" },
+            Script: fs.readFileSync(TAGGER_SCRIPT, "utf8"),
+          },
+          outputs: [
+            { Name: "Tagged", Selector: "$.Payload.tagged", Type: "StringList" },
+            { Name: "LeftManaged", Selector: "$.Payload.leftManaged", Type: "StringList" },
+          ],
+        },
+      ],
+      outputs: ["TagUntaggedInstances.Tagged", "TagUntaggedInstances.LeftManaged"],
+    },
+    { lineWidth: 0 },
+  );
+}
 
 export interface PatchingMemberProps {
   readonly patching: Patching;
@@ -40,8 +91,8 @@ export interface PatchingMemberProps {
  * `<environmentTag>=<env>` -> that environment's window, `<environmentTag>=Default` -> the default window,
  * `<environmentTag>=<optOutValue>` (or no tag) -> no window. Auto Scaling, EKS and ECS nodes are patched
  * only if their launch template propagates an environment tag; keep it off them (they are replaced from
- * patched images instead). Untagged nodes are tagged `Default` by the controller's tagging pass, which
- * skips opt-out, Auto Scaling, EKS and ECS nodes.
+ * patched images instead). Untagged EC2 instances are tagged `Default` by the tagging runbook's daily
+ * association (`patching.tagUntagged`), which skips Auto Scaling, EKS and ECS instances.
  */
 export class PatchingMember extends Construct {
   readonly roleName = MAINTENANCE_WINDOW_ROLE_NAME;
@@ -103,6 +154,9 @@ export class PatchingMember extends Construct {
       ),
     });
 
+    const tagger = patching.tagUntagged.enabled ? this.taggerRole(partition, account, props.regions, patching.environmentTag) : undefined;
+    const runbook = tagger ? taggerRunbook() : "";
+
     const windows: Record<string, Record<string, SsmMaintenanceWindow>> = {};
     for (const region of props.regions) {
       const scopeR = new Construct(this, region);
@@ -122,8 +176,78 @@ export class PatchingMember extends Construct {
           tags: fleetTags({ "aft-fleet:role": "patching-inventory" }),
         });
       }
+      if (tagger) {
+        const document = new SsmDocument(scopeR, "TaggerRunbook", {
+          region,
+          name: TAGGER_DOCUMENT_NAME,
+          documentType: "Automation",
+          documentFormat: "YAML",
+          content: tfLiteral(runbook),
+          tags: fleetTags({ "aft-fleet:role": "patching-tagger" }),
+        });
+        // No targets: an Automation association without targets runs the runbook once per schedule in
+        // this account and Region.
+        new SsmAssociation(scopeR, "Tagger", {
+          region,
+          name: document.name,
+          associationName: TAGGER_ASSOCIATION_NAME,
+          scheduleExpression: tfLiteral(patching.tagUntagged.schedule),
+          parameters: { AutomationAssumeRole: tagger.arn, TagKey: tfLiteral(patching.environmentTag), TagValue: "Default" },
+          complianceSeverity: "UNSPECIFIED",
+          tags: fleetTags({ "aft-fleet:role": "patching-tagger" }),
+        });
+      }
     }
     this.windows = windows;
+  }
+
+  /**
+   * The tagging runbook's role: list instances (DescribeInstances has no resource-level permissions) and
+   * add exactly `<environmentTag>=Default` to this account's instances that have no `<environmentTag>`
+   * (aws:RequestTag, aws:TagKeys and the Null test on aws:ResourceTag: EC2 User Guide, "Grant permission
+   * to tag Amazon EC2 resources during creation" / "Control access to EC2 resources using resource tags").
+   */
+  private taggerRole(partition: string, account: string, regions: readonly string[], environmentTag: string): IamRole {
+    const role = new IamRole(this, "TaggerRole", {
+      name: TAGGER_ROLE_NAME,
+      description: "aft-fleet: the tagging runbook adds environment=Default to this account's instances that have no environment tag",
+      maxSessionDuration: 3600,
+      assumeRolePolicy: toJson(
+        trustPolicy({
+          Sid: "AutomationOfThisAccount",
+          Effect: "Allow",
+          Principal: { Service: "ssm.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          Condition: {
+            StringEquals: { "aws:SourceAccount": account },
+            ArnLike: { "aws:SourceArn": `arn:${partition}:ssm:*:${account}:automation-execution/*` },
+          },
+        }),
+      ),
+      tags: fleetTags({ "aft-fleet:role": "patching-tagger" }),
+    });
+    const key = tfLiteral(environmentTag);
+    new IamRolePolicy(this, "TaggerPolicy", {
+      name: TAGGER_ROLE_NAME,
+      role: role.id,
+      policy: toJson(
+        policyDocument(
+          { Sid: "FindInstances", Effect: "Allow", Action: "ec2:DescribeInstances", Resource: "*" },
+          {
+            Sid: "TagOnlyUntaggedInstancesDefault",
+            Effect: "Allow",
+            Action: "ec2:CreateTags",
+            Resource: regions.map((r) => `arn:${partition}:ec2:${r}:${account}:instance/*`),
+            Condition: {
+              StringEquals: { [`aws:RequestTag/${key}`]: "Default" },
+              "ForAllValues:StringEquals": { "aws:TagKeys": [key] },
+              Null: { [`aws:ResourceTag/${key}`]: "true" },
+            },
+          },
+        ),
+      ),
+    });
+    return role;
   }
 
   private baseline(scope: Construct, region: string, spec: PatchBaselineSpec): void {
