@@ -172,8 +172,10 @@ describe("config text reaches Terraform as literal data", () => {
     try {
       const config = baseConfig();
       config.packages[0].publisher = 'Evil "Corp" ${path.cwd} %{ if true }x%{ endif } \\ end';
-      config.packages[0].additionalArguments = Object.fromEntries(hostile.slice(0, 10).map((v, i) => [`ARG_${i}`, v]));
-      config.packages[0].additionalArguments.PATHLIKE = "${path.cwd}";
+      // Argument values may hold any text but "{{"/"}}" outside a {{ssm:...}} reference (refused elsewhere).
+      const unbraced = (v: string) => v.replace(/\{(?=\{)/g, "{ ").replace(/\}(?=\})/g, "} ");
+      config.packages[0].additionalArguments = Object.fromEntries(hostile.slice(0, 10).map((v, i) => [`SSM_ARG_${i}`, unbraced(v)]));
+      config.packages[0].additionalArguments.SSM_PATHLIKE = "${path.cwd}";
       config.organization.targetGroups.all.instanceTags = { "team${x}": hostile.slice(10, 20).map((v) => v.replace(/\n/g, " ").slice(0, 200)).filter((v) => v.trim() !== "") };
       fs.writeFileSync(fx.configFile, JSON.stringify(config));
       const out = path.join(fx.dir, "out");
@@ -193,7 +195,7 @@ describe("config text reaches Terraform as literal data", () => {
       }
       // The central tree carries the manifest (publisher) and the ring specs (arguments, tag values), literally.
       expect(allLiterals.some((l) => l.includes('"publisher":"Evil \\"Corp\\" ${path.cwd} %{ if true }x%{ endif } \\\\ end"'))).toBe(true);
-      for (const value of [...hostile.slice(0, 10), "${path.cwd}", ...config.organization.targetGroups.all.instanceTags["team${x}"]]) {
+      for (const value of [...hostile.slice(0, 10).map((v) => v.replace(/\{(?=\{)/g, "{ ").replace(/\}(?=\})/g, "} ")), "${path.cwd}", ...config.organization.targetGroups.all.instanceTags["team${x}"]]) {
         expect({ value, found: allLiterals.some((l) => l.includes(JSON.stringify(value).slice(1, -1))) }).toEqual({ value, found: true });
       }
     } finally {

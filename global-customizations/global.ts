@@ -1,8 +1,10 @@
 import type { Construct } from "constructs";
+import { parameterReferences } from "../contract/patterns";
 import type { FleetModel } from "../modules/config/model";
 import { FleetStack, FleetStackProps } from "../modules/core/fleet-stack";
 import { ExecutionRole } from "../modules/execution-role";
 import { OrchestrationMemberRole } from "../modules/orchestration";
+import { PackageParameterPolicy } from "../modules/package-parameters";
 import { PatchingMember } from "../modules/patching";
 import { storeKeyAliasOf } from "../modules/package-store";
 
@@ -29,6 +31,10 @@ export class GlobalStack extends FleetStack {
       emergencyPatching: model.patching?.emergency !== undefined,
       ...(model.patching?.autoScaling ? { autoScalingImages: { automationRoleName: model.patching.autoScaling.automationRole } } : {}),
     });
+    // Package arguments that reference Parameter Store are resolved on the nodes, with the nodes' credentials.
+    if (model.packages.some((p) => Object.values(p.additionalArguments).some((v) => parameterReferences(v).length > 0))) {
+      new PackageParameterPolicy(this, "PackageParameters", { homeRegion: org.homeRegion });
+    }
     // Patch management (SPEC §6.F): baselines, windows and inventory per workload Region; nothing of the central account.
     // Cross-account orchestration (SPEC §6.G): the role a central runbook tool assumes; nothing of the central account.
     if (model.orchestration) {

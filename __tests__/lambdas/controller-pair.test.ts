@@ -59,7 +59,7 @@ function associationSpec(version: string, overrides: Partial<AssociationSpec> = 
     version,
     action: "Install",
     installationType: "Uninstall and reinstall",
-    additionalArguments: { SITE: "eu", MODE: "strict" },
+    additionalArguments: { SSM_SITE: "eu", SSM_MODE: "strict" },
     targets: [],
     scheduleExpression: "rate(30 minutes)",
     maxConcurrency: "10%",
@@ -281,7 +281,7 @@ describeMoto("per-pair operations against moto, as the member account", () => {
         installationType: ["Uninstall and reinstall"],
         name: [PKG],
         version: ["1.0.0"],
-        additionalArguments: ['{"MODE":"strict","SITE":"eu"}'],
+        additionalArguments: ['{"SSM_MODE":"strict","SSM_SITE":"eu"}'],
       },
       Targets: [{ Key: "InstanceIds", Values: ["*"] }],
       ScheduleExpression: "rate(30 minutes)",
@@ -292,7 +292,7 @@ describeMoto("per-pair operations against moto, as the member account", () => {
     });
 
     // Same definition, arguments in another order: nothing to write.
-    const same = await ensureAssociation(ssm, associationSpec("1.0.0", { additionalArguments: { SITE: "eu", MODE: "strict" } }));
+    const same = await ensureAssociation(ssm, associationSpec("1.0.0", { additionalArguments: { SSM_SITE: "eu", SSM_MODE: "strict" } }));
     expect(same).toMatchObject({ associationId: created.associationId, associationVersion: "1", action: "unchanged", lastStatus: "Pending" });
     expect(stub.named("UpdateAssociation")).toHaveLength(0);
 

@@ -30,6 +30,11 @@ import {
   type Target,
 } from "@aws-sdk/client-ssm";
 import {
+  ADDITIONAL_ARGUMENT_KEY,
+  ADDITIONAL_ARGUMENTS_MAX,
+  additionalArgumentsJson,
+  argumentValueProblem,
+  PACKAGE_PARAMETER_PREFIX,
   ASSOCIATION_NAME,
   ASSOCIATION_TARGETS_MAX,
   ASSOCIATION_TARGET_VALUES_MAX,
@@ -109,12 +114,17 @@ function validate(spec: AssociationSpec): void {
   check("maxConcurrency", spec.maxConcurrency, MAX_CONCURRENCY.test(spec.maxConcurrency), `a value matching ${MAX_CONCURRENCY.source}`);
   check("maxErrors", spec.maxErrors, MAX_ERRORS.test(spec.maxErrors), `a value matching ${MAX_ERRORS.source}`);
   check("complianceSeverity", spec.complianceSeverity, SEVERITIES.includes(spec.complianceSeverity), SEVERITIES.join(", "));
+  // The node's SSM Agent fails every install whose arguments break these rules (contract/patterns.ts has
+  // the sources): refuse the pair here rather than let every node of the account fail.
+  for (const [key, value] of Object.entries(spec.additionalArguments)) {
+    check(`additionalArguments.${key}`, key, ADDITIONAL_ARGUMENT_KEY.test(key), `a key matching ${ADDITIONAL_ARGUMENT_KEY.source} (the SSM Agent refuses keys without the SSM_ prefix)`);
+    const problem = argumentValueProblem(value);
+    check(`additionalArguments.${key}`, value, problem === undefined, `plain text or {{ssm:${PACKAGE_PARAMETER_PREFIX}name}} references (got ${problem})`);
+  }
+  const length = additionalArgumentsJson(spec.additionalArguments).length;
+  check("additionalArguments", `${length} characters`, length <= ADDITIONAL_ARGUMENTS_MAX, `at most ${ADDITIONAL_ARGUMENTS_MAX} characters of keys and values`);
 }
 
-/** additionalArguments as AWS-ConfigureAWSPackage takes it: one JSON string, keys sorted (stable). */
-function argumentsJson(map: Readonly<Record<string, string>>): string {
-  return JSON.stringify(Object.fromEntries(Object.keys(map).sort().map((k) => [k, map[k]!])));
-}
 
 function definitionOf(spec: AssociationSpec): Definition {
   const parameters: Record<string, string[]> = {
@@ -123,7 +133,7 @@ function definitionOf(spec: AssociationSpec): Definition {
     name: [spec.documentName],
     version: [spec.version],
   };
-  if (Object.keys(spec.additionalArguments).length > 0) parameters.additionalArguments = [argumentsJson(spec.additionalArguments)];
+  if (Object.keys(spec.additionalArguments).length > 0) parameters.additionalArguments = [additionalArgumentsJson(spec.additionalArguments)];
   const targets: readonly { readonly Key?: string; readonly Values?: readonly string[] }[] = spec.targets.length > 0 ? spec.targets : ALL_NODES;
   return {
     Name: CONFIGURE_PACKAGE_DOCUMENT,

@@ -3,7 +3,7 @@
  * nothing downstream re-parses the config. Every list is sorted where order carries no meaning.
  */
 
-export type Platform = "amazon" | "centos" | "debian" | "opensuse" | "opensuseleap" | "oracle" | "redhat" | "suse" | "ubuntu" | "windows";
+export type Platform = "amazon" | "centos" | "debian" | "opensuse" | "opensuseleap" | "redhat" | "suse" | "ubuntu" | "windows";
 export type Arch = "x86_64" | "arm64" | "386";
 export type InstallationType = "Uninstall and reinstall" | "In-place update";
 

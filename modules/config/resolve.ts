@@ -17,7 +17,6 @@ const ARCHES_BY_PLATFORM: Record<string, readonly string[]> = {
   amazon: ["x86_64", "arm64", "386"],
   redhat: ["x86_64", "arm64", "386"],
   ubuntu: ["x86_64", "arm64", "386"],
-  oracle: ["x86_64"],
 };
 const DEFAULT_ARCHES = ["x86_64", "386"];
 
@@ -185,6 +184,15 @@ function buildPackage(
     if (!listed.includes(pkg.release)) {
       issues.push({ path: `${where}.release`, value: showValue(pkg.release), allowed: `a version listed in ${where}.versions (${listed.join(", ")}): the controller creates member documents only from published versions` });
     }
+  }
+  if (listed) {
+    // A pin to a version the store does not hold synthesizes but freezes the ring at run time (the
+    // controller has no manifest to create the member document from): refuse it as the release is.
+    pkg.rings.forEach((ring, k) => {
+      if (ring.pin !== undefined && !listed.includes(ring.pin)) {
+        issues.push({ path: `${where}.rings[${k}].pin`, value: showValue(ring.pin), allowed: `a version listed in ${where}.versions (${listed.join(", ")}): the controller creates member documents only from published versions` });
+      }
+    });
   }
   const pins = pkg.rings.flatMap((r) => (r.pin !== undefined ? [r.pin] : []));
   const versionNames = [...new Set(listed ?? [pkg.release, ...pins])].sort();

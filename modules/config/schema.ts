@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { concurrencyField, errorsField } from "./fields";
-import { VERSION_NAME } from "../../contract/patterns";
+import { ADDITIONAL_ARGUMENT_KEY, ADDITIONAL_ARGUMENTS_MAX, argumentValueProblem, PACKAGE_PARAMETER_PREFIX, VERSION_NAME } from "../../contract/patterns";
 import { OrchestrationSchema } from "./orchestration";
 import { PatchingSchema } from "./patching";
 import { AWS_REGIONS } from "./regions";
@@ -28,7 +28,8 @@ export const TARGET_GROUP_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 export const RING_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 export const ROLE_NAME = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
 
-export const LINUX_PLATFORMS = ["amazon", "centos", "debian", "opensuse", "opensuseleap", "oracle", "redhat", "suse", "ubuntu"] as const;
+/** Distributor's platforms. Oracle Linux is not one: "Systems Manager doesn't support distributing packages to Oracle Linux managed nodes by using Distributor" (User Guide, Distributor prerequisites). */
+export const LINUX_PLATFORMS = ["amazon", "centos", "debian", "opensuse", "opensuseleap", "redhat", "suse", "ubuntu"] as const;
 export const PLATFORMS = [...LINUX_PLATFORMS, "windows"] as const;
 export const ARCHES = ["x86_64", "arm64", "386"] as const;
 export const INSTALLATION_TYPES = ["Uninstall and reinstall", "In-place update"] as const;
@@ -77,7 +78,7 @@ export const OrganizationSchema = z.strictObject({
 });
 
 export const PlatformSchema = z.strictObject({
-  platform: z.enum(PLATFORMS, { error: `one of ${PLATFORMS.join(", ")}` }),
+  platform: z.enum(PLATFORMS, { error: `one of ${PLATFORMS.join(", ")} (Distributor does not support Oracle Linux)` }),
   platformVersion: z
     .string({ error: 'a platform version such as "_any", "2", "8.*" or "2022"' })
     .regex(/^[A-Za-z0-9_.*-]{1,64}$/, { error: 'a platform version such as "_any", "2", "8.*" or "2022"' })
@@ -137,9 +138,19 @@ export const PackageSchema = z.strictObject({
   ),
   installationType: z.enum(INSTALLATION_TYPES, { error: INSTALLATION_TYPES.join(" or ") }).default("Uninstall and reinstall"),
   additionalArguments: z
-    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, { error: "an environment variable name" }), z.string())
+    .record(
+      z.string().regex(ADDITIONAL_ARGUMENT_KEY, {
+        error: 'an environment variable name starting with "SSM_" (SSM_ then 1-60 letters, digits or "_"): the SSM Agent refuses every other key of AWS-ConfigureAWSPackage additionalArguments',
+      }),
+      z.string({ error: "a text value" }).superRefine((value, ctx) => {
+        const problem = argumentValueProblem(value);
+        if (problem) ctx.addIssue({ code: "custom", message: `plain text or {{ssm:${PACKAGE_PARAMETER_PREFIX}name}} references to String parameters (got ${problem})` });
+      }),
+    )
     .default({})
-    .describe("Passed to the install scripts as environment variables (AWS-ConfigureAWSPackage additionalArguments)."),
+    .describe(
+      `Passed to the install scripts as environment variables (AWS-ConfigureAWSPackage additionalArguments). Keys start with SSM_; keys and values together at most ${ADDITIONAL_ARGUMENTS_MAX} characters. A value may reference a String parameter below ${PACKAGE_PARAMETER_PREFIX} as {{ssm:${PACKAGE_PARAMETER_PREFIX}name}}; the node's SSM Agent resolves it in the node's account and Region.`,
+    ),
   platforms: z.array(PlatformSchema).min(1, { error: "at least one platform" }),
   release: z
     .string({ error: "a package version" })
