@@ -16,11 +16,14 @@ import type { FleetStackProps } from "./modules/core/fleet-stack";
 import { partitionOf } from "./modules/core/tags";
 import { checkOutputDir, OutputError, type OutputState, type ProtectedPath } from "./modules/aft/output-dir";
 import { asOutputError, EmittedStack, makeWorkDir, writeOutput } from "./modules/aft/write-output";
+import { copyToRepos, invokeCustomizationsInput, type TreeCopy, triggerKind } from "./modules/aft/copy-to-repos";
 import { lambdaBundles } from "./modules/controller/bundling";
 import { ORCHESTRATION_HANDOFF_FILE, orchestrationHandoff } from "./modules/orchestration";
 
 export const CENTRAL_STACK = "central";
 export const GLOBAL_STACK = "global";
+/** The member tree's folder in the output. */
+export const GLOBAL_TREE = "aft-global-customizations";
 
 /** Builds every stack of the model into `app` and says where each one goes in the emitted output. */
 export function buildStacks(app: App, model: FleetModel, lambdaBundleDir: string): EmittedStack[] {
@@ -31,7 +34,7 @@ export function buildStacks(app: App, model: FleetModel, lambdaBundleDir: string
     new GlobalStack(app, GLOBAL_STACK, model, props);
     return [
       { stackId: CENTRAL_STACK, dest: `aft-account-customizations/${model.deployment.accountCustomizationName}`, kind: "aft" },
-      { stackId: GLOBAL_STACK, dest: "aft-global-customizations", kind: "aft" },
+      { stackId: GLOBAL_STACK, dest: GLOBAL_TREE, kind: "aft", omitProviderRequirements: model.deployment.memberProviderRequirements === "omit" },
     ];
   }
   const direct = model.deployment.direct!;
@@ -133,22 +136,47 @@ function outputReadme(model: FleetModel, stacks: readonly EmittedStack[]): strin
 function usage(): string {
   return [
     "usage: main.ts synth [--config FILE] [--out DIR]",
+    "       main.ts copy [--config FILE] [--out DIR] [--global-repo DIR] [--account-repo DIR] [--trigger-out FILE]",
     "       main.ts cdktf            (run by the cdktf CLI through cdktf.json)",
-    `  --config FILE  fleet config (YAML or JSON); default: the bundled example ${path.relative(process.cwd(), DEFAULT_CONFIG)}`,
-    "  --out DIR      where to write the emitted trees; default: dist",
+    `  --config FILE        fleet config (YAML or JSON); default: the bundled example ${path.relative(process.cwd(), DEFAULT_CONFIG)}`,
+    "  --out DIR            where the emitted trees are (synth writes them there); default: dist",
+    "  --global-repo DIR    copy: a checkout of the aft-global-customizations repository",
+    "  --account-repo DIR   copy: a checkout of the aft-account-customizations repository",
+    "  --trigger-out FILE   copy: write the aft-invoke-customizations input for what changed (nothing if no tree changed)",
+    "  --force-trigger K    copy: trigger at least K (central or all), e.g. to re-run a trigger that failed after the push",
   ].join("\n");
 }
 
-const COMMANDS = ["synth", "cdktf"] as const;
+const COMMANDS = ["synth", "copy", "cdktf"] as const;
+const COPY_OPTIONS = ["global-repo", "account-repo", "trigger-out", "force-trigger"] as const;
+
+export interface CommandLine {
+  readonly command: string;
+  readonly config?: string;
+  readonly out?: string;
+  readonly globalRepo?: string;
+  readonly accountRepo?: string;
+  readonly triggerOut?: string;
+  readonly forceTrigger?: "central" | "all";
+  readonly help: boolean;
+}
 
 /** Parses the command line strictly: an option given twice or an unexpected word is an error, not a guess. */
-export function parseCommandLine(argv: readonly string[]): { command: string; config?: string; out?: string; help: boolean } {
+export function parseCommandLine(argv: readonly string[]): CommandLine {
   const { values, positionals, tokens } = parseArgs({
     args: [...argv],
     allowPositionals: true,
     strict: true,
     tokens: true,
-    options: { config: { type: "string", short: "c" }, out: { type: "string", short: "o" }, help: { type: "boolean", short: "h" } },
+    options: {
+      config: { type: "string", short: "c" },
+      out: { type: "string", short: "o" },
+      help: { type: "boolean", short: "h" },
+      "global-repo": { type: "string" },
+      "account-repo": { type: "string" },
+      "trigger-out": { type: "string" },
+      "force-trigger": { type: "string" },
+    },
   });
   const seen = new Set<string>();
   for (const token of tokens ?? []) {
@@ -164,11 +192,63 @@ export function parseCommandLine(argv: readonly string[]): { command: string; co
     const hint = extra.find((e) => /\.(ya?ml|json)$/i.test(e));
     throw new Error(`unexpected argument ${JSON.stringify(extra[0])}${hint ? ` (did you mean --config ${hint}?)` : ""}; ${command} takes only options`);
   }
-  return { command, ...(values.config !== undefined ? { config: values.config } : {}), ...(values.out !== undefined ? { out: values.out } : {}), help: values.help === true };
+  if (command !== "copy") {
+    const stray = COPY_OPTIONS.find((o) => values[o] !== undefined);
+    if (stray) throw new Error(`--${stray} is an option of copy, not of ${command}`);
+  } else if (values["global-repo"] === undefined && values["account-repo"] === undefined && values.help !== true) {
+    throw new Error("copy needs --global-repo DIR, --account-repo DIR or both");
+  }
+  const force = values["force-trigger"];
+  if (force !== undefined && force !== "central" && force !== "all") throw new Error(`--force-trigger: got ${JSON.stringify(force)}; allowed: central or all`);
+  if (force !== undefined && values["trigger-out"] === undefined) throw new Error("--force-trigger needs --trigger-out FILE");
+  const given = <T extends string | undefined>(key: string, value: T) => (value !== undefined ? { [key]: value } : {});
+  return {
+    command,
+    ...given("config", values.config),
+    ...given("out", values.out),
+    ...given("globalRepo", values["global-repo"]),
+    ...given("accountRepo", values["account-repo"]),
+    ...given("triggerOut", values["trigger-out"]),
+    ...given("forceTrigger", force as "central" | "all" | undefined),
+    help: values.help === true,
+  };
+}
+
+/**
+ * `copy`: the emitted trees into checked-out AFT repositories (copyToRepos), then, with --trigger-out,
+ * the input for AFT's aft-invoke-customizations that makes AFT apply what changed.
+ */
+function copyCommand(model: FleetModel, args: CommandLine): number {
+  if (model.deployment.mode !== "aft") throw new OutputError("copy: deployment.mode is direct; allowed: aft (direct-mode stacks are applied with terraform or cdktf deploy, not copied)");
+  const out = args.out ?? "dist";
+  const name = model.deployment.accountCustomizationName;
+  const trees: TreeCopy[] = [];
+  if (args.globalRepo !== undefined) trees.push({ from: path.join(out, GLOBAL_TREE), to: args.globalRepo, label: "--global-repo" });
+  if (args.accountRepo !== undefined) trees.push({ from: path.join(out, "aft-account-customizations", name), to: path.join(args.accountRepo, name), label: "--account-repo" });
+  const results = copyToRepos(trees);
+  for (const r of results) {
+    process.stdout.write(`aft-fleet: ${r.label}: ${r.written.length} written, ${r.removed.length} removed, ${r.seeded.length} AFT template file(s) added${r.changed ? "" : " (unchanged)"}\n`);
+    for (const w of r.warnings) process.stderr.write(`aft-fleet: ${r.label}: warning: ${w}\n`);
+  }
+  const changed = triggerKind(
+    results.find((r) => r.label === "--global-repo"),
+    results.find((r) => r.label === "--account-repo"),
+  );
+  const kind = args.forceTrigger === "all" || changed === "all" ? "all" : args.forceTrigger === "central" || changed === "central" ? "central" : "none";
+  if (args.triggerOut !== undefined) {
+    if (kind === "none") fs.rmSync(args.triggerOut, { force: true });
+    else fs.writeFileSync(args.triggerOut, `${invokeCustomizationsInput(kind, model.organization.centralAccount)}\n`);
+  }
+  process.stdout.write(
+    kind === "none"
+      ? "aft-fleet: no tree changed; AFT needs no run\n"
+      : `aft-fleet: start aft-invoke-customizations for ${kind === "all" ? "all accounts (the member tree changed)" : `the central account ${model.organization.centralAccount}`}\n`,
+  );
+  return 0;
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
-  let args: ReturnType<typeof parseCommandLine>;
+  let args: CommandLine;
   try {
     args = parseCommandLine(argv);
   } catch (err) {
@@ -183,6 +263,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const configFile = args.config ?? process.env.AFT_FLEET_CONFIG;
     if (configFile !== undefined && configFile.trim() === "") throw new OutputError("--config: got an empty path; allowed: a YAML or JSON fleet config file");
     const model = loadConfig(configFile ?? DEFAULT_CONFIG);
+    if (args.command === "copy") return copyCommand(model, args);
     if (args.command === "synth") {
       const out = args.out ?? "dist";
       const started = Date.now();

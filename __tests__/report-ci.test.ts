@@ -24,7 +24,12 @@ describe.each(["github-actions.yml", "buildspec.yml"])("examples/ci/%s", (file) 
     expect(used).toEqual(expect.arrayContaining(["synth", "report"]));
     expect(text).toContain("git status --porcelain dist/");
     expect(text).toContain("--base");
-    expect(text).toContain("dist/aft-global-customizations/api_helpers/");
+    // The copy keeps the repositories' own files (no rsync --delete) and says what AFT must re-apply.
+    expect(text).not.toMatch(/rsync|--delete/);
+    expect(used).toContain("copy");
+    expect(text).toContain("--trigger-out trigger.json");
+    expect(text).toMatch(/aws stepfunctions start-execution[\s\S]*--input file:\/\/trigger\.json/);
+    expect(text).toContain("stateMachine:aft-invoke-customizations");
   });
 
   it("references only npm scripts that exist in package.json", () => {
@@ -33,8 +38,9 @@ describe.each(["github-actions.yml", "buildspec.yml"])("examples/ci/%s", (file) 
   });
 });
 
-it("the workflow runs on pull requests and on pushes to main", () => {
+it("the workflow runs on pull requests, on pushes to main and by hand (to re-run a failed trigger)", () => {
   const doc = parse(fs.readFileSync(path.join(ROOT, "examples", "ci", "github-actions.yml"), "utf8"));
-  expect(Object.keys(doc.on)).toEqual(["pull_request", "push"]);
+  expect(Object.keys(doc.on)).toEqual(["pull_request", "push", "workflow_dispatch"]);
+  expect(doc.on.workflow_dispatch.inputs.trigger.options).toEqual(["central", "all"]);
   expect(doc.on.push.branches).toEqual(["main"]);
 });

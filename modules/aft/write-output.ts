@@ -13,6 +13,11 @@ export interface EmittedStack {
   readonly dest: string;
   /** aft: strip backend and providers and add jinja templates + api_helpers (dest is the customization root). */
   readonly kind: "aft" | "direct";
+  /**
+   * Leave out `terraform.required_providers`: Terraform allows one required_providers block per module
+   * ("Duplicate required providers configuration"), and the repository's own files already have one.
+   */
+  readonly omitProviderRequirements?: boolean;
 }
 
 /**
@@ -140,7 +145,13 @@ function writeStack(synthDir: string, staging: string, stack: EmittedStack): voi
   const root = path.join(staging, stack.dest);
   const tfDir = stack.kind === "aft" ? path.join(root, "terraform") : root;
   fs.mkdirSync(tfDir, { recursive: true });
-  writeFile(path.join(tfDir, TF_JSON), `${JSON.stringify(cleanTerraformJson(json, stack.kind), null, 2)}\n`);
+  const cleaned = cleanTerraformJson(json, stack.kind);
+  if (stack.omitProviderRequirements) {
+    const terraform = cleaned.terraform as Record<string, unknown> | undefined;
+    if (terraform) delete terraform.required_providers;
+    if (terraform && Object.keys(terraform).length === 0) delete cleaned.terraform;
+  }
+  writeFile(path.join(tfDir, TF_JSON), `${JSON.stringify(cleaned, null, 2)}\n`);
   const assets = path.join(stackDir, "assets");
   if (fs.existsSync(assets)) copyTree(assets, path.join(tfDir, "assets"));
   writeFile(path.join(tfDir, ".gitignore"), TERRAFORM_GITIGNORE);

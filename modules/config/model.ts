@@ -114,6 +114,8 @@ export interface DirectDeployment {
 export interface Deployment {
   readonly mode: "aft" | "direct";
   readonly accountCustomizationName: string;
+  /** Whether the member tree declares required_providers (omit: the global repository's own block does). */
+  readonly memberProviderRequirements: "emit" | "omit";
   readonly direct?: DirectDeployment;
 }
 

@@ -95,6 +95,7 @@ export function buildModel(cfg: FleetConfig, baseDir: string, shown: string, iss
     deployment: {
       mode: cfg.deployment.mode,
       accountCustomizationName: cfg.deployment.accountCustomizationName,
+      memberProviderRequirements: cfg.deployment.memberProviderRequirements,
       ...(direct
         ? {
             direct: {

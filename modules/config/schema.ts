@@ -222,6 +222,12 @@ export const DeploymentSchema = z.strictObject({
     .regex(CUSTOMIZATION_NAME, { error: "a folder name: letters, digits, '_', '-' or '.'" })
     .default("aft-fleet-central")
     .describe("AFT account_customizations_name of the central account's account request."),
+  memberProviderRequirements: z
+    .enum(["emit", "omit"], { error: "emit or omit" })
+    .default("emit")
+    .describe(
+      "emit: the member tree's aft-fleet.tf.json declares required_providers (aws >= 6.25.0, < 7.0.0). omit: your aft-global-customizations repository already has a required_providers block (Terraform allows one per module), so add aws there instead.",
+    ),
   direct: DirectSchema.optional().describe("Backend and member accounts for `cdktf deploy` without AFT (mode: direct)."),
 });
 
@@ -229,7 +235,7 @@ export const FleetConfigSchema = z
   .strictObject({
     $schema: z.string().optional(),
     organization: OrganizationSchema,
-    deployment: DeploymentSchema.default({ mode: "aft", accountCustomizationName: "aft-fleet-central" }),
+    deployment: DeploymentSchema.default({ mode: "aft", accountCustomizationName: "aft-fleet-central", memberProviderRequirements: "emit" }),
     packageStore: PackageStoreSchema.default({ noncurrentVersionDays: 365, encryption: "kms", rolloutRetentionDays: 90 }),
     packages: z.array(PackageSchema).min(1, { error: "at least one package" }),
     orchestration: OrchestrationSchema.optional().describe("Cross-account command orchestration for a central runbook tool (SPEC §6.G)."),
