@@ -58,7 +58,7 @@ describe("loadConfig: valid input", () => {
       expect(model.store.encryption).toBe("kms");
       expect(model.packages[0]!.installationType).toBe("Uninstall and reinstall");
       expect(model.store.noncurrentVersionDays).toBe(365);
-      expect(model.deployment).toEqual({ mode: "aft", accountCustomizationName: "aft-fleet-central" });
+      expect(model.deployment).toEqual({ mode: "aft", accountCustomizationName: "aft-fleet-central", memberProviderRequirements: "emit" });
     } finally {
       fx.cleanup();
     }
