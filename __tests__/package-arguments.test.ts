@@ -17,6 +17,7 @@ import type { SSMClient } from "@aws-sdk/client-ssm";
 import { argumentValueProblem, parameterReferences } from "../contract/patterns";
 import { GlobalStack } from "../global-customizations/global";
 import { ensureAssociation } from "../lambdas/controller/pair-association";
+import { NotReadyError } from "../lambdas/controller/pair-errors";
 import { ConfigError, loadConfig } from "../modules/config";
 import type { FleetModel } from "../modules/config/model";
 import { baseConfig, basePackageFiles, makeFixture } from "./helpers/fixture";
@@ -129,6 +130,62 @@ describe("the controller refuses what the agent refuses before calling SSM", () 
   ])("%s", async (_name, args, field) => {
     await expect(ensureAssociation(ssm, spec(args))).rejects.toMatchObject({ name: "PairInputError", field });
     expect(sent).toEqual([]);
+  });
+});
+
+describe("the controller checks referenced parameters in the member account and Region", () => {
+  // SSM API Reference, GetParameters: Names holds 1-10 names; names that do not exist come back in
+  // InvalidParameters, not as an error. The stub refuses more than 10 names as the API does.
+  function parameterStore(params: Record<string, "String" | "SecureString">) {
+    const calls: string[][] = [];
+    const ssm = {
+      send: async (command: any) => {
+        const name = command.constructor.name;
+        if (name === "GetParametersCommand") {
+          const names: string[] = command.input.Names;
+          if (names.length < 1 || names.length > 10) throw Object.assign(new Error("Names: 1-10 items"), { name: "ValidationException" });
+          calls.push(names);
+          return { Parameters: names.filter((n) => n in params).map((n) => ({ Name: n, Type: params[n] })), InvalidParameters: names.filter((n) => !(n in params)) };
+        }
+        if (name === "ListAssociationsCommand") return { Associations: [] };
+        if (name === "CreateAssociationCommand") return { AssociationDescription: { AssociationId: "a-1", AssociationVersion: "1" } };
+        throw new Error(`unexpected ${name}`);
+      },
+    } as unknown as SSMClient;
+    return { ssm, calls };
+  }
+  const spec = (additionalArguments: Record<string, string>) => ({
+    name: "aft-fleet-TestAgent",
+    documentName: "TestAgent",
+    version: "1.0.0",
+    action: "Install" as const,
+    installationType: "Uninstall and reinstall" as const,
+    additionalArguments,
+    targets: [],
+    scheduleExpression: "rate(1 day)",
+    maxConcurrency: "10%",
+    maxErrors: "5%",
+    complianceSeverity: "HIGH" as const,
+  });
+
+  it("creates the association when every referenced String parameter exists", async () => {
+    const store = parameterStore({ "/aft-fleet/a": "String" });
+    await expect(ensureAssociation(store.ssm, spec({ SSM_A: "{{ssm:/aft-fleet/a}}", SSM_B: "x" }))).resolves.toMatchObject({ action: "created" });
+    expect(store.calls).toEqual([["/aft-fleet/a"]]);
+  });
+
+  it("makes a pair with a missing parameter NotReady (retried next run), never Failed", async () => {
+    const store = parameterStore({ "/aft-fleet/a": "String" });
+    const refs = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`SSM_P${i}`, `{{ssm:/aft-fleet/p${String(i).padStart(2, "0")}}}`]));
+    const error = await ensureAssociation(store.ssm, spec({ ...refs, SSM_A: "{{ssm:/aft-fleet/a}}" })).catch((e) => e);
+    expect(error).toBeInstanceOf(NotReadyError);
+    expect(error.message).toMatch(/reference \/aft-fleet\/p00, .*\/aft-fleet\/p11, missing in this account and Region/);
+    expect(store.calls.map((c) => c.length)).toEqual([10, 3]);
+  });
+
+  it("fails a pair whose reference is a SecureString, with the reason", async () => {
+    const store = parameterStore({ "/aft-fleet/secret": "SecureString" });
+    await expect(ensureAssociation(store.ssm, spec({ SSM_S: "{{ssm:/aft-fleet/secret}}" }))).rejects.toMatchObject({ name: "PairInputError", allowed: expect.stringMatching(/refuses SecureString/) });
   });
 });
 

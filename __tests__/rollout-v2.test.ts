@@ -30,7 +30,9 @@ const centralTree = synth((app) => new CentralStack(app, "central", model, props
 
 describe("global tree: the execution role and nothing package- or version-specific", () => {
   it("holds one IAM role with one inline policy, and no documents, associations, objects or assets", () => {
-    expect(Object.keys(globalTree.resource).sort()).toEqual(["aws_iam_role", "aws_iam_role_policy"]);
+    // The managed policy is the node side of the example's {{ssm:/aft-fleet/...}} package argument.
+    expect(Object.keys(globalTree.resource).sort()).toEqual(["aws_iam_policy", "aws_iam_role", "aws_iam_role_policy"]);
+    expect(Object.values<any>(globalTree.resource.aws_iam_policy).map((p) => p.name)).toEqual(["aft-fleet-package-parameters"]);
     expect(Object.values<any>(globalTree.resource.aws_iam_role).map((r) => r.name)).toEqual([EXECUTION_ROLE_NAME]);
     expect(globalTree.data.archive_file).toBeUndefined();
     expect(JSON.stringify(globalTree)).not.toContain("1.0.0");
@@ -56,7 +58,7 @@ describe("global tree: the execution role and nothing package- or version-specif
     const policy = JSON.parse(Object.values<any>(globalTree.resource.aws_iam_role_policy)[0].policy);
     const by = (sid: string) => policy.Statement.find((s: any) => s.Sid === sid);
     expect(policy.Statement.map((s: any) => s.Sid).sort()).toEqual(
-      ["DecryptPackagesThroughS3", "FindAssociationsByName", "ListPackageVersions", "ManagePackageAssociations", "ManagePackageDocuments", "ReadPackageVersions"].sort(),
+      ["CheckPackageParameters", "DecryptPackagesThroughS3", "FindAssociationsByName", "ListPackageVersions", "ManagePackageAssociations", "ManagePackageDocuments", "ReadPackageVersions"].sort(),
     );
     expect(by("ManagePackageDocuments").Resource).toEqual([
       "arn:aws:ssm:us-east-1:${data.aws_caller_identity.ExecutionRole_Account_A0DC8D94.account_id}:document/ExampleAgent",

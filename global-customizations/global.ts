@@ -18,6 +18,7 @@ export class GlobalStack extends FleetStack {
   constructor(scope: Construct, id: string, model: FleetModel, stackProps: FleetStackProps) {
     super(scope, id, stackProps);
     const org = model.organization;
+    const packageParameters = model.packages.some((p) => Object.values(p.additionalArguments).some((v) => parameterReferences(v).length > 0));
     new ExecutionRole(this, "ExecutionRole", {
       organizationId: org.id,
       centralAccountId: org.centralAccount,
@@ -27,14 +28,13 @@ export class GlobalStack extends FleetStack {
       storeBucket: model.store.bucketName,
       ...(model.store.encryption === "kms" ? { storeKeyAlias: storeKeyAliasOf(model.store.bucketName) } : {}),
       // The controller's own jobs (issue #10 part 2), granted only when configured.
+      packageParameters,
       inventorySync: model.patching !== undefined,
       emergencyPatching: model.patching?.emergency !== undefined,
       ...(model.patching?.autoScaling ? { autoScalingImages: { automationRoleName: model.patching.autoScaling.automationRole } } : {}),
     });
     // Package arguments that reference Parameter Store are resolved on the nodes, with the nodes' credentials.
-    if (model.packages.some((p) => Object.values(p.additionalArguments).some((v) => parameterReferences(v).length > 0))) {
-      new PackageParameterPolicy(this, "PackageParameters", { homeRegion: org.homeRegion });
-    }
+    if (packageParameters) new PackageParameterPolicy(this, "PackageParameters", { homeRegion: org.homeRegion });
     // Patch management (SPEC §6.F): baselines, windows and inventory per workload Region; nothing of the central account.
     // Cross-account orchestration (SPEC §6.G): the role a central runbook tool assumes; nothing of the central account.
     if (model.orchestration) {

@@ -18,6 +18,7 @@
  * ssm:UpdateAssociation, ssm:StartAssociationsOnce, ssm:DescribeAssociationExecutions.
  */
 import {
+  GetParametersCommand,
   CreateAssociationCommand,
   DescribeAssociationCommand,
   DescribeAssociationExecutionsCommand,
@@ -35,6 +36,7 @@ import {
   additionalArgumentsJson,
   argumentValueProblem,
   PACKAGE_PARAMETER_PREFIX,
+  parameterReferences,
   ASSOCIATION_NAME,
   ASSOCIATION_TARGETS_MAX,
   ASSOCIATION_TARGET_VALUES_MAX,
@@ -46,7 +48,7 @@ import {
   type RingSpec,
 } from "../../contract";
 import { withBackoff, type BackoffOptions } from "../shared/retry";
-import { AmbiguousAssociationError, PairInputError } from "./pair-errors";
+import { AmbiguousAssociationError, PairInputError, ParametersNotReadyError } from "./pair-errors";
 
 /** The SSM-owned document that installs Distributor packages. */
 export const CONFIGURE_PACKAGE_DOCUMENT = "AWS-ConfigureAWSPackage";
@@ -125,6 +127,32 @@ function validate(spec: AssociationSpec): void {
   check("additionalArguments", `${length} characters`, length <= ADDITIONAL_ARGUMENTS_MAX, `at most ${ADDITIONAL_ARGUMENTS_MAX} characters of keys and values`);
 }
 
+
+/** GetParameters takes at most 10 names per call (SSM API Reference, GetParameters: Names, 1-10 items). */
+const GET_PARAMETERS_MAX = 10;
+
+/**
+ * The node's agent resolves {{ssm:name}} with GetParameters in its own account and Region and fails the
+ * install when a name is missing ("Input contains invalid parameters") or a SecureString ("not
+ * supported") (aws/amazon-ssm-agent, agent/parameterstore/parameterstore.go). Checking here turns a
+ * fleet of failed nodes into one NotReady pair (missing: retried each run) or one Failed pair with the
+ * reason (SecureString: a config change is needed). Values are not read beyond the type.
+ */
+async function checkReferencedParameters(ssm: SSMClient, spec: AssociationSpec, backoff: BackoffOptions | undefined): Promise<void> {
+  const names = [...new Set(Object.values(spec.additionalArguments).flatMap(parameterReferences))].sort();
+  const missing: string[] = [];
+  const secure: string[] = [];
+  for (let i = 0; i < names.length; i += GET_PARAMETERS_MAX) {
+    const batch = names.slice(i, i + GET_PARAMETERS_MAX);
+    const found = await withBackoff(() => ssm.send(new GetParametersCommand({ Names: batch })), backoff);
+    missing.push(...(found.InvalidParameters ?? []));
+    secure.push(...(found.Parameters ?? []).filter((p) => p.Type === "SecureString").map((p) => p.Name ?? ""));
+  }
+  if (secure.length > 0) {
+    throw new PairInputError("additionalArguments", secure.sort(), "String or StringList parameters (the SSM Agent refuses SecureString references)");
+  }
+  if (missing.length > 0) throw new ParametersNotReadyError(missing.sort());
+}
 
 function definitionOf(spec: AssociationSpec): Definition {
   const parameters: Record<string, string[]> = {
@@ -223,6 +251,7 @@ export async function findAssociationIds(ssm: SSMClient, name: string, backoff?:
 export async function ensureAssociation(ssm: SSMClient, spec: AssociationSpec, deps: { backoff?: BackoffOptions } = {}): Promise<AssociationResult> {
   validate(spec);
   const { backoff } = deps;
+  await checkReferencedParameters(ssm, spec, backoff);
   const wanted = definitionOf(spec);
   const ids = await findAssociationIds(ssm, spec.name, backoff);
   if (ids.length > 1) throw new AmbiguousAssociationError(spec.name, ids);

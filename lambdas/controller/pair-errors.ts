@@ -16,6 +16,18 @@ export class NotReadyError extends Error {
   }
 }
 
+/**
+ * Parameter Store names a package argument references do not exist in this account and Region yet; the
+ * node's agent would fail every install with "Input contains invalid parameters". Retried next run.
+ */
+export class ParametersNotReadyError extends NotReadyError {
+  constructor(readonly missing: readonly string[]) {
+    super("", "", "ParameterNotFound", missing.join(", "));
+    this.message = `the package arguments reference ${missing.join(", ")}, missing in this account and Region (create them as String parameters); retried next run`;
+    this.name = "ParametersNotReadyError";
+  }
+}
+
 /** A value handed to a pair operation breaks a rule AWS would reject it for; raised before any call. */
 export class PairInputError extends Error {
   constructor(

@@ -4,6 +4,7 @@ import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-i
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { CONTROLLER_ROLE_NAME, EXECUTION_ROLE_NAME, INVENTORY_SYNC_NAME, RUN_PATCH_BASELINE_DOCUMENT, UPDATE_LINUX_AMI_DOCUMENT, UPDATE_WINDOWS_AMI_DOCUMENT } from "../../contract/names";
+import { PACKAGE_PARAMETER_PREFIX } from "../../contract/patterns";
 import { fleetTags, partitionOf } from "../core/tags";
 import type { PolicyStatement } from "../iam/policy";
 import { policyDocument, toJson, trustPolicy } from "../iam/policy";
@@ -26,6 +27,11 @@ export interface ExecutionRoleProps {
    * reports bucket (patching configured). @default false
    */
   readonly inventorySync?: boolean;
+  /**
+   * A package argument references Parameter Store: before each association change the controller checks
+   * that the names exist (GetParameters, this account's names below /aft-fleet/ only). @default false
+   */
+  readonly packageParameters?: boolean;
   /** The controller may send AWS-RunPatchBaseline to this account's nodes (`patching.emergency` configured). @default false */
   readonly emergencyPatching?: boolean;
   /**
@@ -126,6 +132,15 @@ export class ExecutionRole extends Construct {
         Condition: { StringLike: { "s3:prefix": packages.map((name) => `${name}/*`) } },
       },
     ];
+    if (props.packageParameters) {
+      statements.push({
+        // The node's agent resolves the references; the controller only checks that they exist and are not SecureString.
+        Sid: "CheckPackageParameters",
+        Effect: "Allow",
+        Action: "ssm:GetParameters",
+        Resource: `arn:${partition}:ssm:*:${account}:parameter${PACKAGE_PARAMETER_PREFIX}*`,
+      });
+    }
     if (props.inventorySync) {
       statements.push(
         {
