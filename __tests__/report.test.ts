@@ -8,7 +8,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { loadConfig } from "../modules/config";
 import type { FleetModel, FleetPackage, RolloutRing } from "../modules/config/model";
-import { estimatePackage, formatMinutes, planPackages, RULES, renderReport, scheduleIntervalMinutes, type TreeDiff } from "../modules/report";
+import { aftTrigger, estimatePackage, formatMinutes, planPackages, RULES, renderReport, scheduleIntervalMinutes, type TreeDiff } from "../modules/report";
+import { invokeCustomizationsInput } from "../modules/aft/copy-to-repos";
 import { diffTrees, readTrees } from "../modules/report/tree-diff";
 import { synthToDir } from "../main";
 import { benchReport, buildReport, parseReportArgs } from "../scripts/report";
@@ -99,6 +100,11 @@ describe("golden content: promotion 1.0.0 -> 1.1.0", () => {
     expect(verdict).toContain("rolls back none");
     expect(verdict).toContain("adds none and removes none");
     expect(verdict).toContain("touches 0 member trees");
+    expect(verdict).toContain(
+      "Trigger: the publish job starts `aft-invoke-customizations` for the central account 222222222222 (only the central tree changes); " +
+        "the first ring starts about +20 min after the merge (the central account's AFT pipeline, assumed 20 min, then the controller runs at once on the spec change).",
+    );
+    expect(verdict).toContain("Estimated time to complete: 6 h 20 min.");
   });
 
   it("lists each ring with its versions, gates, targets, Regions, rate control and estimate", () => {
@@ -110,15 +116,17 @@ describe("golden content: promotion 1.0.0 -> 1.1.0", () => {
     expect(canary).toContain("nodes tagged aft-fleet:ring=canary");
     expect(canary).toContain("us-east-1, eu-west-1");
     expect(canary).toContain("1 = 1 of ~2 pairs at once");
-    expect(canary).toContain("starts +0 min, 2 passes, done +30 min");
+    // Every start counts from the merge: the central account's AFT pipeline (20 min assumed) applies the specs first.
+    expect(canary).toContain("starts +20 min, 2 passes, done +50 min");
     const all = pair.markdown.split("\n").find((l) => l.startsWith("| 2 | all"))!;
     expect(all).toContain("canary reached it + 2h, alarms canary-errors OK");
     expect(all).toContain("OU ou-ab12-cdef3456");
     // 1 OU x 20 assumed accounts x 2 Regions = 40 pairs; 10% = 4 at once -> 10 passes of 15 min.
     expect(all).toContain("10% = 4 of ~40 pairs at once");
-    // canary done at 30 min + 2 h bake + 1 h to the next hourly run = 3 h 30 min; + 150 min.
-    expect(all).toContain("starts +3 h 30 min, 10 passes, done +6 h");
-    expect(pair.markdown).toContain("Estimated time to complete: **6 h**.");
+    // canary done at 50 min + 2 h bake + 1 h to the next hourly run = 3 h 50 min; + 150 min.
+    expect(all).toContain("starts +3 h 50 min, 10 passes, done +6 h 20 min");
+    expect(pair.markdown).toContain("Estimated time to complete: **6 h 20 min**.");
+    expect(pair.markdown).toContain("the central account's AFT pipeline takes 20 min (assumed, --aft-minutes) before the controller runs");
   });
 
   it("diffs the central tree only: the new version's objects are added", () => {
@@ -153,11 +161,15 @@ describe("golden content: rollback 1.1.0 -> 1.0.0", () => {
     expect(pair.markdown.split("\n")[2]).toContain("rolls back 1 package (**TestAgent 1.1.0 -> 1.0.0**)");
     expect(pair.markdown.split("\n")[2]).toContain("promotes none");
     expect(pair.markdown).toContain("### TestAgent: **rollback 1.1.0 -> 1.0.0**");
+    const canary = pair.markdown.split("\n").find((l) => l.startsWith("| 1 | canary"))!;
     const all = pair.markdown.split("\n").find((l) => l.startsWith("| 2 | all"))!;
     expect(all).toContain("**rollback 1.1.0 -> 1.0.0**");
-    expect(all).toContain("rollback: in ring order, no bake or alarm gates");
-    // canary 30 min, no bake, next hourly run: starts at 1 h 30 min.
-    expect(all).toContain("starts +1 h 30 min, 10 passes, done +4 h");
+    // canary has its own alarm (canary-errors): the controller still starts pairs moving back while it fires.
+    expect(canary).toContain("| rollback: in ring order, no bake or alarm gates (alarms do not stop a rollback) |");
+    expect(all).toContain("| rollback: in ring order, no bake or alarm gates (alarms do not stop a rollback) |");
+    expect(pair.markdown).not.toContain("stops on its alarms");
+    // canary done at 20 + 30 min, no bake, next hourly run: starts at 1 h 50 min.
+    expect(all).toContain("starts +1 h 50 min, 10 passes, done +4 h 20 min");
   });
 
   it("marks the rolled-back parts with the rollback class, and the chart parses", async () => {
@@ -180,7 +192,8 @@ describe("golden content: a new package and a new Region", () => {
   it("names the new package and the new Region in the verdict", () => {
     const verdict = pair.markdown.split("\n")[2]!;
     expect(verdict).toContain("adds 1 package (OtherAgent 1.0.0)");
-    expect(verdict).toContain("It adds the Region eu-central-1.");
+    // TestAgent's release does not change, but its ring's OU (20 accounts assumed) gets the new Region.
+    expect(verdict).toContain("It adds Region eu-central-1: ~20 new account-Region pairs get TestAgent 1.0.0 (its document and association) at the next controller run.");
     expect(pair.markdown).toContain("### OtherAgent: new package, release 1.0.0");
     expect(pair.markdown).toContain("### TestAgent: release 1.0.0 (unchanged)");
   });
@@ -188,15 +201,30 @@ describe("golden content: a new package and a new Region", () => {
   it("calls out the member tree: a new package changes the execution role's policy", () => {
     const global = pair.trees.find((t) => t.member)!;
     expect(global.status).toBe("changed");
-    expect(pair.markdown.split("\n")[2]).toContain("**1 member tree (AFT must re-customize every account)**");
+    const verdict = pair.markdown.split("\n")[2]!;
+    expect(verdict).toContain("**1 member tree (AFT must re-customize every account)**");
     expect(section(pair.markdown, "Emitted trees")).toContain("re-run customizations for every account");
+    // Accounts: 333333333333, the central one and one OU of 20 (assumed) = 22; 5 pipelines at once -> 5 x 20 min.
+    expect(verdict).toContain("Trigger: the publish job starts `aft-invoke-customizations` for **all accounts** (the member tree changes)");
+    expect(verdict).toContain("5 at a time (AFT's `maximum_concurrent_customizations` default), about 5 x 20 min = 1 h 40 min for ~22 accounts");
+    expect(verdict).toContain("member pairs are NotReady until their account's pipeline ran");
+    expect(verdict).toContain("The first ring starts about +20 min after the merge, once the central account's pipeline ran");
+    // The rings take longer than the pipelines (1 h 40 min) and the next hourly run: the rings' estimate stands.
+    expect(verdict).toContain("Estimated time to complete: 4 h 35 min.");
+    // With 2-hour pipelines the last one ends at 10 h; its NotReady pairs are retried at the next hourly run.
+    const slow = renderReport({ before: { kind: "known", model: pair.before }, after: pair.after, baseLabel: "base", trees: pair.trees, aftMinutes: 120 }).split("\n")[2]!;
+    expect(slow).toContain("about 5 x 120 min = 10 h for ~22 accounts");
+    expect(slow).toContain("Estimated time to complete: 11 h (the rings alone 6 h 15 min; pairs waiting for their account's pipeline finish after the last pipeline, +10 h, and the next controller run).");
   });
 
-  it("estimates the unchanged package's rings at no time (the new Region is not a version change)", () => {
+  it("estimates the unchanged package's ring by its new pairs (the new Region is not a version change)", () => {
     const line = pair.markdown.split("\n").find((l) => l.startsWith("| 1 | all"))!;
     expect(line).toContain("1.0.0 (unchanged)");
-    expect(line).toContain("no change");
+    expect(line).not.toContain("no change");
+    // 20 new pairs, 60 in all: 10% = 6 at once -> 4 passes after the 20-minute central pipeline.
+    expect(line).toContain("~20 new pairs at 1.0.0: starts +20 min, 4 passes, done +1 h 20 min");
     expect(line).toContain("us-east-1, eu-central-1, eu-west-1");
+    expect(section(pair.markdown, "Packages")).not.toContain("Nothing to roll out");
   });
 
   it("highlights the new Region and package in a chart the parser accepts", async () => {
@@ -205,6 +233,154 @@ describe("golden content: a new package and a new Region", () => {
     expect(chart).toMatch(/class [^\n]*p0g1[^\n]* changed/);
     expect(chart).toMatch(/class [^\n]*p1,p1g1[^\n]* changed/);
     await expect(parseMermaid(chart)).resolves.toBe("flowchart-v2");
+  });
+});
+
+describe("golden content: every ring pinned back to the older version", () => {
+  let pair: Pair;
+  beforeAll(async () => {
+    const versions = ["1.0.0", "1.1.0"];
+    const after = twoRings("1.1.0", versions);
+    for (const ring of after.packages[0].rings) ring.pin = "1.0.0";
+    pair = await reportPair(fixture(twoRings("1.1.0", versions), versions), fixture(after, versions));
+  });
+
+  it("counts the pins as a rollback of the package in the verdict, the heading and the rows", () => {
+    const verdict = pair.markdown.split("\n")[2]!;
+    expect(verdict).toContain("promotes none, rolls back 1 package (**TestAgent 1.1.0 -> 1.0.0 in rings canary, all (pin)**)");
+    expect(verdict).not.toContain("rolls back none");
+    expect(pair.markdown).toContain("### TestAgent: release 1.1.0 (unchanged); **rollback 1.1.0 -> 1.0.0 in rings canary, all (pin)**");
+    for (const row of ["| 1 | canary", "| 2 | all"]) {
+      const line = pair.markdown.split("\n").find((l) => l.startsWith(row))!;
+      expect(line).toContain("**rollback 1.1.0 -> 1.0.0** **held at 1.0.0 (pin)**");
+      expect(line).toContain("pinned: taken at once, no bake or alarm gates (alarms do not stop a rollback)");
+    }
+    expect(pair.markdown).not.toContain("stops on its alarms");
+  });
+
+  it("starts every pinned ring at once after the central pipeline (a pin has no gates)", () => {
+    const all = pair.markdown.split("\n").find((l) => l.startsWith("| 2 | all"))!;
+    expect(all).toContain("starts +20 min, 10 passes, done +2 h 50 min");
+    expect(pair.markdown.split("\n")[2]).toContain("Estimated time to complete: 2 h 50 min.");
+    const chart = /```mermaid\n([\s\S]*?)```/.exec(pair.markdown)![1]!;
+    expect(chart).toContain("class p0r0,p0r1 rollback");
+  });
+});
+
+describe("golden content: new pairs at the same release", () => {
+  it("a new workload Region: every ring's targets get the ring's version in it, estimated", async () => {
+    const after = twoRings("1.0.0", ["1.0.0"]);
+    after.organization.workloadRegions = ["us-east-1", "eu-west-1", "eu-central-1"];
+    const { markdown } = await reportPair(fixture(twoRings("1.0.0", ["1.0.0"]), ["1.0.0"]), fixture(after, ["1.0.0"]));
+    const verdict = markdown.split("\n")[2]!;
+    // canary: 1 account; all: 1 OU x 20 assumed accounts.
+    expect(verdict).toContain("It adds Region eu-central-1: ~21 new account-Region pairs get TestAgent 1.0.0 (its document and association) at the next controller run.");
+    expect(verdict).not.toContain("No ring changes version");
+    const canary = markdown.split("\n").find((l) => l.startsWith("| 1 | canary"))!;
+    expect(canary).toContain("1 new pair at 1.0.0: starts +20 min, 1 pass, done +35 min");
+    // 20 new of 60 pairs; 10% = 6 at once -> 4 passes; not gated on canary (the version does not change).
+    const all = markdown.split("\n").find((l) => l.startsWith("| 2 | all"))!;
+    expect(all).toContain("~20 new pairs at 1.0.0: starts +20 min, 4 passes, done +1 h 20 min");
+    expect(markdown).toContain("Adds Region eu-central-1: ~21 new account-Region pairs get TestAgent 1.0.0 (its document and association) at the next controller run.");
+    expect(markdown).toContain("Estimated time to complete: **1 h 20 min**.");
+    expect(markdown).not.toContain("Nothing to roll out");
+  });
+
+  it("an account added to a ring's target group: only the central account is re-customized", async () => {
+    const after = twoRings("1.0.0", ["1.0.0"]);
+    after.organization.targetGroups.canary.accounts = ["333333333333", "555555555555"];
+    const { markdown, trees } = await reportPair(fixture(twoRings("1.0.0", ["1.0.0"]), ["1.0.0"]), fixture(after, ["1.0.0"]));
+    expect(trees.find((t) => t.member)!.status).toBe("unchanged");
+    const verdict = markdown.split("\n")[2]!;
+    expect(verdict).toContain("It adds account 555555555555 to ring canary: 2 new account-Region pairs get TestAgent 1.0.0 (its document and association) at the next controller run.");
+    expect(verdict).toContain("Trigger: the publish job starts `aft-invoke-customizations` for the central account 222222222222 (only the central tree changes)");
+    // maxConcurrency 1 of 4 pairs: 2 passes of 15 min after the 20-minute central pipeline.
+    expect(verdict).toContain("Estimated time to complete: 50 min.");
+    const canary = markdown.split("\n").find((l) => l.startsWith("| 1 | canary"))!;
+    expect(canary).toContain("2 new pairs at 1.0.0: starts +20 min, 2 passes, done +50 min");
+    expect(markdown.split("\n").find((l) => l.startsWith("| 2 | all"))).toContain("| no change |");
+  });
+});
+
+describe("golden content: a ring held behind a pinned ring", () => {
+  it("marks the next ring blocked: the controller waits for the ring before to run the release", async () => {
+    const after = twoRings("1.1.0", ["1.0.0", "1.1.0"]);
+    after.packages[0].rings[0].pin = "1.0.0";
+    const { markdown } = await reportPair(fixture(twoRings("1.0.0", ["1.0.0"]), ["1.0.0"]), fixture(after, ["1.0.0", "1.1.0"]));
+    const all = markdown.split("\n").find((l) => l.startsWith("| 2 | all"))!;
+    expect(all).toContain("| 1.0.0 -> 1.1.0 |");
+    expect(all).toContain("**blocked: canary is pinned at 1.0.0, not the release 1.1.0**");
+    expect(markdown.split("\n")[2]).toContain("**1 ring blocked: TestAgent/all (canary is pinned at 1.0.0, not the release 1.1.0).**");
+  });
+});
+
+describe("aftTrigger: what starts AFT after the merge", () => {
+  const tree = (member: boolean, status: TreeDiff["status"]) => ({ member, status });
+
+  it("central account only when only the central tree changes", () => {
+    const trigger = aftTrigger([tree(false, "changed"), tree(true, "unchanged")], "222222222222");
+    expect(trigger).toEqual({ kind: "central", input: '{"include":[{"type":"accounts","target_value":["222222222222"]}]}' });
+    expect(trigger.input).toBe(invokeCustomizationsInput("central", "222222222222"));
+  });
+
+  it("all accounts when the member tree changes, is added or removed", () => {
+    for (const status of ["changed", "added", "removed"] as const) {
+      expect(aftTrigger([tree(false, "unchanged"), tree(true, status)], "222222222222")).toEqual({ kind: "all", input: '{"include":[{"type":"all"}]}' });
+    }
+    expect(aftTrigger([tree(false, "changed"), tree(true, "changed")], "222222222222").kind).toBe("all");
+  });
+
+  it("nothing when no tree changes, and the report says no trigger is needed", () => {
+    expect(aftTrigger([tree(false, "unchanged"), tree(true, "unchanged")], "222222222222")).toEqual({ kind: "none" });
+    expect(aftTrigger([], "222222222222")).toEqual({ kind: "none" });
+    const model = modelWith({});
+    const trees: TreeDiff[] = [{ path: "aft-account-customizations/x/terraform/aft-fleet.tf.json", member: false, status: "unchanged", added: [], changed: [], removed: [] }];
+    const md = renderReport({ before: { kind: "known", model }, after: model, baseLabel: "base", trees });
+    expect(md.split("\n")[2]).toContain("Trigger: none needed (neither tree changes, so the publish job starts no AFT pipeline).");
+    expect(md.split("\n")[2]).toContain("No ring changes version and no pair is added.");
+  });
+
+  it("--aft-minutes shifts every ring's start and is stated in the time model", () => {
+    const model = modelWith({});
+    const [ring0] = model.packages[0]!.rings;
+    const trees: TreeDiff[] = [{ path: "aft-account-customizations/x/terraform/aft-fleet.tf.json", member: false, status: "changed", added: [], changed: [], removed: [] }];
+    const md = renderReport({ before: { kind: "unknown", why: "test" }, after: model, trees, aftMinutes: 45 });
+    expect(md.split("\n").find((l) => l.startsWith(`| 1 | ${ring0!.name}`))).toContain("starts +45 min, 2 passes, done +1 h 15 min");
+    expect(md.split("\n")[2]).toContain("the first ring starts about +45 min after the merge (the central account's AFT pipeline, assumed 45 min");
+    expect(md).toContain("the central account's AFT pipeline takes 45 min (assumed, --aft-minutes)");
+    expect(parseReportArgs(["--aft-minutes", "30"]).aftMinutes).toBe(30);
+    expect(() => parseReportArgs(["--aft-minutes", "soon"])).toThrow(/--aft-minutes: got "soon"; allowed: a positive number of minutes/);
+  });
+});
+
+describe("the README's real report", () => {
+  it("is the report of the example's next release (1.1.0) against HEAD, up to its Mermaid diagram", async () => {
+    const root = path.join(__dirname, "..");
+    const example = fs.readFileSync(path.join(root, "examples", "fleet.yaml"), "utf8");
+    const source = /^(\s*)source: (\S+)/m.exec(example)!;
+    const absolute = example.replace(source[0], `${source[1]}source: ${path.resolve(root, "examples", source[2]!)}`);
+    const next = absolute.replace(/^(\s*)release: 1\.0\.0\b/m, "$1release: 1.1.0").replace(/^(\s*)versions: \[1\.0\.0\]/m, "$1versions: [1.0.0, 1.1.0]");
+    expect(next).toContain("release: 1.1.0");
+    expect(next).toContain("versions: [1.0.0, 1.1.0]");
+    const before = makeFixture(absolute, {}, "fleet.yaml");
+    const after = makeFixture(next, {}, "fleet.yaml");
+    fixtures.push(before, after);
+    const { markdown } = await reportPair(before, after);
+    const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+    const start = readme.indexOf("this is the real report, up to its Mermaid diagram:\n\n");
+    expect(start).toBeGreaterThan(0);
+    const quoted: string[] = [];
+    for (const line of readme.slice(start).split("\n").slice(2)) {
+      if (!line.startsWith("   >")) break;
+      quoted.push(line.replace(/^ {3}> ?/, ""));
+    }
+    const rendered = markdown
+      .replace(/`base`/g, "`HEAD`")
+      .split("\n## Rollout flow")[0]!
+      .trimEnd()
+      .split("\n")
+      .map((l) => l.replace(/^### /, "##### ").replace(/^##? /, "#### "));
+    expect(quoted.join("\n")).toBe(rendered.join("\n"));
   });
 });
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /*
- * `npm run report -- [--config FILE] [--base GIT_REF|DIR] [--ledger FILE] [--out FILE] [--install-minutes N]`:
+ * `npm run report -- [--config FILE] [--base GIT_REF|DIR] [--ledger FILE] [--out FILE] [--install-minutes N] [--aft-minutes N]`:
  * the pull-request rollout report (Markdown) of a fleet config against a previous state. It loads configs
  * with loadConfig and synthesizes with synthToDir, the same code as `npm run synth`; the report itself
  * is modules/report (pure functions).
@@ -21,18 +21,20 @@ export interface ReportArgs {
   readonly ledger?: string;
   readonly out?: string;
   readonly installMinutes?: number;
+  readonly aftMinutes?: number;
   readonly help: boolean;
 }
 
 export function usage(): string {
   return [
-    "usage: npm run report -- [--config FILE] [--base GIT_REF|DIR] [--ledger FILE] [--out FILE] [--install-minutes N]",
+    "usage: npm run report -- [--config FILE] [--base GIT_REF|DIR] [--ledger FILE] [--out FILE] [--install-minutes N] [--aft-minutes N]",
     `  --config FILE          fleet config; default: the bundled example ${path.relative(process.cwd(), DEFAULT_CONFIG)}`,
     "  --base GIT_REF|DIR     previous state: a git ref (its config at the same path in the config's repository,",
     "                         loaded and synthesized with the current code) or an emitted output folder (tree diff only)",
     '  --ledger FILE          fleet state: JSON { "<package>/<ring>": <ledger/<package>/<ring>.json> }',
     "  --out FILE             write the Markdown here; default: stdout",
     "  --install-minutes N    minutes a node batch takes to install, for the time estimate; default 15",
+    "  --aft-minutes N        minutes one account's AFT customization pipeline takes (ring starts count from the merge); default 20",
   ].join("\n");
 }
 
@@ -49,6 +51,7 @@ export function parseReportArgs(argv: readonly string[]): ReportArgs {
       ledger: { type: "string", short: "l" },
       out: { type: "string", short: "o" },
       "install-minutes": { type: "string" },
+      "aft-minutes": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -66,17 +69,22 @@ export function parseReportArgs(argv: readonly string[]): ReportArgs {
   for (const name of ["config", "base", "ledger", "out"] as const) {
     if (values[name] !== undefined && values[name]!.trim() === "") throw new Error(`--${name}: got an empty value`);
   }
-  let installMinutes: number | undefined;
-  if (values["install-minutes"] !== undefined) {
-    installMinutes = Number(values["install-minutes"]);
-    if (!/^\d+(\.\d+)?$/.test(values["install-minutes"]) || installMinutes <= 0) throw new Error(`--install-minutes: got ${JSON.stringify(values["install-minutes"])}; allowed: a positive number of minutes`);
-  }
+  const minutes = (name: "install-minutes" | "aft-minutes"): number | undefined => {
+    const text = values[name];
+    if (text === undefined) return undefined;
+    const value = Number(text);
+    if (!/^\d+(\.\d+)?$/.test(text) || value <= 0) throw new Error(`--${name}: got ${JSON.stringify(text)}; allowed: a positive number of minutes`);
+    return value;
+  };
+  const installMinutes = minutes("install-minutes");
+  const aftMinutes = minutes("aft-minutes");
   return {
     ...(values.config !== undefined ? { config: values.config } : {}),
     ...(values.base !== undefined ? { base: values.base } : {}),
     ...(values.ledger !== undefined ? { ledger: values.ledger } : {}),
     ...(values.out !== undefined ? { out: values.out } : {}),
     ...(installMinutes !== undefined ? { installMinutes } : {}),
+    ...(aftMinutes !== undefined ? { aftMinutes } : {}),
     help: values.help === true,
   };
 }
@@ -165,6 +173,7 @@ export async function buildReport(args: ReportArgs, synth: Synth): Promise<strin
       trees,
       ...(ledgers ? { ledgers } : {}),
       ...(args.installMinutes !== undefined ? { installMinutes: args.installMinutes } : {}),
+      ...(args.aftMinutes !== undefined ? { aftMinutes: args.aftMinutes } : {}),
     });
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });

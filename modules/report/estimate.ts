@@ -7,14 +7,20 @@
  * - The controller works a ring in passes of concurrencyLimit(maxConcurrency, pairs) pairs (contract/rate);
  *   a pass takes the longer of the install time of a node batch (installMinutes, default 15) and the
  *   runbook's 2-minute pause between passes.
- * - The first changed ring starts at once (a ring's spec change starts its association). Each later ring
+ * - Every ring start counts from the merge: the central account's AFT pipeline must apply the new specs
+ *   first (startMinutes, the report's --aft-minutes, default 20).
+ * - The first changed ring starts at once then (a ring's spec change starts its association). Each later ring
  *   starts at the next controller run (one controllerSchedule interval; cron: assumed daily) after the
- *   ring before finished and baked (no bake for a rollback).
- * - Rings whose version does not change take no time. Failures, retries and alarms are not modelled.
+ *   ring before finished and baked (no bake for a rollback). A pinned ring takes its pin at once, without
+ *   gates; a ring after a ring that never runs the release (pinned elsewhere) is blocked.
+ * - A ring whose version does not change takes time only for its new account-Region pairs (a new workload
+ *   Region, accounts or OUs added to its group): they start at once after the central pipeline, at the
+ *   ring's version. Failures, retries and alarms are not modelled.
  */
 import { concurrencyLimit } from "../../contract/rate";
 import type { FleetPackage } from "../config/model";
 import type { PackagePlan } from "./model-diff";
+import { wantedVersion } from "./model-diff";
 
 export const ASSUMED_ACCOUNTS_PER_OU = 20;
 export const DEFAULT_INSTALL_MINUTES = 15;
@@ -61,6 +67,50 @@ export function ringTargets(pkg: FleetPackage, regionCount: number): RingTargets
   });
 }
 
+/** New account-Region pairs of a ring whose version does not change: they get the ring's version. */
+export interface RingAddition {
+  readonly ring: string;
+  /** The version the new pairs get (the ring's pin, else the release). */
+  readonly version: string;
+  /** Estimated new pairs (an OU counts as ASSUMED_ACCOUNTS_PER_OU accounts). */
+  readonly pairs: number;
+  /** Workload Regions the change adds (every earlier target of the ring gets them). */
+  readonly regions: readonly string[];
+  /** Accounts and OUs the ring targets now and did not before. */
+  readonly accounts: readonly string[];
+  readonly organizationalUnits: readonly string[];
+  /** True when OUs count in `pairs` (their size is assumed). */
+  readonly estimated: boolean;
+}
+
+/**
+ * Per ring of the new model (undefined where nothing is added, or where the version changes: then every pair
+ * is in the rollout anyway): the pairs a new workload Region or new group members add.
+ */
+export function ringAdditions(plan: PackagePlan, beforeRegions: readonly string[], afterRegions: readonly string[]): (RingAddition | undefined)[] {
+  const pkg = plan.after;
+  const old = plan.before;
+  if (!pkg) return [];
+  const after = ringTargets(pkg, afterRegions.length);
+  const before = old ? ringTargets(old, beforeRegions.length) : [];
+  const newRegions = afterRegions.filter((r) => !beforeRegions.includes(r));
+  return pkg.rings.map((ring, i) => {
+    if (plan.rings[i]!.change !== "unchanged" || !old) return undefined;
+    const j = old.rings.findIndex((r) => r.name === ring.name);
+    const was = before[j];
+    if (!was) return undefined;
+    const t = after[i]!;
+    const accounts = t.accounts.filter((a) => !was.accounts.includes(a));
+    const organizationalUnits = t.organizationalUnits.filter((o) => !was.organizationalUnits.includes(o));
+    const keptTargets = t.accounts.length - accounts.length + (t.organizationalUnits.length - organizationalUnits.length) * ASSUMED_ACCOUNTS_PER_OU;
+    const newTargets = accounts.length + organizationalUnits.length * ASSUMED_ACCOUNTS_PER_OU;
+    const pairs = keptTargets * newRegions.length + newTargets * afterRegions.length;
+    if (pairs === 0) return undefined;
+    const estimated = organizationalUnits.length > 0 || (newRegions.length > 0 && t.organizationalUnits.length > 0);
+    return { ring: ring.name, version: wantedVersion(pkg, ring), pairs, regions: newRegions, accounts, organizationalUnits, estimated };
+  });
+}
+
 export interface RingEstimate {
   readonly ring: string;
   readonly pairs: number;
@@ -72,8 +122,12 @@ export interface RingEstimate {
   /** Minutes the ring's passes take. */
   readonly runMinutes: number;
   readonly endMinutes: number;
-  /** False when the ring's version does not change (no time). */
+  /** False when the ring's version does not change (then only `added` pairs take time). */
   readonly changes: boolean;
+  /** New pairs of a ring whose version does not change (0 when none). */
+  readonly added: number;
+  /** Why the ring cannot take the release (the ring before never runs it); no time is estimated. */
+  readonly blockedBy?: string;
 }
 
 export interface PackageEstimate {
@@ -82,32 +136,59 @@ export interface PackageEstimate {
   readonly totalMinutes: number;
 }
 
-export function estimatePackage(plan: PackagePlan, regionCount: number, installMinutes = DEFAULT_INSTALL_MINUTES): PackageEstimate {
+export interface EstimateOptions {
+  /** Minutes from the merge until the controller can run: the central account's AFT pipeline. @default 0 */
+  readonly startMinutes?: number;
+  /** ringAdditions(): new pairs of rings whose version does not change. */
+  readonly additions?: readonly (RingAddition | undefined)[];
+}
+
+export function estimatePackage(plan: PackagePlan, regionCount: number, installMinutes = DEFAULT_INSTALL_MINUTES, options: EstimateOptions = {}): PackageEstimate {
   const pkg = plan.after;
   if (!pkg) return { rings: [], totalMinutes: 0 };
+  const offset = options.startMinutes ?? 0;
   const targets = ringTargets(pkg, regionCount);
   const interval = scheduleIntervalMinutes(pkg.controllerSchedule);
   const passMinutes = Math.max(installMinutes, PASS_PAUSE_MINUTES);
   const rings: RingEstimate[] = [];
   // When the next changed ring may start: undefined until a ring changed (the first one starts at once).
   let readyAt: number | undefined;
+  // Set when the ring before never runs the release (a pin elsewhere, or blocked itself): the gate holds.
+  let blocked: string | undefined;
   let total = 0;
   pkg.rings.forEach((ring, i) => {
     const pairs = targets[i]!.pairs;
     const concurrency = concurrencyLimit(ring.maxConcurrency, pairs);
     const change = plan.rings[i]!.change;
     const changes = change !== "unchanged";
+    const pinned = ring.pin !== undefined;
+    const before = blocked;
+    // What the next ring sees: this ring runs the release only when it is not pinned elsewhere and not held.
+    if (wantedVersion(pkg, ring) !== pkg.release) blocked = `${ring.name} is pinned at ${ring.pin}, not the release ${pkg.release}`;
+    else if (!pinned && before !== undefined) blocked = before;
+    else blocked = undefined;
     if (!changes) {
-      rings.push({ ring: ring.name, pairs, concurrency, passes: 0, startMinutes: readyAt ?? 0, runMinutes: 0, endMinutes: readyAt ?? 0, changes });
+      const added = options.additions?.[i]?.pairs ?? 0;
+      const passes = added > 0 && concurrency > 0 ? Math.ceil(added / concurrency) : 0;
+      const runMinutes = passes * passMinutes;
+      const start = added > 0 ? offset : (readyAt ?? offset);
+      rings.push({ ring: ring.name, pairs, concurrency, passes, startMinutes: start, runMinutes, endMinutes: start + runMinutes, changes, added });
+      if (added > 0) total = Math.max(total, start + runMinutes);
+      return;
+    }
+    if (!pinned && before !== undefined) {
+      rings.push({ ring: ring.name, pairs, concurrency, passes: 0, startMinutes: offset, runMinutes: 0, endMinutes: offset, changes, added: 0, blockedBy: before });
       return;
     }
     const passes = concurrency > 0 ? Math.ceil(pairs / concurrency) : 0;
-    const start = readyAt === undefined ? 0 : readyAt + interval;
+    // A pin is taken at once, without gates; otherwise the first changed ring starts at once, later ones
+    // at the next controller run after the ring before finished (and baked).
+    const start = pinned || readyAt === undefined ? offset : readyAt + interval;
     const runMinutes = passes * passMinutes;
     const end = start + runMinutes;
-    rings.push({ ring: ring.name, pairs, concurrency, passes, startMinutes: start, runMinutes, endMinutes: end, changes });
+    rings.push({ ring: ring.name, pairs, concurrency, passes, startMinutes: start, runMinutes, endMinutes: end, changes, added: 0 });
     readyAt = end + (change === "rollback" ? 0 : ring.bakeSeconds / 60);
-    total = end;
+    total = Math.max(total, end);
   });
   return { rings, totalMinutes: total };
 }

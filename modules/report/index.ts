@@ -1,7 +1,8 @@
 /** The pull-request rollout report: pure functions over the resolved model and the emitted trees. */
 export { ReportError } from "./errors";
 export { planPackages, wantedVersion, type Before, type Change, type PackagePlan, type RingPlan } from "./model-diff";
-export { ASSUMED_ACCOUNTS_PER_OU, DEFAULT_INSTALL_MINUTES, PASS_PAUSE_MINUTES, estimatePackage, formatMinutes, ringTargets, scheduleIntervalMinutes } from "./estimate";
+export { ASSUMED_ACCOUNTS_PER_OU, DEFAULT_INSTALL_MINUTES, PASS_PAUSE_MINUTES, estimatePackage, formatMinutes, ringAdditions, ringTargets, scheduleIntervalMinutes, type RingAddition } from "./estimate";
+export { AFT_CONCURRENT_CUSTOMIZATIONS, DEFAULT_AFT_MINUTES, aftTrigger, allPipelinesMinutes, type AftTrigger } from "./trigger";
 export { fleetWarnings, RULES, type Warning } from "./warnings";
 export { diffTrees, readTrees, isMemberTree, type TreeDiff, type Trees } from "./tree-diff";
 export { parseLedgers, statusCounts, type Ledgers } from "./ledger";

@@ -4,11 +4,12 @@
  */
 import { concurrencyLimit, errorBudget } from "../../contract/rate";
 import type { FleetModel, FleetPackage, RolloutRing } from "../config/model";
-import { ASSUMED_ACCOUNTS_PER_OU, DEFAULT_INSTALL_MINUTES, estimatePackage, formatMinutes, type PackageEstimate, PASS_PAUSE_MINUTES, ringTargets, type RingTargets } from "./estimate";
+import { ASSUMED_ACCOUNTS_PER_OU, DEFAULT_INSTALL_MINUTES, estimatePackage, formatMinutes, type PackageEstimate, PASS_PAUSE_MINUTES, type RingAddition, ringAdditions, ringTargets, type RingTargets, scheduleIntervalMinutes } from "./estimate";
 import { type Ledgers, PAIR_STATUSES, statusCounts } from "./ledger";
 import { rolloutFlowchart } from "./mermaid";
 import { type Before, type PackagePlan, planPackages, type RingPlan } from "./model-diff";
 import type { TreeDiff } from "./tree-diff";
+import { AFT_CONCURRENT_CUSTOMIZATIONS, type AftTrigger, aftTrigger, allPipelinesMinutes, DEFAULT_AFT_MINUTES } from "./trigger";
 import { fleetWarnings } from "./warnings";
 
 export interface ReportInput {
@@ -21,7 +22,11 @@ export interface ReportInput {
   readonly ledgers?: Ledgers;
   /** Minutes a node batch takes to install (the time model's pass length). @default 15 */
   readonly installMinutes?: number;
+  /** Minutes one account's AFT customization pipeline takes (ring starts count from the merge). @default 20 */
+  readonly aftMinutes?: number;
 }
+
+type Additions = readonly (RingAddition | undefined)[];
 
 /** Addresses listed per tree before "… and N more": a PR comment has a size limit. */
 const MAX_ADDRESSES_PER_TREE = 40;
@@ -62,8 +67,11 @@ function versionCell(plan: RingPlan): string {
 function gatesCell(pkg: FleetPackage, i: number, plan: RingPlan): string {
   const ring = pkg.rings[i]!;
   const own = ring.alarms.length ? `; stops on its alarms ${ring.alarms.join(", ")}` : "";
-  if (ring.pin !== undefined) return `pinned: no gates${own}`;
-  if (plan.change === "rollback") return `rollback: in ring order, no bake or alarm gates${own}`;
+  // The controller starts pairs moving back to an older version even while the ring's own alarms fire
+  // (lambdas/controller/gate.ts movesBack): an alarm a bad version fired must not block its rollback.
+  const noAlarmStop = " (alarms do not stop a rollback)";
+  if (ring.pin !== undefined) return plan.change === "rollback" ? `pinned: taken at once, no bake or alarm gates${noAlarmStop}` : `pinned: no gates${own}`;
+  if (plan.change === "rollback") return `rollback: in ring order, no bake or alarm gates${noAlarmStop}`;
   const prev = pkg.rings[i - 1];
   if (!prev) return `first ring${own}`;
   const prevAlarms = prev.alarms.length ? `, alarms ${prev.alarms.join(", ")} OK` : ` (${prev.name} has no alarms)`;
@@ -87,15 +95,40 @@ function rateCell(ring: RolloutRing, pairs: number): string {
   );
 }
 
-function estimateCell(e: PackageEstimate["rings"][number] | undefined): string {
+function estimateCell(e: PackageEstimate["rings"][number] | undefined, addition: RingAddition | undefined): string {
   if (!e) return "";
-  if (!e.changes) return "no change";
+  if (e.blockedBy !== undefined) return `**blocked: ${e.blockedBy}**`;
+  if (!e.changes) {
+    if (!addition || e.added === 0) return "no change";
+    return `${addition.estimated ? "~" : ""}${plural(e.added, "new pair")} at ${addition.version}: starts +${formatMinutes(e.startMinutes)}, ${plural(e.passes, "pass")}, done +${formatMinutes(e.endMinutes)}`;
+  }
   return `starts +${formatMinutes(e.startMinutes)}, ${plural(e.passes, "pass")}, done +${formatMinutes(e.endMinutes)}`;
+}
+
+/** Rings of a package that change `change`-wise on their own (a pin, or a pin lifted), not by the release. */
+function ringMoves(plan: PackagePlan, change: "promotion" | "rollback"): string | undefined {
+  if (plan.change === change || plan.change === "new" || plan.change === "removed" || plan.change === "unknown") return undefined;
+  const rings = plan.rings.filter((r) => r.change === change);
+  if (rings.length === 0) return undefined;
+  const byMove = new Map<string, RingPlan[]>();
+  for (const r of rings) {
+    const move = `${r.wantedBefore} -> ${r.wantedAfter}`;
+    byMove.set(move, [...(byMove.get(move) ?? []), r]);
+  }
+  return [...byMove]
+    .map(([move, rs]) => `${move} in ring${rs.length === 1 ? "" : "s"} ${rs.map((r) => r.name).join(", ")}${rs.every((r) => r.held) ? " (pin)" : ""}`)
+    .join(", ");
 }
 
 function packageHeading(plan: PackagePlan, known: boolean): string {
   const before = plan.before?.release;
   const after = plan.after?.release;
+  const back = ringMoves(plan, "rollback");
+  if (back !== undefined) return `${packageHeadingOf(plan, known, before, after)}; **rollback ${back}**`;
+  return packageHeadingOf(plan, known, before, after);
+}
+
+function packageHeadingOf(plan: PackagePlan, known: boolean, before: string | undefined, after: string | undefined): string {
   switch (plan.change) {
     case "new":
       return `${plan.name}: new package, release ${after}`;
@@ -112,7 +145,24 @@ function packageHeading(plan: PackagePlan, known: boolean): string {
   }
 }
 
-function packageSection(plan: PackagePlan, model: FleetModel, known: boolean, estimate: PackageEstimate): string[] {
+/** "adds Region eu-central-1 and account 555555555555 to ring canary: 42 new account-Region pairs get TestAgent 1.0.0 at the next controller run". */
+function additionText(name: string, additions: Additions): string | undefined {
+  const list = additions.filter((a): a is RingAddition => a !== undefined);
+  if (list.length === 0) return undefined;
+  const regions = [...new Set(list.flatMap((a) => a.regions))];
+  const parts: string[] = [];
+  if (regions.length) parts.push(`Region${regions.length === 1 ? "" : "s"} ${regions.join(", ")}`);
+  for (const a of list) {
+    const members = [...(a.accounts.length ? [listOrCount(a.accounts, "account")] : []), ...(a.organizationalUnits.length ? [listOrCount(a.organizationalUnits, "OU")] : [])];
+    if (members.length) parts.push(`${members.join(" and ")} to ring ${a.ring}`);
+  }
+  const pairs = list.reduce((n, a) => n + a.pairs, 0);
+  const versions = [...new Set(list.map((a) => a.version))];
+  const what = versions.length === 1 ? `${name} ${versions[0]}` : `${name} ${list.map((a) => `${a.version} (${a.ring})`).join(", ")}`;
+  return `adds ${parts.join(" and ")}: ${list.some((a) => a.estimated) ? "~" : ""}${plural(pairs, "new account-Region pair")} get${pairs === 1 ? "s" : ""} ${what} (its document and association) at the next controller run`;
+}
+
+function packageSection(plan: PackagePlan, model: FleetModel, known: boolean, estimate: PackageEstimate, additions: Additions): string[] {
   const lines = [`### ${packageHeading(plan, known)}`, ""];
   const pkg = plan.after;
   if (!pkg) {
@@ -126,11 +176,16 @@ function packageSection(plan: PackagePlan, model: FleetModel, known: boolean, es
     const plan_ = plan.rings[i]!;
     const t = targets[i]!;
     lines.push(
-      `| ${i + 1} | ${ring.name} | ${versionCell(plan_)} | ${gatesCell(pkg, i, plan_)} | ${targetsCell(ring, t)} | ${regions} | ${rateCell(ring, t.pairs)} | ${estimateCell(estimate.rings[i])} |`,
+      `| ${i + 1} | ${ring.name} | ${versionCell(plan_)} | ${gatesCell(pkg, i, plan_)} | ${targetsCell(ring, t)} | ${regions} | ${rateCell(ring, t.pairs)} | ${estimateCell(estimate.rings[i], additions[i])} |`,
     );
   });
   for (const removed of plan.rings.filter((r) => r.change === "removed")) lines.push(`| - | ${removed.name} | ${versionCell(removed)} | | | | | |`);
-  lines.push("", estimate.totalMinutes > 0 ? `Estimated time to complete: **${formatMinutes(estimate.totalMinutes)}**.` : "Nothing to roll out: no ring changes version.", "");
+  lines.push("");
+  const added = additionText(pkg.name, additions);
+  if (added) lines.push(`${added[0]!.toUpperCase()}${added.slice(1)}.`, "");
+  const blocked = estimate.rings.filter((r) => r.blockedBy !== undefined);
+  if (blocked.length) lines.push(`**Blocked: ${blocked.map((r) => `${r.ring} (${r.blockedBy})`).join(", ")}; the controller holds ${blocked.length === 1 ? "it" : "them"} until the pin changes.**`, "");
+  lines.push(estimate.totalMinutes > 0 ? `Estimated time to complete: **${formatMinutes(estimate.totalMinutes)}**.` : "Nothing to roll out: no ring changes version and no pair is added.", "");
   return lines;
 }
 
@@ -177,25 +232,88 @@ function ledgerSection(ledgers: Ledgers, model: FleetModel): string[] {
   return lines;
 }
 
-function verdict(input: ReportInput, plans: readonly PackagePlan[], estimates: readonly PackageEstimate[], warningCount: number): string {
+/** Accounts an "all" trigger re-customizes: every listed account and the central one, an OU as ASSUMED_ACCOUNTS_PER_OU. */
+function fleetAccounts(model: FleetModel): number {
+  const groups = Object.values(model.organization.targetGroups);
+  const accounts = new Set([model.organization.centralAccount, ...groups.flatMap((g) => g.accounts)]);
+  const ous = new Set(groups.flatMap((g) => g.organizationalUnits));
+  return accounts.size + ous.size * ASSUMED_ACCOUNTS_PER_OU;
+}
+
+/** What starts AFT after the merge, and when the first ring starts. */
+function triggerSentence(model: FleetModel, trigger: AftTrigger | undefined, aftMinutes: number, rollsOut: boolean): string {
+  if (model.deployment.mode === "direct") return "Trigger: direct mode, no AFT: the change reaches the fleet when the stacks are deployed (`npm run cdktf:deploy`).";
+  const central = model.organization.centralAccount;
+  const firstRing = rollsOut
+    ? `the first ring starts about +${formatMinutes(aftMinutes)} after the merge (the central account's AFT pipeline, assumed ${aftMinutes} min, then the controller runs at once on the spec change)`
+    : `the central account's AFT pipeline (assumed ${aftMinutes} min) applies it; no pair gets a new version`;
+  if (trigger === undefined) {
+    return (
+      "Trigger: unknown without a tree diff; the publish job starts `aft-invoke-customizations` for the central account when only the central tree changes, for all accounts when the member tree changes" +
+      (rollsOut ? `; the first ring starts about +${formatMinutes(aftMinutes)} after the merge (the central account's AFT pipeline, assumed ${aftMinutes} min).` : ".")
+    );
+  }
+  switch (trigger.kind) {
+    case "none":
+      return "Trigger: none needed (neither tree changes, so the publish job starts no AFT pipeline).";
+    case "central":
+      return `Trigger: the publish job starts \`aft-invoke-customizations\` for the central account ${central} (only the central tree changes); ${firstRing}.`;
+    case "all": {
+      const accounts = fleetAccounts(model);
+      const batches = Math.ceil(accounts / AFT_CONCURRENT_CUSTOMIZATIONS);
+      return (
+        `Trigger: the publish job starts \`aft-invoke-customizations\` for **all accounts** (the member tree changes): every account's AFT pipeline runs, ${AFT_CONCURRENT_CUSTOMIZATIONS} at a time (AFT's \`maximum_concurrent_customizations\` default), ` +
+        `about ${batches} x ${aftMinutes} min = ${formatMinutes(allPipelinesMinutes(accounts, aftMinutes))} for ~${accounts} accounts (OU = ${ASSUMED_ACCOUNTS_PER_OU} accounts, assumed); ` +
+        `member pairs are NotReady until their account's pipeline ran, and the controller retries them at each run. ` +
+        (rollsOut
+          ? `The first ring starts about +${formatMinutes(aftMinutes)} after the merge, once the central account's pipeline ran (assumed ${aftMinutes} min; AFT picks the order, so it may be later).`
+          : `No ring changes version.`)
+      );
+    }
+  }
+}
+
+function verdict(
+  input: ReportInput,
+  plans: readonly PackagePlan[],
+  estimates: readonly PackageEstimate[],
+  additions: readonly Additions[],
+  trigger: AftTrigger | undefined,
+  aftMinutes: number,
+  warningCount: number,
+): string {
   const known = input.before.kind === "known";
-  const named = (change: string) => plans.filter((p) => p.change === change);
-  const describe = (ps: readonly PackagePlan[], what: (p: PackagePlan) => string) => (ps.length ? `${plural(ps.length, "package")} (${ps.map(what).join(", ")})` : "none");
+  const describe = (items: readonly string[]) => (items.length ? `${plural(items.length, "package")} (${items.join(", ")})` : "none");
+  const releaseMoves = (change: "promotion" | "rollback") =>
+    plans.flatMap((p) => {
+      const rings = ringMoves(p, change);
+      if (p.change === change) return [`${p.name} ${p.before!.release} -> ${p.after!.release}`];
+      return rings !== undefined ? [`${p.name} ${rings}`] : [];
+    });
   const held = plans.flatMap((p) => p.rings.filter((r) => r.held).map((r) => `${p.name}/${r.name} at ${r.wantedAfter}`));
   const sentences: string[] = [];
+  const addedTexts = plans.flatMap((p, i) => {
+    const text = additionText(p.name, additions[i] ?? []);
+    return text ? [text] : [];
+  });
   if (known) {
     sentences.push(
-      `Against ${code(input.baseLabel ?? "the base")}, this change promotes ${describe(named("promotion"), (p) => `${p.name} ${p.before!.release} -> ${p.after!.release}`)}, ` +
-        `rolls back ${describe(named("rollback"), (p) => `**${p.name} ${p.before!.release} -> ${p.after!.release}**`)}, ` +
-        `adds ${describe(named("new"), (p) => `${p.name} ${p.after!.release}`)} and removes ${describe(named("removed"), (p) => p.name)}.`,
+      `Against ${code(input.baseLabel ?? "the base")}, this change promotes ${describe(releaseMoves("promotion"))}, ` +
+        `rolls back ${describe(releaseMoves("rollback").map((m) => `**${m}**`))}, ` +
+        `adds ${describe(plans.filter((p) => p.change === "new").map((p) => `${p.name} ${p.after!.release}`))} and removes ${describe(plans.filter((p) => p.change === "removed").map((p) => p.name))}.`,
     );
     const newRegions = input.after.organization.workloadRegions.filter((r) => input.before.kind === "known" && !input.before.model.organization.workloadRegions.includes(r));
-    if (newRegions.length) sentences.push(`It adds the Region${newRegions.length === 1 ? "" : "s"} ${newRegions.join(", ")}.`);
+    for (const text of addedTexts) sentences.push(`It ${text}.`);
+    if (newRegions.length && !plans.some((_, i) => (additions[i] ?? []).some((a) => a !== undefined && a.regions.length > 0))) {
+      sentences.push(`It adds the Region${newRegions.length === 1 ? "" : "s"} ${newRegions.join(", ")}.`);
+    }
   } else {
     const why = input.before.kind === "unknown" ? input.before.why : "";
-    sentences.push(`The versions before this change are unknown (${why}); the report shows the full rollout of ${describe(plans, (p) => `${p.name} ${p.after?.release ?? "removed"}`)}.`);
+    sentences.push(`The versions before this change are unknown (${why}); the report shows the full rollout of ${describe(plans.map((p) => `${p.name} ${p.after?.release ?? "removed"}`))}.`);
   }
   if (held.length) sentences.push(`**${plural(held.length, "ring")} held by a pin: ${held.join(", ")}.**`);
+  const blocked = plans.flatMap((p, i) => (estimates[i]?.rings ?? []).filter((r) => r.blockedBy !== undefined).map((r) => `${p.name}/${r.ring} (${r.blockedBy})`));
+  if (blocked.length) sentences.push(`**${plural(blocked.length, "ring")} blocked: ${blocked.join(", ")}.**`);
   if (Array.isArray(input.trees)) {
     const trees = input.trees as readonly TreeDiff[];
     const touched = trees.filter((t) => t.status !== "unchanged");
@@ -206,7 +324,20 @@ function verdict(input: ReportInput, plans: readonly PackagePlan[], estimates: r
     );
   }
   const total = Math.max(0, ...estimates.map((e) => e.totalMinutes));
-  sentences.push(total > 0 ? `Estimated time to complete: ${formatMinutes(total)}.` : "No ring changes version.");
+  sentences.push(triggerSentence(input.after, trigger, aftMinutes, total > 0));
+  if (total > 0 && trigger?.kind === "all" && input.after.deployment.mode !== "direct") {
+    // NotReady pairs are retried at the first controller run after their account's pipeline ran.
+    const pipelines = allPipelinesMinutes(fleetAccounts(input.after), aftMinutes);
+    const interval = Math.max(...plans.flatMap((p) => (p.after ? [scheduleIntervalMinutes(p.after.controllerSchedule)] : [])));
+    const members = pipelines + interval;
+    sentences.push(
+      members > total
+        ? `Estimated time to complete: ${formatMinutes(members)} (the rings alone ${formatMinutes(total)}; pairs waiting for their account's pipeline finish after the last pipeline, +${formatMinutes(pipelines)}, and the next controller run).`
+        : `Estimated time to complete: ${formatMinutes(total)}.`,
+    );
+  } else {
+    sentences.push(total > 0 ? `Estimated time to complete: ${formatMinutes(total)}.` : "No ring changes version and no pair is added.");
+  }
   sentences.push(warningCount ? `${plural(warningCount, "warning")} below.` : "No warnings.");
   return sentences.join(" ");
 }
@@ -215,15 +346,23 @@ export function renderReport(input: ReportInput): string {
   const model = input.after;
   const known = input.before.kind === "known";
   const plans = planPackages(input.before, model);
-  const regionCount = model.organization.workloadRegions.length;
+  const regions = model.organization.workloadRegions;
+  const beforeRegions = input.before.kind === "known" ? input.before.model.organization.workloadRegions : regions;
   const installMinutes = input.installMinutes ?? DEFAULT_INSTALL_MINUTES;
-  const estimates = plans.map((p) => estimatePackage(p, regionCount, installMinutes));
+  const aftMinutes = input.aftMinutes ?? DEFAULT_AFT_MINUTES;
+  const direct = model.deployment.mode === "direct";
+  const trigger = Array.isArray(input.trees) ? aftTrigger(input.trees as readonly TreeDiff[], model.organization.centralAccount) : undefined;
+  // Ring starts count from the merge: the controller runs once the central account's pipeline applied the specs.
+  const startMinutes = direct || trigger?.kind === "none" ? 0 : aftMinutes;
+  const additions = plans.map((p) => ringAdditions(p, beforeRegions, regions));
+  const estimates = plans.map((p, i) => estimatePackage(p, regions.length, installMinutes, { startMinutes, additions: additions[i]! }));
   const warnings = fleetWarnings(model);
-  const lines = ["# aft-fleet rollout report", "", verdict(input, plans, estimates, warnings.length), "", "## Packages", ""];
-  plans.forEach((plan, i) => lines.push(...packageSection(plan, model, known, estimates[i]!)));
+  const lines = ["# aft-fleet rollout report", "", verdict(input, plans, estimates, additions, trigger, aftMinutes, warnings.length), "", "## Packages", ""];
+  plans.forEach((plan, i) => lines.push(...packageSection(plan, model, known, estimates[i]!, additions[i]!)));
+  const pipeline = direct ? "starts count from the deploy" : `starts count from the merge: the central account's AFT pipeline takes ${aftMinutes} min (assumed, --aft-minutes) before the controller runs`;
   lines.push(
-    `<sub>Time model: OU = ${ASSUMED_ACCOUNTS_PER_OU} accounts (assumed); passes of maxConcurrency pairs, each max(${installMinutes} min install, ${PASS_PAUSE_MINUTES} min pause); ` +
-      "later rings wait for bake and the next controller run. Failures and alarms are not modelled.</sub>",
+    `<sub>Time model: ${pipeline}; OU = ${ASSUMED_ACCOUNTS_PER_OU} accounts (assumed); passes of maxConcurrency pairs, each max(${installMinutes} min install, ${PASS_PAUSE_MINUTES} min pause); ` +
+      "later rings wait for bake and the next controller run; pins and new pairs start at once. Failures and alarms are not modelled.</sub>",
     "",
   );
   lines.push(...treeSection(input.trees, input.baseLabel));
