@@ -1,5 +1,5 @@
 /**
- * The tagging runbook's script (issue #10: how untagged nodes reach the default window), run as emitted
+ * The tagging runbook's script (how untagged nodes reach the default window, when tagUntagged is enabled), run as emitted
  * (the Script of the synthesized YAML runbook) with the moto venv's python and boto3 against moto's EC2.
  * It must tag every live instance without the environment tag, in batches, and leave alone instances
  * that have the tag (any value, the opt-out value included), instances of Auto Scaling groups, EKS and

@@ -1,8 +1,12 @@
 /*
- * Patch management (SPEC §6.F, issue #10): the `patching` config section and its resolution, the member
+ * Patch management (SPEC §6.F): the `patching` config section and its resolution, the member
  * constructs (baselines, windows, targets, tasks, inventory) and the central reporting constructs.
  */
 import { Testing } from "cdktf";
+import * as os from "node:os";
+import { CentralStack } from "../account-customizations/central";
+import { GlobalStack } from "../global-customizations/global";
+import { DEFAULT_CONFIG, resolveConfig } from "../modules/config";
 import { FleetStack } from "../modules/core/fleet-stack";
 import type { ConfigIssue } from "../modules/config/errors";
 import { Patching, PatchingSchema, resolvePatching } from "../modules/config/patching";
@@ -11,6 +15,7 @@ import * as path from "node:path";
 import YAML from "yaml";
 import { CRAWLER_CONFIGURATION, INVENTORY_PARTITION_KEYS, INVENTORY_TABLES, MAINTENANCE_WINDOW_ROLE_NAME, NAMED_QUERIES, PatchingMember, PatchingReporting, TAGGER_ROLE_NAME } from "../modules/patching";
 import { emergencyNodeTargetsOf } from "../modules/controller/spec";
+import { scheduleProblem } from "../contract/schedule";
 
 const org = { centralAccount: "222222222222", homeRegion: "us-east-1" };
 
@@ -45,10 +50,12 @@ const good = {
   },
   environments: {
     Dev: { frequencyDays: 7, weekday: "Tuesday", startHour: 22, durationHours: 4, cutoffHours: 1, operation: "Install", rebootOption: "RebootIfNeeded" },
-    Prod: { frequencyDays: 14, weekday: "Sunday", startHour: 2, durationHours: 3, cutoffHours: 1, operation: "Install", rebootOption: "NoReboot", maxConcurrency: "5", maxErrors: "1" },
+    Prod: { weeksOfMonth: [4, 2], weekday: "Sunday", startHour: 2, durationHours: 3, cutoffHours: 1, operation: "Install", rebootOption: "NoReboot", maxConcurrency: "5", maxErrors: "1" },
     Test: { schedule: "cron(30 1 ? * WED#2 *)", operation: "Scan" },
   },
 };
+/** `good` with the two opt-ins: the default window and the tagging of untagged nodes into it. */
+const withDefault = { ...good, defaultWindow: {}, tagUntagged: { enabled: true } };
 
 function resolved(raw: unknown = good): Patching {
   const { patching, issues } = resolve(raw);
@@ -71,24 +78,15 @@ function synthReporting(patching: Patching): any {
 }
 
 describe("patching config", () => {
-  it("resolves defaults: the Friday 05:00 UTC default window, 6 h, cutoff 1 h, Install, RebootIfNeeded; environment=opt-out", () => {
+  it("resolves defaults: no window, no tagging, aft-fleet's inventory association; environment=opt-out", () => {
     const p = resolved({});
     expect(p.environmentTag).toBe("environment");
     expect(p.optOutValue).toBe("opt-out");
-    expect(p.windows).toEqual([
-      {
-        environment: "Default",
-        name: "aft-fleet-patching-Default",
-        schedule: "cron(0 5 ? * FRI *)",
-        durationHours: 6,
-        cutoffHours: 1,
-        operation: "Install",
-        rebootOption: "RebootIfNeeded",
-        maxConcurrency: "10%",
-        maxErrors: "10%",
-      },
-    ]);
-    expect(p.inventory).toEqual({ enabled: true, schedule: "cron(0 6 * * ? *)" });
+    expect(p.windows).toEqual([]);
+    expect(p.hasDefaultWindow).toBe(false);
+    expect(p.tagUntagged).toEqual({ enabled: false, schedule: "cron(0 4 * * ? *)" });
+    expect(resolved({ tagUntagged: { enabled: false } }).tagUntagged.enabled).toBe(false);
+    expect(p.inventory).toEqual({ association: "aft-fleet", schedule: "cron(0 6 * * ? *)" });
     expect(p.reports).toEqual({
       bucketName: "aft-fleet-patching-222222222222-us-east-1",
       databaseName: "aft_fleet_inventory",
@@ -98,14 +96,72 @@ describe("patching config", () => {
     });
   });
 
-  it("turns frequency, weekday and hour into schedules: weekly cron, or rate(N days) from a fixed start on that weekday", () => {
+  it("makes the default window only when defaultWindow is set: {} is Friday 05:00 UTC, 6 h, cutoff 1 h, Install, RebootIfNeeded", () => {
+    const p = resolved({ defaultWindow: {} });
+    expect(p.hasDefaultWindow).toBe(true);
+    expect(p.windows).toEqual([
+      {
+        environment: "Default",
+        runs: [{ key: "", name: "aft-fleet-patching-Default", schedule: "cron(0 5 ? * FRI *)", when: "FRI 05:00 UTC" }],
+        durationHours: 6,
+        cutoffHours: 1,
+        operation: "Install",
+        rebootOption: "RebootIfNeeded",
+        maxConcurrency: "10%",
+        maxErrors: "10%",
+      },
+    ]);
+    expect(resolved(withDefault).tagUntagged).toEqual({ enabled: true, schedule: "cron(0 4 * * ? *)" });
+  });
+
+  it("turns weekday, hour and weeks of the month into cron schedules on that weekday and hour, one window per week", () => {
     const byEnv = Object.fromEntries(resolved().windows.map((w) => [w.environment, w]));
-    expect(byEnv.Dev).toMatchObject({ schedule: "cron(0 22 ? * TUE *)", durationHours: 4, cutoffHours: 1 });
-    expect(byEnv.Dev!.startDate).toBeUndefined();
-    expect(byEnv.Prod).toMatchObject({ schedule: "rate(14 days)", startDate: "2026-01-11T02:00:00Z", rebootOption: "NoReboot", maxConcurrency: "5", maxErrors: "1" });
-    expect(new Date(byEnv.Prod!.startDate!).getUTCDay()).toBe(0);
-    expect(byEnv.Test).toMatchObject({ schedule: "cron(30 1 ? * WED#2 *)", operation: "Scan", durationHours: 6, cutoffHours: 1 });
-    expect(resolved().windows.map((w) => w.environment)).toEqual(["Default", "Dev", "Prod", "Test"]);
+    expect(byEnv.Dev).toMatchObject({ runs: [{ key: "", name: "aft-fleet-patching-Dev", schedule: "cron(0 22 ? * TUE *)" }], durationHours: 4, cutoffHours: 1 });
+    expect(byEnv.Prod!.runs).toEqual([
+      { key: "week2", name: "aft-fleet-patching-Prod-week2", schedule: "cron(0 2 ? * SUN#2 *)", when: "2nd SUN 02:00 UTC" },
+      { key: "week4", name: "aft-fleet-patching-Prod-week4", schedule: "cron(0 2 ? * SUN#4 *)", when: "4th SUN 02:00 UTC" },
+    ]);
+    expect(byEnv.Prod).toMatchObject({ rebootOption: "NoReboot", maxConcurrency: "5", maxErrors: "1" });
+    expect(byEnv.Test).toMatchObject({ runs: [{ schedule: "cron(30 1 ? * WED#2 *)" }], operation: "Scan", durationHours: 6, cutoffHours: 1 });
+    expect(resolved().windows.map((w) => w.environment)).toEqual(["Dev", "Prod", "Test"]);
+    expect(resolved(withDefault).windows.map((w) => w.environment)).toEqual(["Default", "Dev", "Prod", "Test"]);
+    // One entry keeps the environment's one window name; `last` is day-of-week `<n>L` (1 = SUN ... 7 = SAT).
+    const monthly = resolved({ environments: { Ops: { weeksOfMonth: ["last"], weekday: "Friday", startHour: 23 }, Qa: { weeksOfMonth: [1] } } }).windows;
+    expect(monthly.map((w) => w.runs)).toEqual([
+      [{ key: "", name: "aft-fleet-patching-Ops", schedule: "cron(0 23 ? * 6L *)", when: "last FRI 23:00 UTC" }],
+      [{ key: "", name: "aft-fleet-patching-Qa", schedule: "cron(0 5 ? * FRI#1 *)", when: "1st FRI 05:00 UTC" }],
+    ]);
+  });
+
+  it("anchors every generated window to its weekday and hour: the runs of a year, read as SSM defines the cron fields", () => {
+    const schedulesOf = (raw: unknown) => resolved(raw).windows.flatMap((w) => w.runs.map((r) => r.schedule));
+    const weekdays = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"] as const;
+    for (const [i, weekday] of weekdays.entries()) {
+      const schedules = schedulesOf({ environments: { Twice: { weeksOfMonth: [2, 4], weekday, startHour: 2 }, Last: { weeksOfMonth: ["last"], weekday, startHour: 21 }, Weekly: { weekday, startHour: 7 } } });
+      for (const schedule of schedules) expect({ schedule, problem: scheduleProblem(schedule) }).toEqual({ schedule, problem: undefined });
+      const jsDay = (i + 1) % 7; // Date#getUTCDay: 0 = Sunday
+      const [last, twiceA, twiceB, weekly] = schedules.map((c) => cronRuns(c, 2026));
+      const twice = [...twiceA!, ...twiceB!].sort((a, b) => a.getTime() - b.getTime());
+      for (const d of [...twice, ...last!, ...weekly!]) expect(d.getUTCDay()).toBe(jsDay);
+      for (const d of twice) expect(d.getUTCHours()).toBe(2);
+      expect(twice).toHaveLength(24);
+      expect(last).toHaveLength(12);
+      expect(weekly!.length).toBeGreaterThanOrEqual(52);
+      // Within a month the 2nd and 4th are 14 days apart; from a 4th to the next month's 2nd, 14 days, or 21
+      // after a month with a fifth such weekday: close to fortnightly, never drifting off the weekday and hour.
+      const gaps = twice.slice(1).map((d, k) => (d.getTime() - twice[k]!.getTime()) / 86_400_000);
+      expect(new Set(gaps.filter((_, k) => k % 2 === 0))).toEqual(new Set([14]));
+      expect(new Set(gaps.filter((_, k) => k % 2 === 1))).toEqual(new Set([14, 21]));
+      for (const d of last!) expect(new Date(d.getTime() + 7 * 86_400_000).getUTCMonth()).not.toBe(d.getUTCMonth());
+    }
+  });
+
+  it("refuses every 14-42 days (no anchored form exists) and names the twice-a-month form instead", () => {
+    for (const days of [14, 21, 28, 35, 42]) {
+      const { issues } = resolve({ environments: { Prod: { frequencyDays: days, weekday: "Saturday" } } });
+      expect(issues).toEqual([{ path: "patching.environments.Prod.frequencyDays", allowed: expect.stringMatching(/^7 \(every week\).*weeksOfMonth: \[2, 4\]/) }]);
+    }
+    expect(resolved({ environments: { Prod: { frequencyDays: 7 } } }).windows[0]!.runs[0]!.schedule).toBe("cron(0 5 ? * FRI *)");
   });
 
   it("sorts patch filters by key and keeps approval rules per OS", () => {
@@ -142,10 +198,21 @@ describe("patching config", () => {
       "patching.baselines.b.default",
       /one default baseline per operating system \(patching.baselines.a/,
     ],
-    ["a patch group that is no environment", { baselines: { a: { operatingSystem: "WINDOWS", approvedPatches: ["KB1"], patchGroups: ["Qa"] } } }, "patching.baselines.a.patchGroups[0]", /Default or a key of patching.environments/],
+    ["a patch group that is no environment", { defaultWindow: {}, baselines: { a: { operatingSystem: "WINDOWS", approvedPatches: ["KB1"], patchGroups: ["Qa"] } } }, "patching.baselines.a.patchGroups[0]", /Default or a key of patching.environments/],
+    ["the Default patch group without the default window", { baselines: { a: { operatingSystem: "WINDOWS", approvedPatches: ["KB1"], patchGroups: ["Default"] } } }, "patching.baselines.a.patchGroups[0]", /^a key of patching.environments \(none defined\); Default only with patching.defaultWindow$/],
+    ["tagging untagged nodes without the default window", { ...good, tagUntagged: { enabled: true } }, "patching.tagUntagged.enabled", /false unless patching.defaultWindow is configured.*environment=Default/],
+    ["tagUntagged without enabled", { defaultWindow: {}, tagUntagged: { schedule: "rate(1 day)" } }, "patching.tagUntagged.enabled", /true or false/],
+    ["an inventory schedule for an existing inventory association", { inventory: { existing: true, schedule: "rate(1 day)" } }, "patching.inventory.schedule", /nothing when inventory.existing is true/],
+    ["weeksOfMonth with frequencyDays", { environments: { Prod: { weeksOfMonth: [2, 4], frequencyDays: 7 } } }, "patching.environments.Prod.frequencyDays", /nothing when weeksOfMonth is set/],
+    ["weeksOfMonth with schedule", { environments: { Prod: { weeksOfMonth: [2], schedule: "cron(0 5 ? * FRI *)" } } }, "patching.environments.Prod.weeksOfMonth", /nothing when schedule is set/],
+    ["a week of the month twice", { environments: { Prod: { weeksOfMonth: [2, 2] } } }, "patching.environments.Prod.weeksOfMonth[1]", /each week once/],
+    ["week 4 and the last week", { environments: { Prod: { weeksOfMonth: [4, "last"], weekday: "Monday" } } }, "patching.environments.Prod.weeksOfMonth[1]", /four Mondays they are the same day/],
+    ["a fifth week", { environments: { Prod: { weeksOfMonth: [5] } } }, "patching.environments.Prod.weeksOfMonth.0", /1, 2, 3, 4 or last/],
+    ["environments whose window names collide", { environments: { "Prod-week2": {}, Prod: { weeksOfMonth: [2, 4] } } }, "patching.environments.Prod-week2", /prod_week2/],
     [
       "two baselines of one OS in one patch group",
       {
+        defaultWindow: {},
         baselines: {
           a: { operatingSystem: "WINDOWS", approvedPatches: ["KB1"], patchGroups: ["Default"] },
           b: { operatingSystem: "WINDOWS", approvedPatches: ["KB2"], patchGroups: ["Default"] },
@@ -161,7 +228,7 @@ describe("patching config", () => {
     ["a bad inventory schedule", { inventory: { schedule: "rate(5 minutes)" } }, "patching.inventory.schedule", /at least 30 minutes/],
     ["a reserved bucket name", { reports: { bucketName: "xn--patch" } }, "patching.reports.bucketName", /./],
     ["a reserved bucket suffix", { reports: { bucketName: "patch-reports-s3alias" } }, "patching.reports.bucketName", /reserved suffix/],
-    ["a frequency off the 7-day steps", { environments: { Prod: { frequencyDays: 10 } } }, "patching.environments.Prod.frequencyDays", /7, 14, 21, 28, 35 or 42/],
+    ["a frequency other than weekly", { environments: { Prod: { frequencyDays: 10 } } }, "patching.environments.Prod.frequencyDays", /^7 \(every week\)/],
     ["approveAfterDays above 360", { baselines: { a: { operatingSystem: "WINDOWS", approvalRules: [{ patchFilters: { CLASSIFICATION: ["x"] }, approveAfterDays: 361 }] } } }, "patching.baselines.a.approvalRules.0.approveAfterDays", /0 to 360/],
     ["an unknown operating system", { baselines: { a: { operatingSystem: "WINDOWS_2019" } } }, "patching.baselines.a.operatingSystem", /one of WINDOWS/],
     ["a start hour of 24", { defaultWindow: { startHour: 24 } }, "patching.defaultWindow.startHour", /0 to 23/],
@@ -192,7 +259,7 @@ describe("patching config", () => {
 });
 
 describe("PatchingMember", () => {
-  const tree = synthMember(resolved());
+  const tree = synthMember(resolved(withDefault));
   const all = (type: string): any[] => Object.values(tree.resource[type] ?? {});
   const at = (type: string, address: string): any => tree.resource[type][address];
 
@@ -229,9 +296,9 @@ describe("PatchingMember", () => {
     expect(groups.map((g) => g.patch_group).sort()).toEqual(["Dev", "Prod"]);
   });
 
-  it("creates one window per environment plus the default, from the config's schedules, in UTC, without unassociated targets", () => {
+  it("creates the windows of every environment plus the default, from the config's schedules, in UTC, without unassociated targets", () => {
     const windows = all("aws_ssm_maintenance_window").filter((w) => w.region === "us-east-1");
-    expect(windows.map((w) => w.name).sort()).toEqual(["aft-fleet-patching-Default", "aft-fleet-patching-Dev", "aft-fleet-patching-Prod", "aft-fleet-patching-Test"]);
+    expect(windows.map((w) => w.name).sort()).toEqual(["aft-fleet-patching-Default", "aft-fleet-patching-Dev", "aft-fleet-patching-Prod-week2", "aft-fleet-patching-Prod-week4", "aft-fleet-patching-Test"]);
     expect(at("aws_ssm_maintenance_window", "patching_us_east_1_window_default")).toMatchObject({
       schedule: "cron(0 5 ? * FRI *)",
       schedule_timezone: "UTC",
@@ -239,7 +306,14 @@ describe("PatchingMember", () => {
       cutoff: 1,
       allow_unassociated_targets: false,
     });
-    expect(at("aws_ssm_maintenance_window", "patching_eu_west_1_window_prod")).toMatchObject({ schedule: "rate(14 days)", start_date: "2026-01-11T02:00:00Z", duration: 3, cutoff: 1 });
+    // Twice a month: one window per week of the month, each on the weekday and hour; no start_date anywhere
+    // (start and end dates only bound when a window may run: "Maintenance window scheduling and active period options").
+    expect(at("aws_ssm_maintenance_window", "patching_eu_west_1_window_prod_week2")).toMatchObject({ schedule: "cron(0 2 ? * SUN#2 *)", duration: 3, cutoff: 1 });
+    expect(at("aws_ssm_maintenance_window", "patching_eu_west_1_window_prod_week4")).toMatchObject({ schedule: "cron(0 2 ? * SUN#4 *)", duration: 3, cutoff: 1 });
+    for (const w of all("aws_ssm_maintenance_window")) {
+      expect(w.schedule).toMatch(/^cron\(/);
+      expect(w.start_date).toBeUndefined();
+    }
     expect(at("aws_ssm_maintenance_window", "patching_us_east_1_window_dev")).toMatchObject({ schedule: "cron(0 22 ? * TUE *)", duration: 4 });
     expect(at("aws_ssm_maintenance_window", "patching_us_east_1_window_test").schedule).toBe("cron(30 1 ? * WED#2 *)");
   });
@@ -250,22 +324,23 @@ describe("PatchingMember", () => {
       { key: "tag:environment", values: ["Default"] },
       { key: "tag:environment", values: ["Dev"] },
       { key: "tag:environment", values: ["Prod"] },
+      { key: "tag:environment", values: ["Prod"] },
       { key: "tag:environment", values: ["Test"] },
     ]);
     for (const t of targets) expect(t.resource_type).toBe("INSTANCE");
     expect(JSON.stringify(tree.resource.aws_ssm_maintenance_window_target)).not.toContain("opt-out");
-    expect(at("aws_ssm_maintenance_window_target", "patching_us_east_1_window_prod_target").window_id).toBe("${aws_ssm_maintenance_window.patching_us_east_1_window_prod.id}");
+    expect(at("aws_ssm_maintenance_window_target", "patching_us_east_1_window_prod_week4_target").window_id).toBe("${aws_ssm_maintenance_window.patching_us_east_1_window_prod_week4.id}");
   });
 
   it("runs AWS-RunPatchBaseline with the window's operation, reboot option and rate control, through the patching role", () => {
-    const task = at("aws_ssm_maintenance_window_task", "patching_us_east_1_window_prod_task");
+    const task = at("aws_ssm_maintenance_window_task", "patching_us_east_1_window_prod_week2_task");
     expect(task).toMatchObject({
       task_type: "RUN_COMMAND",
       task_arn: "AWS-RunPatchBaseline",
       max_concurrency: "5",
       max_errors: "1",
       service_role_arn: "${aws_iam_role.patching_maintenance_window_role.arn}",
-      targets: [{ key: "WindowTargetIds", values: ["${aws_ssm_maintenance_window_target.patching_us_east_1_window_prod_target.id}"] }],
+      targets: [{ key: "WindowTargetIds", values: ["${aws_ssm_maintenance_window_target.patching_us_east_1_window_prod_week2_target.id}"] }],
     });
     expect(task.task_invocation_parameters.run_command_parameters.parameter).toEqual([
       { name: "Operation", values: ["Install"] },
@@ -442,7 +517,7 @@ describe("PatchingReporting", () => {
   });
 });
 
-describe("patching config: the controller's jobs (issue #10 part 2)", () => {
+describe("patching config: the controller's jobs", () => {
   const groups = {
     canary: { name: "canary", accounts: ["333333333333"], organizationalUnits: [], instanceTags: {} },
     web: { name: "web", accounts: [], organizationalUnits: ["ou-ab12-workload1"], instanceTags: { role: ["web"] } },
@@ -498,19 +573,37 @@ describe("patching config: the controller's jobs (issue #10 part 2)", () => {
   });
 
   it("emergency node targets: the windows' environment values (never opt-out), ANDed with the group's node tags", () => {
-    const { patching } = resolveWith({ ...good, emergency: { campaign: "c-1", rings: [{ name: "canary", targets: "canary" }, { name: "web", targets: "web" }, { name: "prod", targets: "prod" }] } });
-    const targets = (i: number) => emergencyNodeTargetsOf(patching!, patching!.emergency!.rings[i]!.targetGroup);
-    expect(targets(0)).toEqual([{ Key: "tag:environment", Values: ["Default", "Dev", "Prod", "Test"] }]);
-    expect(targets(1)).toEqual([
+    const emergency = { campaign: "c-1", rings: [{ name: "canary", targets: "canary" }, { name: "web", targets: "web" }, { name: "prod", targets: "prod" }] };
+    const { patching } = resolveWith({ ...withDefault, emergency });
+    const targets = (p: Patching, i: number) => emergencyNodeTargetsOf(p, p.emergency!.rings[i]!.targetGroup);
+    expect(targets(patching!, 0)).toEqual([{ Key: "tag:environment", Values: ["Default", "Dev", "Prod", "Test"] }]);
+    expect(targets(patching!, 1)).toEqual([
       { Key: "tag:environment", Values: ["Default", "Dev", "Prod", "Test"] },
       { Key: "tag:role", Values: ["web"] },
     ]);
-    expect(targets(2)).toEqual([{ Key: "tag:environment", Values: ["Prod"] }]);
+    expect(targets(patching!, 2)).toEqual([{ Key: "tag:environment", Values: ["Prod"] }]);
+    // Without the default window no node is patched as Default: only the environments' values (Prod once,
+    // though it has two windows).
+    const noDefault = resolveWith({ ...good, emergency }).patching!;
+    expect(targets(noDefault, 0)).toEqual([{ Key: "tag:environment", Values: ["Dev", "Prod", "Test"] }]);
+    expect(targets(noDefault, 1)[0]).toEqual({ Key: "tag:environment", Values: ["Dev", "Prod", "Test"] });
+  });
+
+  it("refuses emergency and Auto Scaling rings that would target no node: no window and no environment tag in the group", () => {
+    const rings = [{ name: "canary", targets: "canary" }, { name: "prod", targets: "prod" }];
+    const { issues } = resolveWith({ emergency: { campaign: "c-1", rings }, autoScaling: { campaign: "i-1", instanceProfile: "p", automationRole: "r", rings } });
+    expect(issues).toEqual([
+      { path: "patching.emergency.rings[0].targets", value: '"canary"', allowed: expect.stringMatching(/defaultWindow or an environment: an emergency ring selects nodes by the windows' environment values, and there are none/) },
+      { path: "patching.autoScaling.rings[0].targets", value: '"canary"', allowed: expect.stringMatching(/an Auto Scaling image ring selects groups/) },
+    ]);
+    // The prod group names the environment tag itself: its values need no window.
+    expect(resolveWith({ emergency: { campaign: "c-1", rings: [{ name: "prod", targets: "prod" }] } }).issues).toEqual([]);
+    expect(resolveWith({ environments: { Dev: {} }, emergency: { campaign: "c-1", rings } }).issues).toEqual([]);
   });
 });
 
 describe("PatchingMember: the tagging runbook for untagged nodes", () => {
-  const tree = synthMember(resolved());
+  const tree = synthMember(resolved(withDefault));
   const all = (type: string): any[] => Object.values(tree.resource[type] ?? {});
   const docs = all("aws_ssm_document");
   const runbook = YAML.parse(docs[0].content);
@@ -540,7 +633,7 @@ describe("PatchingMember: the tagging runbook for untagged nodes", () => {
       expect(a.parameters).toEqual({ AutomationAssumeRole: expect.stringMatching(/^\$\{aws_iam_role\.[a-z0-9_]+\.arn\}$/), TagKey: "environment", TagValue: "Default" });
       expect(a.targets).toBeUndefined();
     }
-    const off = synthMember(resolved({ ...good, tagUntagged: { enabled: false } }));
+    const off = synthMember(resolved({ ...withDefault, tagUntagged: { enabled: false } }));
     expect(off.resource.aws_ssm_document).toBeUndefined();
     expect(Object.values<any>(off.resource.aws_iam_role).map((r) => r.name)).not.toContain(TAGGER_ROLE_NAME);
   });
@@ -568,6 +661,152 @@ describe("PatchingMember: the tagging runbook for untagged nodes", () => {
         },
       },
     ]);
+  });
+});
+
+/**
+ * The runs in `year` of a weekly, `#n` or `L` maintenance window cron, read as "Reference: Cron and rate
+ * expressions for Systems Manager" defines the fields: Minutes Hours Day-of-month Month Day-of-week Year,
+ * day-of-week 1-7 or SUN-SAT (1 = SUN: the page's cron(15 10 ? * 6L *) is "the last Friday"), `#n` the nth
+ * such day of the month, `L` the last. Only the forms the config generates; anything else fails the test.
+ */
+function cronRuns(expression: string, year: number): Date[] {
+  const m = /^cron\((\d+) (\d+) \? \* ([A-Z]{3}|[1-7])(#[1-5]|L)? \*\)$/.exec(expression);
+  if (!m) throw new Error(`not a form this reader knows: ${expression}`);
+  const names = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+  const day = /^[1-7]$/.test(m[3]!) ? Number(m[3]) - 1 : names.indexOf(m[3]!);
+  const runs: Date[] = [];
+  for (let month = 0; month < 12; month++) {
+    const days: Date[] = [];
+    for (let d = new Date(Date.UTC(year, month, 1, Number(m[2]), Number(m[1]))); d.getUTCMonth() === month; d = new Date(d.getTime() + 86_400_000)) {
+      if (d.getUTCDay() === day) days.push(d);
+    }
+    if (m[4] === undefined) runs.push(...days);
+    else if (m[4] === "L") runs.push(days[days.length - 1]!);
+    else if (days[Number(m[4].slice(1)) - 1]) runs.push(days[Number(m[4].slice(1)) - 1]!);
+  }
+  return runs;
+}
+
+describe("opt-in default window and tagging: a brownfield fleet is never opted into reboots", () => {
+  const names = (tree: any, type: string): string[] => Object.values<any>(tree.resource[type] ?? {}).map((r) => (type === "aws_ssm_association" ? r.association_name : r.name));
+
+  it("a patching section with only environments emits no Default window, no tagging runbook or association, no tagging IAM", () => {
+    const tree = synthMember(resolved(good));
+    expect(names(tree, "aws_ssm_maintenance_window")).not.toContain("aft-fleet-patching-Default");
+    expect(Object.values<any>(tree.resource.aws_ssm_maintenance_window_target).flatMap((t) => t.targets[0].values)).not.toContain("Default");
+    expect(tree.resource.aws_ssm_document).toBeUndefined();
+    expect(Object.values<any>(tree.resource.aws_ssm_association).map((a) => a.association_name)).toEqual(["aft-fleet-inventory", "aft-fleet-inventory"]);
+    expect(names(tree, "aws_iam_role")).toEqual([MAINTENANCE_WINDOW_ROLE_NAME]);
+    expect(names(tree, "aws_iam_role_policy")).toEqual([MAINTENANCE_WINDOW_ROLE_NAME]);
+    // No Default anywhere: no window, target, tag, parameter or policy names the value.
+    expect(JSON.stringify(tree)).not.toContain('"Default"');
+    expect(JSON.stringify(tree)).not.toContain("=Default");
+  });
+
+  it("with defaultWindow and tagUntagged.enabled configured, the window, the runbook, its association and its role appear", () => {
+    const tree = synthMember(resolved(withDefault));
+    expect(names(tree, "aws_ssm_maintenance_window").filter((n) => n === "aft-fleet-patching-Default")).toHaveLength(2);
+    expect(names(tree, "aws_ssm_document")).toEqual(["aft-fleet-TagUntaggedNodes", "aft-fleet-TagUntaggedNodes"]);
+    expect(names(tree, "aws_ssm_association").filter((n) => n === "aft-fleet-tag-untagged-nodes")).toHaveLength(2);
+    expect(names(tree, "aws_iam_role").sort()).toEqual([MAINTENANCE_WINDOW_ROLE_NAME, TAGGER_ROLE_NAME]);
+    // The default window alone tags nothing.
+    const windowOnly = synthMember(resolved({ ...good, defaultWindow: {} }));
+    expect(names(windowOnly, "aws_ssm_maintenance_window")).toContain("aft-fleet-patching-Default");
+    expect(windowOnly.resource.aws_ssm_document).toBeUndefined();
+    expect(names(windowOnly, "aws_iam_role")).toEqual([MAINTENANCE_WINDOW_ROLE_NAME]);
+  });
+});
+
+describe("an existing inventory association (patching.inventory.existing)", () => {
+  // "An instance can have only one inventory association configured at a time. If you configure an instance
+  // with two or more inventory associations, the association doesn't run and no inventory data is collected."
+  // (AWS Systems Manager User Guide, "Configuring inventory collection" / "Walkthrough: Configure your managed
+  // nodes for Inventory by using the CLI".)
+  const inventoryOf = (tree: any) => Object.values<any>(tree.resource.aws_ssm_association ?? {}).filter((a) => a.name === "AWS-GatherSoftwareInventory");
+
+  it("emits no AWS-GatherSoftwareInventory association when the nodes have one already (or inventory is off), one per Region otherwise", () => {
+    expect(resolved({ inventory: { existing: true } }).inventory).toEqual({ association: "existing", schedule: "cron(0 6 * * ? *)" });
+    expect(inventoryOf(synthMember(resolved({ ...good, inventory: { existing: true } })))).toEqual([]);
+    expect(inventoryOf(synthMember(resolved({ ...good, inventory: { enabled: false } })))).toEqual([]);
+    expect(inventoryOf(synthMember(resolved(good))).map((a) => a.region).sort()).toEqual(["eu-west-1", "us-east-1"]);
+  });
+
+  it("keeps the resource data sync (member grant, controller job) and the central reports", () => {
+    const raw = YAML.parse(fs.readFileSync(DEFAULT_CONFIG, "utf8"));
+    raw.patching.inventory = { existing: true };
+    const { orchestration: _o, ...model } = resolveConfig(raw, path.dirname(DEFAULT_CONFIG), "fleet.yaml");
+    expect(model.patching!.inventory.association).toBe("existing");
+    const props = { homeRegion: model.organization.homeRegion, mode: "aft" as const };
+    const bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), "aft-fleet-inventory-"));
+    try {
+      fs.mkdirSync(path.join(bundleDir, "controller"));
+      fs.writeFileSync(path.join(bundleDir, "controller", "index.js"), "exports.handler = async () => ({});\n");
+      const global = JSON.parse(Testing.synth(new GlobalStack(Testing.app({ fakeCdktfJsonPath: true }), "global", model, props)));
+      const central = JSON.parse(Testing.synth(new CentralStack(Testing.app({ fakeCdktfJsonPath: true }), "central", model, props, { lambdaBundleDir: bundleDir })));
+      expect(inventoryOf(global)).toEqual([]);
+      const statements = Object.values<any>(global.resource.aws_iam_role_policy).flatMap((p) => JSON.parse(p.policy).Statement);
+      expect(statements.find((s: any) => s.Sid === "ManageInventorySync").Action).toEqual(expect.arrayContaining(["ssm:CreateResourceDataSync"]));
+      const sync = Object.values<any>(central.resource.aws_s3_object).find((o) => o.key === "controller/_inventory/sync.json");
+      expect(sync.content).toContain('"kind": "inventory-sync"');
+      expect(Object.values<any>(central.resource.aws_ssm_association).map((a) => a.association_name)).toContain("aft-fleet-rollout-_inventory-sync");
+      expect(Object.values<any>(central.resource.aws_glue_catalog_table).map((t) => t.name).sort()).toEqual(INVENTORY_TABLES.map((t) => t.table).sort());
+      expect(Object.values<any>(central.resource.aws_athena_named_query)).toHaveLength(NAMED_QUERIES.length);
+    } finally {
+      fs.rmSync(bundleDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("maintenance window descriptions within the API's 128 characters", () => {
+  // CreateMaintenanceWindow, RegisterTargetWithMaintenanceWindow and RegisterTaskWithMaintenanceWindow (AWS
+  // Systems Manager API Reference): Description, length 1-128. MaintenanceWindowRunCommandParameters: Comment,
+  // at most 100. The provider checks neither; tag keys reach 128 characters and environment names 64.
+  const env = `E${"n".repeat(63)}`;
+  const longest = (tagKey: string) => ({
+    environmentTag: tagKey,
+    defaultWindow: {},
+    tagUntagged: { enabled: true },
+    environments: { [env]: { weeksOfMonth: [2, "last"], operation: "Install", rebootOption: "RebootIfNeeded" }, Dev: {} },
+  });
+
+  it.each([
+    ["ASCII", "k".repeat(128)],
+    ["letters outside the BMP (two UTF-16 units each)", "\u{1D49C}".repeat(128)],
+  ])("holds with the longest tag key (%s) and environment name", (_name, tagKey) => {
+    expect(env).toHaveLength(64);
+    expect(resolve(longest(tagKey)).issues).toEqual([]);
+    const tree = synthMember(resolved(longest(tagKey)));
+    const described = Object.entries<any>(tree.resource)
+      .filter(([type]) => type.startsWith("aws_ssm_maintenance_window"))
+      .flatMap(([type, byName]) => Object.values<any>(byName).map((r) => ({ type, description: r.description as string })));
+    expect(new Set(described.map((d) => d.type))).toEqual(new Set(["aws_ssm_maintenance_window", "aws_ssm_maintenance_window_target", "aws_ssm_maintenance_window_task"]));
+    expect(described).toHaveLength(3 * 4 * 2); // Default, Dev and two windows of env, in two Regions
+    for (const d of described) {
+      expect(d.description.length).toBeGreaterThan(0);
+      expect(d.description.length).toBeLessThanOrEqual(128);
+      expect(d.description).not.toMatch(/[\uD800-\uDFFF]/u); // no half of a character left behind
+    }
+    // The environment name is never cut; only the tag key is shortened, and the windows' wording fits whole.
+    for (const w of Object.values<any>(tree.resource.aws_ssm_maintenance_window)) expect(w.description).toMatch(/, (Install|Scan), RebootIfNeeded$/);
+    const targets = Object.values<any>(tree.resource.aws_ssm_maintenance_window_target).filter((t) => t.targets[0].values[0] === env);
+    for (const t of targets) expect(t.description).toMatch(new RegExp(`^Nodes tagged ${tagKey.slice(0, 2)}.*\\.\\.\\.=${env}$`, "u"));
+    for (const t of Object.values<any>(tree.resource.aws_ssm_maintenance_window_task)) {
+      expect(t.task_invocation_parameters.run_command_parameters.comment.length).toBeLessThanOrEqual(100);
+    }
+    for (const w of Object.values<any>(tree.resource.aws_ssm_maintenance_window)) expect(w.name.length).toBeLessThanOrEqual(128);
+    // Deterministic: the same config gives the same descriptions.
+    expect(JSON.stringify(synthMember(resolved(longest(tagKey))))).toBe(JSON.stringify(tree));
+  });
+
+  it("keeps short descriptions whole", () => {
+    const tree = synthMember(resolved(withDefault), ["us-east-1"]);
+    const at = (type: string, address: string) => tree.resource[type][address];
+    expect(at("aws_ssm_maintenance_window", "patching_us_east_1_window_default").description).toBe("aft-fleet: Default, FRI 05:00 UTC, Install, RebootIfNeeded");
+    expect(at("aws_ssm_maintenance_window", "patching_us_east_1_window_prod_week2").description).toBe("aft-fleet: Prod, 2nd SUN 02:00 UTC, Install, NoReboot");
+    expect(at("aws_ssm_maintenance_window", "patching_us_east_1_window_test").description).toBe("aft-fleet: Test, Scan, RebootIfNeeded");
+    expect(at("aws_ssm_maintenance_window_target", "patching_us_east_1_window_prod_week2_target").description).toBe("Nodes tagged environment=Prod");
+    expect(at("aws_ssm_maintenance_window_task", "patching_us_east_1_window_dev_task").description).toBe("AWS-RunPatchBaseline Install on environment=Dev");
   });
 });
 

@@ -8,8 +8,9 @@ import type { Organization, TargetGroup } from "./model";
 import { bucketNameProblem } from "./rules/bucket-names";
 
 /*
- * The optional `patching` section (SPEC §6.F, issue #10): patch baselines per operating system,
- * maintenance windows per environment plus the default window, inventory and the central reports.
+ * The optional `patching` section (SPEC §6.F): patch baselines per operating system, maintenance
+ * windows per environment (plus the default window and the tagging of untagged nodes, both only when
+ * configured), inventory and the central reports.
  * `PatchingSchema` validates one field at a time; `resolvePatching` checks what needs more than one
  * field and returns the resolved `Patching` model the constructs read.
  */
@@ -63,8 +64,15 @@ export const PATCH_OPERATIONS = ["Scan", "Install"] as const;
 export const REBOOT_OPTIONS = ["RebootIfNeeded", "NoReboot"] as const;
 /** The environment tag value the default window targets. */
 export const DEFAULT_ENVIRONMENT = "Default";
-/** First day the rate(N days) windows count from: deterministic output, no clock read at synth. */
-export const WINDOW_ANCHOR_DATE = "2026-01-05";
+/**
+ * The API limit of every maintenance window, window target and window task description
+ * (CreateMaintenanceWindow, RegisterTargetWithMaintenanceWindow, RegisterTaskWithMaintenanceWindow API
+ * reference: Description, length 1-128). The provider does not check it; the member construct does.
+ */
+export const WINDOW_DESCRIPTION_MAX = 128;
+/** Weeks of the month a window may run in: the nth weekday (cron `#n`) or the last one (cron `L`). */
+export const WEEKS_OF_MONTH = [1, 2, 3, 4, "last"] as const;
+export type WeekOfMonth = (typeof WEEKS_OF_MONTH)[number];
 
 /** Tag keys: 1-128 characters, not starting with the reserved `aws:` prefix. */
 const TAG_KEY = /^(?![Aa][Ww][Ss]:)[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
@@ -95,16 +103,27 @@ const hours = (what: string, min: number, max: number) =>
 export const PatchWindowSchema = z
   .strictObject({
     frequencyDays: z
-      .union([z.literal(7), z.literal(14), z.literal(21), z.literal(28), z.literal(35), z.literal(42)], { error: "7, 14, 21, 28, 35 or 42 (days)" })
+      .literal(7, {
+        error:
+          "7 (every week). A window cannot run every 14-42 days on a fixed weekday and hour: cron has no every-other-week, and a rate(N days) window's start date only bounds when it may run. Twice a month: weeksOfMonth: [2, 4] (the 2nd and 4th weekday of the month); monthly: weeksOfMonth: [1], [2], [3], [4] or [last]; or a cron schedule",
+      })
       .optional()
-      .describe("Every 7-42 days (steps of 7) on `weekday` at `startHour` UTC. Default 7. Not with `schedule`."),
+      .describe("7: every week on `weekday` at `startHour` UTC (the default). Not with `weeksOfMonth` or `schedule`."),
+    weeksOfMonth: z
+      .array(z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4), z.literal("last")], { error: "1, 2, 3, 4 or last (the nth or last weekday of the month)" }))
+      .min(1, { error: "at least one week: 1, 2, 3, 4 or last" })
+      .max(4, { error: "at most 4 weeks (for every week leave weeksOfMonth out)" })
+      .optional()
+      .describe(
+        "Run only on the nth `weekday` of the month (1-4) or the last one (last), e.g. [2, 4] for twice a month (14 days apart, then 14 or 21 days to the next month's 2nd: 14 unless the month has a fifth such weekday). One maintenance window per entry. Not with `frequencyDays` or `schedule`.",
+      ),
     weekday: z.enum(WEEKDAYS, { error: WEEKDAYS.join(", ") }).optional().describe("Default Friday. Not with `schedule`."),
     startHour: hours("the start hour (UTC)", 0, 23).optional().describe("Hour of day (UTC) the window opens. Default 5. Not with `schedule`."),
     schedule: z
       .string({ error: "a maintenance window cron expression such as cron(0 5 ? * FRI *)" })
       .regex(/^cron\(.+\)$/, { error: "a maintenance window cron expression such as cron(0 5 ? * FRI *)" })
       .optional()
-      .describe("A cron expression (UTC) instead of frequencyDays/weekday/startHour."),
+      .describe("A cron expression (UTC) instead of frequencyDays/weeksOfMonth/weekday/startHour."),
     durationHours: hours("the duration", 1, 24).default(6).describe("How long the window stays open (1-24 hours)."),
     cutoffHours: hours("the cutoff", 0, 23)
       .default(1)
@@ -123,8 +142,6 @@ export const PatchWindowSchema = z
       .describe("Failed nodes after which the task stops (its MaxErrors)."),
   })
   .describe("A maintenance window that runs AWS-RunPatchBaseline on the nodes of one environment.");
-
-const DEFAULT_WINDOW = PatchWindowSchema.parse({});
 
 const filterValue = z
   .string({ error: "a filter value (text, 1-64 characters)" })
@@ -288,30 +305,37 @@ export const PatchingSchema = z
       .record(z.string().regex(ENVIRONMENT_NAME, { error: "an environment name: letters, digits, '_' or '-', starting with a letter" }), PatchWindowSchema)
       .default({})
       .describe("Maintenance windows by environment (the environmentTag value of their nodes), e.g. Dev, Test, Prod."),
-    defaultWindow: PatchWindowSchema.default(DEFAULT_WINDOW).describe(
-      "The window of nodes tagged <environmentTag>=Default. Default: every Friday 05:00 UTC, 6 h, cutoff 1 h, Install, RebootIfNeeded.",
+    defaultWindow: PatchWindowSchema.optional().describe(
+      "Opt-in: a window for nodes tagged <environmentTag>=Default, created only when this is set. `defaultWindow: {}` is every Friday 05:00 UTC, 6 h, cutoff 1 h, Install, RebootIfNeeded.",
     ),
     inventory: z
       .strictObject({
-        enabled: z.boolean({ error: "true or false" }).default(true),
+        enabled: z.boolean({ error: "true or false" }).default(true).describe("false: aft-fleet gathers no inventory (no association)."),
+        existing: z
+          .boolean({ error: "true or false" })
+          .default(false)
+          .describe(
+            "true: the nodes already have an AWS-GatherSoftwareInventory association (Quick Setup Host Management, a Fleet Manager or Inventory setup, your own); aft-fleet creates none, and the resource data sync and reports use that one's data.",
+          ),
         schedule: z
           .string({ error: "a State Manager schedule such as cron(0 6 * * ? *) or rate(1 day)" })
           .regex(/^(cron|rate)\(.+\)$/, { error: "a State Manager schedule such as cron(0 6 * * ? *) or rate(1 day)" })
-          .default("cron(0 6 * * ? *)"),
+          .optional()
+          .describe("When aft-fleet's inventory association runs. Default cron(0 6 * * ? *). Not with existing: true."),
       })
-      .default({ enabled: true, schedule: "cron(0 6 * * ? *)" })
-      .describe("The AWS-GatherSoftwareInventory association on every managed node (a node takes only one inventory association)."),
+      .default({ enabled: true, existing: false })
+      .describe("The AWS-GatherSoftwareInventory association on every managed node of every Region (a node takes only one inventory association)."),
     tagUntagged: z
       .strictObject({
-        enabled: z.boolean({ error: "true or false" }).default(true),
+        enabled: z.boolean({ error: "true or false (true turns the tagging on)" }).describe("true: tag untagged EC2 instances <environmentTag>=Default. Needs defaultWindow."),
         schedule: z
           .string({ error: "a State Manager schedule such as rate(1 day) or cron(0 4 * * ? *)" })
           .regex(/^(cron|rate)\(.+\)$/, { error: "a State Manager schedule such as rate(1 day) or cron(0 4 * * ? *)" })
           .default("cron(0 4 * * ? *)"),
       })
-      .default({ enabled: true, schedule: "cron(0 4 * * ? *)" })
+      .optional()
       .describe(
-        "Per account and Region, a State Manager association tags EC2 instances that have no <environmentTag> with <environmentTag>=Default, so the default window patches them; instances of Auto Scaling groups, EKS and ECS are left alone.",
+        "Opt-in (enabled: true, with defaultWindow): per account and Region, a State Manager association tags EC2 instances that have no <environmentTag> with <environmentTag>=Default, so the default window patches them; instances of Auto Scaling groups, EKS and ECS are left alone.",
       ),
     emergency: EmergencyPatchingSchema.optional(),
     autoScaling: AutoScalingPatchingSchema.optional(),
@@ -353,15 +377,23 @@ export interface PatchBaselineSpec {
   readonly rejectedPatchesAction: "ALLOW_AS_DEPENDENCY" | "BLOCK";
 }
 
-export interface PatchWindowSpec {
-  /** The environmentTag value this window targets (`Default` for the default window). */
-  readonly environment: string;
-  /** `aft-fleet-patching-<environment>`. */
+/** One maintenance window of an environment: one per environment, or one per `weeksOfMonth` entry. */
+export interface PatchWindowRun {
+  /** Construct id under the environment: "" for an environment's only window, else `week2`, `last`, ... */
+  readonly key: string;
+  /** `aft-fleet-patching-<environment>`, with `-week<n>` / `-last` when the environment has several windows. */
   readonly name: string;
-  /** cron(...) or rate(N days). */
+  /** A cron expression on a fixed weekday and hour (UTC). */
   readonly schedule: string;
-  /** ISO-8601 start for rate(N days) windows: the first run. */
-  readonly startDate?: string;
+  /** Readable schedule for descriptions, e.g. "FRI 05:00 UTC", "2nd SAT 02:00 UTC" (at most 18 characters); "" for a cron `schedule`. */
+  readonly when: string;
+}
+
+export interface PatchWindowSpec {
+  /** The environmentTag value these windows target (`Default` for the default window). */
+  readonly environment: string;
+  /** At least one; several when `weeksOfMonth` has several entries (same target, task and settings). */
+  readonly runs: readonly PatchWindowRun[];
   readonly durationHours: number;
   readonly cutoffHours: number;
   readonly operation: (typeof PATCH_OPERATIONS)[number];
@@ -424,10 +456,19 @@ export interface Patching {
   readonly optOutValue: string;
   /** Sorted by key. */
   readonly baselines: readonly PatchBaselineSpec[];
-  /** The default window first, then the environments sorted by name. */
+  /**
+   * The default window first (only when `patching.defaultWindow` is configured), then the environments
+   * sorted by name. Their environment values are what emergency patches and Auto Scaling images target.
+   */
   readonly windows: readonly PatchWindowSpec[];
-  readonly inventory: { readonly enabled: boolean; readonly schedule: string };
-  /** The member association that tags untagged EC2 instances `<environmentTag>=Default`. */
+  /** Whether the default window (`<environmentTag>=Default`) exists. */
+  readonly hasDefaultWindow: boolean;
+  /**
+   * `aft-fleet`: the member tree creates the AWS-GatherSoftwareInventory association (`schedule`);
+   * `existing`: the nodes have one already; `none`: no inventory wanted. The resource data sync exists in every case.
+   */
+  readonly inventory: { readonly association: "aft-fleet" | "existing" | "none"; readonly schedule: string };
+  /** The member association that tags untagged EC2 instances `<environmentTag>=Default` (only with the default window). */
   readonly tagUntagged: { readonly enabled: boolean; readonly schedule: string };
   readonly reports: PatchReports;
   /** `reports.syncTargets` resolved: target groups whose accounts get the resource data sync besides every package's. */
@@ -439,6 +480,8 @@ export interface Patching {
 }
 
 const DAY_CODES = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"] as const;
+const DEFAULT_INVENTORY_SCHEDULE = "cron(0 6 * * ? *)";
+const DEFAULT_TAGGING_SCHEDULE = "cron(0 4 * * ? *)";
 
 /** Readable Terraform addresses are built from names: two names that snake-case alike would collide. */
 function addressKey(name: string): string {
@@ -449,45 +492,69 @@ function addressKey(name: string): string {
     .toLowerCase();
 }
 
-/** The first `weekday` on or after the anchor date, at `hour`:00 UTC. */
-function anchorStart(weekday: (typeof WEEKDAYS)[number], hour: number): string {
-  const date = new Date(`${WINDOW_ANCHOR_DATE}T00:00:00Z`);
-  const want = (WEEKDAYS.indexOf(weekday) + 1) % 7; // JS: 0 = Sunday
-  while (date.getUTCDay() !== want) date.setUTCDate(date.getUTCDate() + 1);
-  date.setUTCHours(hour);
-  return date.toISOString().replace(".000Z", "Z");
-}
+const ORDINALS: Readonly<Record<WeekOfMonth, string>> = { 1: "1st", 2: "2nd", 3: "3rd", 4: "4th", last: "last" };
 
+/**
+ * Window schedules on a fixed weekday and hour. Maintenance windows take 6-field cron with `#n` (the nth
+ * weekday of the month) and `L` in day-of-week, where days are 1-7 = SUN-SAT ("Reference: Cron and rate
+ * expressions for Systems Manager", AWS Systems Manager User Guide: cron(0 2 ? * THU#3 *), cron(15 10 ? * 6L *)).
+ * There is no every-other-week in cron, and a rate(14 days) window is not anchored: its start date only
+ * bounds when it may run ("Maintenance window scheduling and active period options"). So twice a month is
+ * one window per week of the month, each with its own `#n`.
+ */
 function resolveWindow(environment: string, w: z.infer<typeof PatchWindowSchema>, where: string, issues: ConfigIssue[]): PatchWindowSpec {
   if (w.cutoffHours >= w.durationHours) {
     issues.push({ path: `${where}.cutoffHours`, value: showValue(w.cutoffHours), allowed: `fewer hours than durationHours (${w.durationHours}): no task could start otherwise` });
   }
-  let schedule: string;
-  let startDate: string | undefined;
+  const name = `aft-fleet-patching-${environment}`;
+  let runs: PatchWindowRun[];
   if (w.schedule !== undefined) {
-    for (const field of ["frequencyDays", "weekday", "startHour"] as const) {
-      if (w[field] !== undefined) issues.push({ path: `${where}.${field}`, value: showValue(w[field]), allowed: "nothing when schedule is set (schedule replaces frequencyDays, weekday and startHour)" });
+    for (const field of ["frequencyDays", "weeksOfMonth", "weekday", "startHour"] as const) {
+      if (w[field] !== undefined) issues.push({ path: `${where}.${field}`, value: showValue(w[field]), allowed: "nothing when schedule is set (schedule replaces frequencyDays, weeksOfMonth, weekday and startHour)" });
     }
     const problem = scheduleProblem(w.schedule);
     if (problem) issues.push({ path: `${where}.schedule`, value: showValue(w.schedule), allowed: `a maintenance window cron expression such as cron(0 5 ? * FRI *) (${problem})` });
-    schedule = w.schedule;
+    runs = [{ key: "", name, schedule: w.schedule, when: "" }];
   } else {
-    const frequency = w.frequencyDays ?? 7;
     const weekday = w.weekday ?? "Friday";
     const hour = w.startHour ?? 5;
-    if (frequency === 7) {
-      schedule = `cron(0 ${hour} ? * ${DAY_CODES[WEEKDAYS.indexOf(weekday)]} *)`;
+    const day = DAY_CODES[WEEKDAYS.indexOf(weekday)]!;
+    const time = `${String(hour).padStart(2, "0")}:00 UTC`;
+    if (w.weeksOfMonth === undefined) {
+      runs = [{ key: "", name, schedule: `cron(0 ${hour} ? * ${day} *)`, when: `${day} ${time}` }];
     } else {
-      // Cron cannot say "every other Friday": a rate counted from a start date on that weekday and hour can.
-      schedule = `rate(${frequency} days)`;
-      startDate = anchorStart(weekday, hour);
+      if (w.frequencyDays !== undefined) {
+        issues.push({ path: `${where}.frequencyDays`, value: showValue(w.frequencyDays), allowed: "nothing when weeksOfMonth is set (weeksOfMonth replaces frequencyDays)" });
+      }
+      const weeks: WeekOfMonth[] = [];
+      w.weeksOfMonth.forEach((week, i) => {
+        if (weeks.includes(week)) issues.push({ path: `${where}.weeksOfMonth[${i}]`, value: showValue(week), allowed: "each week once" });
+        else weeks.push(week);
+      });
+      if (weeks.includes(4) && weeks.includes("last")) {
+        issues.push({
+          path: `${where}.weeksOfMonth[${w.weeksOfMonth.indexOf("last")}]`,
+          value: '"last"',
+          allowed: `not both 4 and last: in a month with four ${weekday}s they are the same day, and two windows would patch the same nodes at once`,
+        });
+      }
+      const ordered = WEEKS_OF_MONTH.filter((week) => weeks.includes(week));
+      // cron's numeric day-of-week: 1 = SUN ... 7 = SAT (the documented `6L` is the last Friday).
+      const cronDay = ((WEEKDAYS.indexOf(weekday) + 1) % 7) + 1;
+      runs = ordered.map((week) => {
+        const key = week === "last" ? "last" : `week${week}`;
+        return {
+          key: ordered.length === 1 ? "" : key,
+          name: ordered.length === 1 ? name : `${name}-${key}`,
+          schedule: week === "last" ? `cron(0 ${hour} ? * ${cronDay}L *)` : `cron(0 ${hour} ? * ${day}#${week} *)`,
+          when: `${ORDINALS[week]} ${day} ${time}`,
+        };
+      });
     }
   }
   return {
     environment,
-    name: `aft-fleet-patching-${environment}`,
-    schedule,
-    ...(startDate ? { startDate } : {}),
+    runs,
     durationHours: w.durationHours,
     cutoffHours: w.cutoffHours,
     operation: w.operation,
@@ -509,7 +576,7 @@ export function resolvePatching(
   if (cfg === undefined) return undefined;
   const envNames = Object.keys(cfg.environments).sort();
   const reserved = new Map<string, string>([
-    [DEFAULT_ENVIRONMENT.toLowerCase(), `${DEFAULT_ENVIRONMENT} (the default window's value)`],
+    [DEFAULT_ENVIRONMENT.toLowerCase(), `${DEFAULT_ENVIRONMENT} (the default window's value, reserved even without defaultWindow)`],
     [cfg.optOutValue.toLowerCase(), `${cfg.optOutValue} (patching.optOutValue)`],
   ]);
   if (cfg.optOutValue.toLowerCase() === DEFAULT_ENVIRONMENT.toLowerCase()) {
@@ -526,7 +593,8 @@ export function resolvePatching(
   }
   // The environment tag's values go into one target (emergency SendCommand Targets, the Auto Scaling tag filter):
   // a target takes at most 50 values (SendCommand / CreateAssociation API reference, Target.Values "Maximum
-  // number of 50 items"), and Default is one of them.
+  // number of 50 items"). One is kept for Default whether or not the default window is configured, so
+  // turning it on never makes a valid config invalid.
   if (envNames.length + 1 > ENVIRONMENT_VALUES_MAX) {
     const first = envNames[ENVIRONMENT_VALUES_MAX - 1]!;
     issues.push({
@@ -535,12 +603,47 @@ export function resolvePatching(
       allowed: `at most ${ENVIRONMENT_VALUES_MAX - 1} environments: the ${cfg.environmentTag} tag takes at most ${ENVIRONMENT_VALUES_MAX} values per target (${DEFAULT_ENVIRONMENT} plus the environments); ${first} and the ones after it (by name) are over`,
     });
   }
+  const hasDefaultWindow = cfg.defaultWindow !== undefined;
   const windows = [
-    resolveWindow(DEFAULT_ENVIRONMENT, cfg.defaultWindow, "patching.defaultWindow", issues),
+    ...(cfg.defaultWindow !== undefined ? [resolveWindow(DEFAULT_ENVIRONMENT, cfg.defaultWindow, "patching.defaultWindow", issues)] : []),
     ...envNames.map((env) => resolveWindow(env, cfg.environments[env]!, `patching.environments.${env}`, issues)),
   ];
+  // Each window, its target and its task are constructs of one scope, named from the environment (and the
+  // week): two that read alike would collide in Terraform addresses.
+  const constructs = new Map<string, string>();
+  for (const w of windows) {
+    const where = w.environment === DEFAULT_ENVIRONMENT ? "patching.defaultWindow" : `patching.environments.${w.environment}`;
+    for (const run of w.runs) {
+      const id = run.key ? `${w.environment}-${run.key}` : w.environment;
+      for (const construct of [id, `${id}Target`, `${id}Task`]) {
+        const key = addressKey(construct);
+        const other = constructs.get(key);
+        if (other !== undefined && other !== where) {
+          issues.push({ path: where, value: showValue(w.environment), allowed: `an environment whose windows' Terraform names differ from those of ${other} (both make ${key})` });
+        }
+        constructs.set(key, where);
+      }
+    }
+  }
+  if (cfg.tagUntagged?.enabled && !hasDefaultWindow) {
+    issues.push({
+      path: "patching.tagUntagged.enabled",
+      value: "true",
+      allowed: `false unless patching.defaultWindow is configured: the runbook tags untagged nodes ${cfg.environmentTag}=${DEFAULT_ENVIRONMENT}, and only the default window patches those (add defaultWindow: {} for every Friday 05:00 UTC)`,
+    });
+  }
+  // Emergency commands and image rings select by the windows' environment values (never "tag missing"):
+  // with no window and no environment tag in the ring's group they would select nothing.
+  const needsNodes: NeedsNodes = (what, at, name, group) => {
+    if (windows.length > 0 || Object.prototype.hasOwnProperty.call(group.instanceTags, cfg.environmentTag)) return;
+    issues.push({
+      path: at,
+      value: showValue(name),
+      allowed: `a target group whose instanceTags name ${cfg.environmentTag}, or a patching section with defaultWindow or an environment: ${what} by the windows' ${cfg.environmentTag} values, and there are none`,
+    });
+  };
 
-  const groupNames = new Set([DEFAULT_ENVIRONMENT, ...envNames]);
+  const groupNames = new Set([...(hasDefaultWindow ? [DEFAULT_ENVIRONMENT] : []), ...envNames]);
   const defaults = new Map<string, string>();
   const groupOwners = new Map<string, string>();
   const baselines: PatchBaselineSpec[] = [];
@@ -555,7 +658,11 @@ export function resolvePatching(
     }
     b.patchGroups.forEach((group, i) => {
       if (!groupNames.has(group)) {
-        issues.push({ path: `${where}.patchGroups[${i}]`, value: showValue(group), allowed: `${DEFAULT_ENVIRONMENT} or a key of patching.environments (${envNames.join(", ") || "none defined"})` });
+        issues.push({
+          path: `${where}.patchGroups[${i}]`,
+          value: showValue(group),
+          allowed: `${hasDefaultWindow ? `${DEFAULT_ENVIRONMENT} or ` : ""}a key of patching.environments (${envNames.join(", ") || "none defined"})${group === DEFAULT_ENVIRONMENT ? `; ${DEFAULT_ENVIRONMENT} only with patching.defaultWindow` : ""}`,
+        });
         return;
       }
       const owner = `${os}/${group}`;
@@ -600,10 +707,15 @@ export function resolvePatching(
     });
   }
 
-  const inventoryProblem = scheduleProblem(cfg.inventory.schedule);
-  if (inventoryProblem) issues.push({ path: "patching.inventory.schedule", value: showValue(cfg.inventory.schedule), allowed: `a State Manager schedule such as cron(0 6 * * ? *) (${inventoryProblem})` });
-  const taggingProblem = scheduleProblem(cfg.tagUntagged.schedule);
-  if (taggingProblem) issues.push({ path: "patching.tagUntagged.schedule", value: showValue(cfg.tagUntagged.schedule), allowed: `a State Manager schedule such as cron(0 4 * * ? *) (${taggingProblem})` });
+  const inventorySchedule = cfg.inventory.schedule ?? DEFAULT_INVENTORY_SCHEDULE;
+  const inventoryProblem = scheduleProblem(inventorySchedule);
+  if (inventoryProblem) issues.push({ path: "patching.inventory.schedule", value: showValue(inventorySchedule), allowed: `a State Manager schedule such as cron(0 6 * * ? *) (${inventoryProblem})` });
+  if (cfg.inventory.existing && cfg.inventory.schedule !== undefined) {
+    issues.push({ path: "patching.inventory.schedule", value: showValue(cfg.inventory.schedule), allowed: "nothing when inventory.existing is true (the existing inventory association keeps its own schedule)" });
+  }
+  const tagUntagged = { enabled: cfg.tagUntagged?.enabled === true && hasDefaultWindow, schedule: cfg.tagUntagged?.schedule ?? DEFAULT_TAGGING_SCHEDULE };
+  const taggingProblem = scheduleProblem(tagUntagged.schedule);
+  if (taggingProblem) issues.push({ path: "patching.tagUntagged.schedule", value: showValue(tagUntagged.schedule), allowed: `a State Manager schedule such as cron(0 4 * * ? *) (${taggingProblem})` });
   const crawlerProblem = scheduleProblem(cfg.reports.crawlerSchedule);
   if (crawlerProblem) issues.push({ path: "patching.reports.crawlerSchedule", value: showValue(cfg.reports.crawlerSchedule), allowed: `a cron expression such as cron(0 8 * * ? *) (${crawlerProblem})` });
   const bucketName = cfg.reports.bucketName ?? `aft-fleet-patching-${org.centralAccount}-${org.homeRegion}`;
@@ -624,8 +736,8 @@ export function resolvePatching(
     const group = groupOf(name, `patching.reports.syncTargets[${i}]`);
     if (group && !syncTargets.includes(group)) syncTargets.push(group);
   });
-  const emergency = resolveEmergency(cfg, groupOf, issues);
-  const autoScaling = resolveAutoScaling(cfg, groupOf, issues);
+  const emergency = resolveEmergency(cfg, groupOf, needsNodes, issues);
+  const autoScaling = resolveAutoScaling(cfg, groupOf, needsNodes, issues);
 
   return {
     environmentTag: cfg.environmentTag,
@@ -633,8 +745,9 @@ export function resolvePatching(
     optOutValue: cfg.optOutValue,
     baselines,
     windows,
-    inventory: { enabled: cfg.inventory.enabled, schedule: cfg.inventory.schedule },
-    tagUntagged: { enabled: cfg.tagUntagged.enabled, schedule: cfg.tagUntagged.schedule },
+    hasDefaultWindow,
+    inventory: { association: cfg.inventory.existing ? "existing" : cfg.inventory.enabled ? "aft-fleet" : "none", schedule: inventorySchedule },
+    tagUntagged,
     reports: {
       bucketName,
       databaseName: cfg.reports.databaseName,
@@ -648,7 +761,9 @@ export function resolvePatching(
   };
 }
 
-function resolveAutoScaling(cfg: PatchingConfig, groupOf: (name: string, where: string) => TargetGroup | undefined, issues: ConfigIssue[]): AutoScalingPatching | undefined {
+type NeedsNodes = (what: string, at: string, name: string, group: TargetGroup) => void;
+
+function resolveAutoScaling(cfg: PatchingConfig, groupOf: (name: string, where: string) => TargetGroup | undefined, needsNodes: NeedsNodes, issues: ConfigIssue[]): AutoScalingPatching | undefined {
   const a = cfg.autoScaling;
   if (a === undefined) return undefined;
   const scheduleIssue = scheduleProblem(a.controllerSchedule);
@@ -661,6 +776,7 @@ function resolveAutoScaling(cfg: PatchingConfig, groupOf: (name: string, where: 
     names.add(ring.name);
     const group = groupOf(ring.targets, `${at}.targets`);
     if (!group) return;
+    needsNodes("an Auto Scaling image ring selects groups", `${at}.targets`, ring.targets, group);
     rings.push({ name: ring.name, targetGroup: group, maxConcurrency: ring.maxConcurrency, maxErrors: ring.maxErrors, alarms: [...new Set(ring.alarms)].sort(), bakeSeconds: durationSeconds(ring.bake) });
   });
   return { campaign: a.campaign, healthyPercentage: a.healthyPercentage, instanceProfile: a.instanceProfile, automationRole: a.automationRole, controllerSchedule: a.controllerSchedule, rings };
@@ -669,7 +785,7 @@ function resolveAutoScaling(cfg: PatchingConfig, groupOf: (name: string, where: 
 /** Most SendCommand Targets entries (AND across keys): the environment tag plus the group's node tags. */
 const COMMAND_TARGETS_MAX = 5;
 
-function resolveEmergency(cfg: PatchingConfig, groupOf: (name: string, where: string) => TargetGroup | undefined, issues: ConfigIssue[]): EmergencyPatching | undefined {
+function resolveEmergency(cfg: PatchingConfig, groupOf: (name: string, where: string) => TargetGroup | undefined, needsNodes: NeedsNodes, issues: ConfigIssue[]): EmergencyPatching | undefined {
   const e = cfg.emergency;
   if (e === undefined) return undefined;
   const scheduleIssue = scheduleProblem(e.controllerSchedule);
@@ -682,6 +798,7 @@ function resolveEmergency(cfg: PatchingConfig, groupOf: (name: string, where: st
     names.add(ring.name);
     const group = groupOf(ring.targets, `${at}.targets`);
     if (!group) return;
+    needsNodes("an emergency ring selects nodes", `${at}.targets`, ring.targets, group);
     const keys = new Set([...Object.keys(group.instanceTags), cfg.environmentTag]);
     if (keys.size > COMMAND_TARGETS_MAX) {
       issues.push({ path: `${at}.targets`, value: showValue(ring.targets), allowed: `a target group with at most ${COMMAND_TARGETS_MAX - 1} node tag keys besides ${cfg.environmentTag} (SendCommand takes at most ${COMMAND_TARGETS_MAX} targets)` });

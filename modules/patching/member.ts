@@ -13,7 +13,7 @@ import { SsmMaintenanceWindowTarget } from "@cdktf/provider-aws/lib/ssm-maintena
 import { SsmMaintenanceWindowTask } from "@cdktf/provider-aws/lib/ssm-maintenance-window-task";
 import { SsmPatchBaseline } from "@cdktf/provider-aws/lib/ssm-patch-baseline";
 import { SsmPatchGroup } from "@cdktf/provider-aws/lib/ssm-patch-group";
-import type { Patching, PatchBaselineSpec, PatchWindowSpec } from "../config/patching";
+import { WINDOW_DESCRIPTION_MAX, type Patching, type PatchBaselineSpec, type PatchWindowRun, type PatchWindowSpec } from "../config/patching";
 import { fleetTags, partitionOf, tfLiteral } from "../core";
 import { policyDocument, toJson, trustPolicy } from "../iam/policy";
 
@@ -70,6 +70,29 @@ export function taggerRunbook(): string {
   );
 }
 
+/** Most characters of a Run Command comment (MaintenanceWindowRunCommandParameters / SendCommand API reference: Comment, maximum 100). */
+export const RUN_COMMAND_COMMENT_MAX = 100;
+
+/** UTF-16 length, which is never below the code point count the API may count. */
+function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let out = "";
+  for (const ch of text) {
+    if (out.length + ch.length > max - 3) break;
+    out += ch;
+  }
+  return `${out}...`;
+}
+
+/**
+ * `<before><tag key><after>` within `max` characters: only the tag key (up to 128 characters) is shortened,
+ * to its first characters and "...", so the environment name and the rest stay whole. Deterministic.
+ */
+export function describeWithTag(before: string, tagKey: string, after: string, max = WINDOW_DESCRIPTION_MAX): string {
+  const room = max - before.length - after.length;
+  return clip(room >= 4 ? `${before}${clip(tagKey, room)}${after}` : `${before}${after}`, max);
+}
+
 export interface PatchingMemberProps {
   readonly patching: Patching;
   /** Regions whose nodes are patched; each gets its own baselines, windows and inventory association. */
@@ -80,9 +103,9 @@ export interface PatchingMemberProps {
 
 /**
  * Patch management in one account (global customization), in every workload Region (SPEC §6.F):
- * baselines and patch groups, one maintenance window per environment plus the default window, each
- * running AWS-RunPatchBaseline on the nodes whose environment tag selects it, and the inventory
- * association. It references nothing of the central account, so AFT may apply it before the central
+ * baselines and patch groups, the maintenance windows of each environment (and of Default, only when
+ * `patching.defaultWindow` is configured), each running AWS-RunPatchBaseline on the nodes whose
+ * environment tag selects it, and the inventory association (unless the nodes have one already). It references nothing of the central account, so AFT may apply it before the central
  * account's stage ever ran; the resource data sync to the central bucket is created later, by the
  * controller, once that bucket exists.
  *
@@ -91,14 +114,15 @@ export interface PatchingMemberProps {
  * `<environmentTag>=<env>` -> that environment's window, `<environmentTag>=Default` -> the default window,
  * `<environmentTag>=<optOutValue>` (or no tag) -> no window. Auto Scaling, EKS and ECS nodes are patched
  * only if their launch template propagates an environment tag; keep it off them (they are replaced from
- * patched images instead). Untagged EC2 instances are tagged `Default` by the tagging runbook's daily
- * association (`patching.tagUntagged`), which skips Auto Scaling, EKS and ECS instances.
+ * patched images instead). Only when `patching.tagUntagged.enabled` (which needs the default window) are
+ * untagged EC2 instances tagged `Default` by the tagging runbook's daily association, which skips Auto
+ * Scaling, EKS and ECS instances; otherwise nothing here tags, reboots or patches a node that no one tagged.
  */
 export class PatchingMember extends Construct {
   readonly roleName = MAINTENANCE_WINDOW_ROLE_NAME;
   readonly role: IamRole;
-  /** Per Region, the window resources by environment name. */
-  readonly windows: Readonly<Record<string, Readonly<Record<string, SsmMaintenanceWindow>>>>;
+  /** Per Region, the window resources by environment name (several when the environment runs in several weeks of the month). */
+  readonly windows: Readonly<Record<string, Readonly<Record<string, readonly SsmMaintenanceWindow[]>>>>;
 
   constructor(scope: Construct, id: string, props: PatchingMemberProps) {
     super(scope, id);
@@ -157,15 +181,17 @@ export class PatchingMember extends Construct {
     const tagger = patching.tagUntagged.enabled ? this.taggerRole(partition, account, props.regions, patching.environmentTag) : undefined;
     const runbook = tagger ? taggerRunbook() : "";
 
-    const windows: Record<string, Record<string, SsmMaintenanceWindow>> = {};
+    const windows: Record<string, Record<string, SsmMaintenanceWindow[]>> = {};
     for (const region of props.regions) {
       const scopeR = new Construct(this, region);
       const baselineScope = new Construct(scopeR, "Baseline");
       for (const spec of patching.baselines) this.baseline(baselineScope, region, spec);
       const windowScope = new Construct(scopeR, "Window");
-      windows[region] = Object.fromEntries(patching.windows.map((w) => [w.environment, this.window(windowScope, region, w, patching.environmentTag)]));
-      if (patching.inventory.enabled) {
-        // A node runs only one inventory association; this one covers every node of the Region.
+      windows[region] = Object.fromEntries(patching.windows.map((w) => [w.environment, w.runs.map((run) => this.window(windowScope, region, w, run, patching.environmentTag))]));
+      if (patching.inventory.association === "aft-fleet") {
+        // A node takes only one inventory association: with two, neither runs and no inventory is collected
+        // (User Guide, "Configuring inventory collection"). This one covers every node of the Region; with
+        // patching.inventory.existing the nodes keep the one they have.
         new SsmAssociation(scopeR, "Inventory", {
           region,
           name: "AWS-GatherSoftwareInventory",
@@ -278,34 +304,36 @@ export class PatchingMember extends Construct {
     }
   }
 
-  private window(scope: Construct, region: string, spec: PatchWindowSpec, environmentTag: string): SsmMaintenanceWindow {
+  private window(scope: Construct, region: string, spec: PatchWindowSpec, run: PatchWindowRun, environmentTag: string): SsmMaintenanceWindow {
     const env = spec.environment;
-    const window = new SsmMaintenanceWindow(scope, env, {
+    const id = run.key ? `${env}-${run.key}` : env;
+    const window = new SsmMaintenanceWindow(scope, id, {
       region,
-      name: spec.name,
-      description: tfLiteral(`aft-fleet: patches nodes tagged ${environmentTag}=${env} (${spec.operation}, ${spec.rebootOption})`),
-      schedule: tfLiteral(spec.schedule),
+      name: run.name,
+      // Descriptions hold at most 128 characters (WINDOW_DESCRIPTION_MAX); environment names at most 64.
+      // At most 11 + 64 + 2 + 18 + 2 + 7 + 2 + 14 = 120 characters; clip only guards the limit.
+      description: tfLiteral(clip(`aft-fleet: ${env}${run.when ? `, ${run.when}` : ""}, ${spec.operation}, ${spec.rebootOption}`, WINDOW_DESCRIPTION_MAX)),
+      schedule: tfLiteral(run.schedule),
       scheduleTimezone: "UTC",
-      ...(spec.startDate ? { startDate: spec.startDate } : {}),
       duration: spec.durationHours,
       cutoff: spec.cutoffHours,
       // Only registered targets: a task can never reach a node no target selected.
       allowUnassociatedTargets: false,
       tags: fleetTags({ "aft-fleet:role": "patching-window", "aft-fleet:environment": env }),
     });
-    const target = new SsmMaintenanceWindowTarget(scope, `${env}Target`, {
+    const target = new SsmMaintenanceWindowTarget(scope, `${id}Target`, {
       region,
       windowId: window.id,
       name: `aft-fleet-${env}-nodes`,
-      description: tfLiteral(`Nodes tagged ${environmentTag}=${env}`),
+      description: tfLiteral(describeWithTag("Nodes tagged ", environmentTag, `=${env}`)),
       resourceType: "INSTANCE",
       targets: [{ key: tfLiteral(`tag:${environmentTag}`), values: [tfLiteral(env)] }],
     });
-    new SsmMaintenanceWindowTask(scope, `${env}Task`, {
+    new SsmMaintenanceWindowTask(scope, `${id}Task`, {
       region,
       windowId: window.id,
       name: "aft-fleet-run-patch-baseline",
-      description: tfLiteral(`AWS-RunPatchBaseline ${spec.operation} on ${environmentTag}=${env}`),
+      description: tfLiteral(describeWithTag(`AWS-RunPatchBaseline ${spec.operation} on `, environmentTag, `=${env}`)),
       taskType: "RUN_COMMAND",
       taskArn: RUN_PATCH_BASELINE,
       priority: 1,
@@ -317,7 +345,7 @@ export class PatchingMember extends Construct {
       targets: [{ key: "WindowTargetIds", values: [target.id] }],
       taskInvocationParameters: {
         runCommandParameters: {
-          comment: tfLiteral(`aft-fleet patching ${env}`),
+          comment: tfLiteral(clip(`aft-fleet patching ${env}`, RUN_COMMAND_COMMENT_MAX)),
           documentVersion: "$DEFAULT",
           timeoutSeconds: 600,
           parameter: [
