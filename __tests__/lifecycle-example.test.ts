@@ -68,7 +68,8 @@ describe("lifecycle order of the emitted trees under AFT's stages", () => {
     try {
       const write = (name: string, campaign: string) => {
         const c = baseConfig();
-        c.patching = { emergency: { campaign, rings: [{ name: "canary", targets: "canary" }, { name: "all", targets: "all" }] } };
+        // An emergency campaign patches the nodes of configured windows; without one it would select no node.
+        c.patching = { environments: { Dev: {} }, emergency: { campaign, rings: [{ name: "canary", targets: "canary" }, { name: "all", targets: "all" }] } };
         const file = path.join(fx.dir, name);
         fs.writeFileSync(file, JSON.stringify(c));
         return file;

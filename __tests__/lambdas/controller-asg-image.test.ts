@@ -192,7 +192,8 @@ describe("patching config: autoScaling and the environment tag's 50 values", () 
   };
 
   it("autoScaling resolves with healthyPercentage 90 by default; absent means nothing", () => {
-    const { patching, issues } = resolve({ autoScaling: { campaign: "images-1", instanceProfile: "ImageBuilder", automationRole: "ImageAutomation", rings: [{ name: "first", targets: "canary" }] } });
+    // Auto Scaling rings patch groups tagged with a configured window's environment: one is needed.
+    const { patching, issues } = resolve({ environments: { Dev: {} }, autoScaling: { campaign: "images-1", instanceProfile: "ImageBuilder", automationRole: "ImageAutomation", rings: [{ name: "first", targets: "canary" }] } });
     expect(issues).toEqual([]);
     expect(patching!.autoScaling).toMatchObject({ campaign: "images-1", healthyPercentage: 90, rings: [{ name: "first", maxConcurrency: "10%", maxErrors: "0", bakeSeconds: 0 }] });
     expect(resolve({}).patching!.autoScaling).toBeUndefined();
