@@ -15,7 +15,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
-import { main } from "../main";
+import { main, synthToDir } from "../main";
+import { buildReport } from "../scripts/report";
 import { REPO_MANIFEST } from "../modules/aft/copy-to-repos";
 
 const ROOT = path.join(__dirname, "..");
@@ -120,13 +121,21 @@ describe("publishing into AFT repositories that already hold their owners' files
     expect(account["fleet-central/terraform/backend.jinja"]).toContain('backend "s3"');
     expect(out.join("")).toContain("start aft-invoke-customizations for all accounts");
 
+    const firstDist = path.join(work, "dist-first");
+    fs.cpSync(path.join(work, "dist"), firstDist, { recursive: true });
+
     // The same config again: nothing changed, nothing to start.
     expect(await publish(config())).toBeUndefined();
     expect(out.join("")).toContain("no tree changed; AFT needs no run");
 
     // A release changes only the central tree: only the central account's pipeline must run.
     const release = (c: any) => ((c.packages[0].release = "1.1.0"), (c.packages[0].versions = ["1.0.0", "1.1.0"]));
-    expect(await publish(config(release))).toBe(JSON.stringify({ include: [{ type: "accounts", target_value: [CENTRAL] }] }));
+    const releaseConfig = config(release);
+    // The pull request's report says the same thing the publish job then does, and when the first ring starts.
+    const report = await buildReport({ config: releaseConfig, base: firstDist, help: false }, synthToDir);
+    expect(report).toContain(`Trigger: the publish job starts \`aft-invoke-customizations\` for the central account ${CENTRAL} (only the central tree changes)`);
+    expect(report).toMatch(/the first ring starts about \+20 min after the merge/);
+    expect(await publish(releaseConfig)).toBe(JSON.stringify({ include: [{ type: "accounts", target_value: [CENTRAL] }] }));
     const afterRelease = files(path.join(work, "aft-account"));
     expect(Object.keys(afterRelease).some((f) => /example_agent_1_1_0_artifacts_linux_source/.test(f))).toBe(true);
     expect(files(path.join(work, "aft-global"))["terraform/aft-fleet.tf.json"]).toBe(global["terraform/aft-fleet.tf.json"]);
