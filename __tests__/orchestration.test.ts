@@ -1,10 +1,11 @@
 /*
- * Cross-account command orchestration (SPEC §6.G, issue #11): the `orchestration` config section and its
+ * Cross-account command orchestration (SPEC §6.G): the `orchestration` config section and its
  * resolution, the member role (global tree), the central file-copier bucket and the handoff file.
  */
 import { Testing } from "cdktf";
 import type { ConfigIssue } from "../modules/config/errors";
 import { formatPath } from "../modules/config/errors";
+import type { TargetGroup } from "../modules/config/model";
 import { Orchestration, OrchestrationSchema, resolveOrchestration } from "../modules/config/orchestration";
 import { readTemplate } from "../modules/core";
 import { FleetStack } from "../modules/core/fleet-stack";
@@ -17,7 +18,13 @@ import {
   orchestrationHandoff,
 } from "../modules/orchestration";
 
-const org = { id: "o-a1b2c3d4e5", centralAccount: "222222222222", workloadRegions: ["us-east-1", "eu-west-1"] };
+const group = (name: string, accounts: string[], organizationalUnits: string[] = []): TargetGroup => ({ name, accounts, organizationalUnits, instanceTags: {} });
+const targetGroups: Record<string, TargetGroup> = {
+  canary: group("canary", ["333333333333", "444444444444"]),
+  "all-workloads": group("all-workloads", ["444444444444"], ["ou-ab12-workload1", "ou-ab12-sandbox01"]),
+  sandbox: group("sandbox", [], ["ou-ab12-sandbox01"]),
+};
+const org = { id: "o-a1b2c3d4e5", centralAccount: "222222222222", workloadRegions: ["us-east-1", "eu-west-1"], targetGroups };
 const RUNDECK = "arn:aws:iam::222222222222:role/rundeck";
 const TOOLING = "arn:aws:iam::555555555555:role/automation/process-automation";
 
@@ -73,17 +80,57 @@ describe("orchestration config", () => {
     expect(resolveOrchestration(undefined, org, [])).toBeUndefined();
   });
 
-  it("defaults to the three AWS run documents, every workload Region and no node tag, bucket, log group or node policy", () => {
+  it("defaults to the two AWS run documents, every workload Region, no warning and no node tag, bucket, log group, targets or node policy", () => {
     expect(resolved(minimal)).toEqual({
       principals: [RUNDECK],
       principalAccounts: ["222222222222"],
       documents: [
         { kind: "aws", name: "AWS-RunShellScript" },
         { kind: "aws", name: "AWS-RunPowerShellScript" },
-        { kind: "aws", name: "AWS-RunRemoteScript" },
       ],
       regions: ["us-east-1", "eu-west-1"],
+      warnings: [],
     });
+  });
+
+  // AWS-RunRemoteScript runs a script it downloads from GitHub or S3 (its sourceType and sourceInfo
+  // parameters, Systems Manager documents list); AWS-RunDocument and AWS-ApplyAnsiblePlaybooks likewise.
+  it("keeps a listed document that runs downloaded code, with a warning naming its field, by name or by AWS's ARN", () => {
+    const o = resolved({ ...minimal, documents: ["AWS-RunShellScript", "AWS-RunRemoteScript", "arn:aws:ssm:eu-west-1::document/AWS-RunDocument"], nodeTag: { key: "orchestration", value: "allowed" } });
+    expect(o.documents).toEqual([
+      { kind: "aws", name: "AWS-RunShellScript" },
+      { kind: "aws", name: "AWS-RunRemoteScript" },
+      { kind: "arn", arn: "arn:aws:ssm:eu-west-1::document/AWS-RunDocument" },
+    ]);
+    expect(o.warnings).toHaveLength(2);
+    expect(o.warnings[0]).toMatch(/^orchestration\.documents\[1\]: AWS-RunRemoteScript runs code it downloads .*nodes tagged orchestration=allowed/);
+    expect(o.warnings[1]).toMatch(/^orchestration\.documents\[2\]: AWS-RunDocument runs code it downloads .*nodes tagged orchestration=allowed/);
+    expect(resolved({ ...minimal, documents: ["AWS-ApplyAnsiblePlaybooks"] }).warnings).toEqual([
+      "orchestration.documents[0]: AWS-ApplyAnsiblePlaybooks runs code it downloads when it runs (GitHub or S3): the member role then lets the central tool's principals run any code on every node of every account, and the command shows only where the code came from",
+    ]);
+    // An account's own document of a similar name is not AWS's and gets no warning.
+    expect(resolved({ ...minimal, documents: ["Custom-RunRemoteScript"] }).warnings).toEqual([]);
+  });
+
+  it("defaults the log encryption to CloudWatch Logs' own, only when there is a log group", () => {
+    expect(resolved({ ...minimal, logGroupName: "/x" }).logEncryption).toBe("aws-managed");
+    expect(resolved({ ...minimal, logGroupName: "/x", logEncryption: "kms" }).logEncryption).toBe("kms");
+    expect(resolved(minimal).logEncryption).toBeUndefined();
+  });
+
+  it("resolves targets to the named groups' accounts and OU ids, each once and sorted", () => {
+    expect(resolved({ ...minimal, targets: ["canary", "all-workloads"] }).targets).toEqual({
+      groups: ["all-workloads", "canary"],
+      accounts: ["333333333333", "444444444444"],
+      organizationalUnits: ["ou-ab12-sandbox01", "ou-ab12-workload1"],
+    });
+    expect(resolved({ ...minimal, targets: ["sandbox"] }).targets).toEqual({ groups: ["sandbox"], accounts: [], organizationalUnits: ["ou-ab12-sandbox01"] });
+  });
+
+  it("needs the organization's target groups from its caller when the section names targets", () => {
+    const { targetGroups: _groups, ...bare } = org;
+    expect(() => resolveOrchestration(OrchestrationSchema.parse({ ...minimal, targets: ["canary"] }), bare, [])).toThrow(/organization\.targetGroups/);
+    expect(resolveOrchestration(OrchestrationSchema.parse(minimal), bare, [])?.targets).toBeUndefined();
   });
 
   it("resolves principals (sorted, with their accounts), document kinds and the chosen Regions in workload order", () => {
@@ -124,6 +171,11 @@ describe("orchestration config", () => {
     ["a node policy with nothing to grant", { ...minimal, instancePolicy: { attachToRole: "app-node" } }, "orchestration.instancePolicy", /fileCopierBucket or logGroupName/],
     ["a profile named like aft-fleet's role", { ...minimal, logGroupName: "/x", instancePolicy: { createInstanceProfile: "aft-fleet-orchestration" } }, "orchestration.instancePolicy.createInstanceProfile", /other than aft-fleet-orchestration/],
     ["an unknown key", { ...minimal, principal: RUNDECK }, "orchestration", /./],
+    ["a log encryption without a log group", { ...minimal, logEncryption: "kms" }, "orchestration.logEncryption", /unless logGroupName/],
+    ["an unknown log encryption", { ...minimal, logGroupName: "/x", logEncryption: "kms-per-account" }, "orchestration.logEncryption", /aws-managed .* or kms \(one customer key per account and Region/],
+    ["an unknown target group", { ...minimal, targets: ["canary", "prod"] }, "orchestration.targets[1]", /a target group: canary, all-workloads, sandbox/],
+    ["a target group twice", { ...minimal, targets: ["canary", "canary"] }, "orchestration.targets[1]", /each target group once/],
+    ["no target groups", { ...minimal, targets: [] }, "orchestration.targets", /at least one target group/],
   ];
   it.each(bad)("refuses %s at its field path", (_what, raw, path, allowed) => {
     const { issues } = resolve(raw);
@@ -137,24 +189,71 @@ describe("OrchestrationMemberRole: trust", () => {
     const trust = trustOf(synthMember(resolved(minimal)));
     expect(trust.Statement).toEqual([
       {
-        Sid: "CentralOrchestrationTool",
+        Sid: "Orchestrator",
         Effect: "Allow",
-        Principal: { AWS: ["arn:aws:iam::222222222222:root"] },
+        Principal: { AWS: "arn:aws:iam::222222222222:root" },
         Action: "sts:AssumeRole",
-        Condition: { StringEquals: { "aws:PrincipalOrgID": "o-a1b2c3d4e5" }, ArnEquals: { "aws:PrincipalArn": [RUNDECK] } },
+        Condition: { StringEquals: { "aws:PrincipalOrgID": "o-a1b2c3d4e5" }, ArnEquals: { "aws:PrincipalArn": RUNDECK } },
       },
     ]);
   });
 
-  it("requires the ExternalId only when it is set, and names every principal account", () => {
-    const trust = trustOf(synthMember(resolved(full)));
+  it("requires the ExternalId only when it is set, and names every principal account once", () => {
+    const trust = trustOf(synthMember(resolved({ ...full, principals: [TOOLING, RUNDECK, "arn:aws:iam::222222222222:role/second"] })));
     expect(trust.Statement).toHaveLength(1);
     expect(trust.Statement[0].Principal.AWS).toEqual(["arn:aws:iam::222222222222:root", "arn:aws:iam::555555555555:root"]);
+    expect(trust.Statement[0].Condition.ArnEquals["aws:PrincipalArn"]).toEqual([RUNDECK, "arn:aws:iam::222222222222:role/second", TOOLING]);
+  });
+
+  it("names the ExternalId condition with the configured value", () => {
+    const trust = trustOf(synthMember(resolved(full)));
     expect(trust.Statement[0].Condition).toEqual({
       StringEquals: { "aws:PrincipalOrgID": "o-a1b2c3d4e5", "sts:ExternalId": "rundeck-prod:7f3a" },
       ArnEquals: { "aws:PrincipalArn": [RUNDECK, TOOLING] },
     });
     expect(JSON.stringify(trustOf(synthMember(resolved(minimal))))).not.toContain("sts:ExternalId");
+  });
+});
+
+/*
+ * IAM quotas ("IAM and AWS STS quotas"): a role trust policy is at most 2,048 characters by default
+ * (adjustable to 4,096), and IAM does not count whitespace. Role ARNs: a path of at most 512 characters
+ * (CreateRole Path) and a name of at most 64 (CreateRole RoleName); ExternalId at most 1,224 (AssumeRole).
+ */
+describe("OrchestrationMemberRole: trust policy length", () => {
+  const account = (i: number) => String(100000000000 + i);
+  /** The longest role ARN IAM allows: a 512-character path and a 64-character name. */
+  const longest = (i: number) => `arn:aws:iam::${account(i)}:role/${"p".repeat(510)}/${"r".repeat(63)}${i}`;
+  const EXTERNAL_ID_MAX = "e".repeat(1224);
+  const trustText = (o: Orchestration) => roleOf(synthMember(o)).assume_role_policy as string;
+  const measured = (text: string) => text.replace(/\s/g, "").length;
+  const lengthIssue = (raw: unknown) => resolve(raw).issues.find((i) => i.path === "orchestration.principals");
+
+  it("refuses ten of the longest role ARNs at orchestration.principals, with the measured length", () => {
+    const principals = Array.from({ length: 10 }, (_, i) => longest(i));
+    expect(longest(0)).toHaveLength(606);
+    const issue = lengthIssue({ principals });
+    expect(issue?.value).toBe("10 role ARNs in 10 accounts: a trust policy of 6,648 characters");
+    expect(issue?.allowed).toMatch(/2,048 characters, counted without whitespace \(4,600 over\)/);
+  });
+
+  it("takes one longest role ARN, and refuses it with the longest ExternalId", () => {
+    expect(lengthIssue({ principals: [longest(0)] })).toBeUndefined();
+    expect(lengthIssue({ principals: [longest(0)], externalId: EXTERNAL_ID_MAX })?.value).toMatch(/a trust policy of 2,\d{3} characters/);
+  });
+
+  it("takes a policy of exactly 2,048 characters as synthesized and refuses 2,049", () => {
+    // Ten principals in ten accounts; their paths grow (by `pad` characters in all) until the policy has exactly 2,048 characters.
+    const share = (pad: number, i: number) => Math.floor(pad / 10) + (i < pad % 10 ? 1 : 0);
+    const principalsWith = (pad: number) => Array.from({ length: 10 }, (_, i) => `arn:aws:iam::${account(i)}:role/tools${"x".repeat(share(pad, i))}/rundeck-${i}`);
+    const base = measured(trustText(resolved({ principals: principalsWith(0), externalId: "rundeck-prod:7f3a" })));
+    const pad = 2048 - base;
+    expect(pad).toBeGreaterThan(0);
+    const fits = resolved({ principals: principalsWith(pad), externalId: "rundeck-prod:7f3a" });
+    expect(measured(trustText(fits))).toBe(2048);
+    const over = lengthIssue({ principals: principalsWith(pad + 1), externalId: "rundeck-prod:7f3a" });
+    expect(over?.value).toBe("10 role ARNs in 10 accounts: a trust policy of 2,049 characters");
+    expect(over?.allowed).toMatch(/\(1 over\)/);
   });
 });
 
@@ -170,15 +269,14 @@ describe("OrchestrationMemberRole: permissions", () => {
       Resource: [
         "arn:aws:ssm:us-east-1::document/AWS-RunShellScript",
         "arn:aws:ssm:us-east-1::document/AWS-RunPowerShellScript",
-        "arn:aws:ssm:us-east-1::document/AWS-RunRemoteScript",
         "arn:aws:ssm:eu-west-1::document/AWS-RunShellScript",
         "arn:aws:ssm:eu-west-1::document/AWS-RunPowerShellScript",
-        "arn:aws:ssm:eu-west-1::document/AWS-RunRemoteScript",
       ],
     });
-    // A document not listed is not allowed, and no wildcard document is.
+    // A document not listed is not allowed (AWS-RunRemoteScript only when listed), and no wildcard document is.
     const all = JSON.stringify(policy);
     expect(all).not.toContain("AWS-RunPatchBaseline");
+    expect(all).not.toContain("AWS-RunRemoteScript");
     expect(all).not.toContain("document/*");
     expect(all).not.toContain("ssm:*::");
   });
@@ -217,7 +315,6 @@ describe("OrchestrationMemberRole: permissions", () => {
       expect(wildcards).toEqual([
         "ec2:DescribeInstances",
         "ec2:DescribeTags",
-        "ssm:CancelCommand",
         "ssm:DescribeInstanceInformation",
         "ssm:GetCommandInvocation",
         "ssm:ListCommandInvocations",
@@ -229,6 +326,32 @@ describe("OrchestrationMemberRole: permissions", () => {
         expect(a).not.toMatch(/^(iam|sts|organizations):/);
       }
       expect(p.Statement.every((s: any) => s.Effect === "Allow")).toBe(true);
+    }
+  });
+
+  // Service Authorization Reference, Systems Manager: CancelCommand lists no resource type and no condition
+  // key, so it could only be granted on "*": every command of the account (patch windows, emergency
+  // patching), not only the tool's. It is not granted, whatever the config.
+  it("never grants ssm:CancelCommand", () => {
+    for (const p of [policy, tagged, policyOf(synthMember(resolved({ ...full, documents: ["AWS-RunRemoteScript"], logEncryption: "kms" })))]) {
+      const actions = p.Statement.flatMap((s: any) => [s.Action].flat());
+      expect(actions).not.toContain("ssm:CancelCommand");
+      expect(actions.filter((a: string) => /^ssm:Cancel/.test(a))).toEqual([]);
+    }
+  });
+
+  it("sends a listed AWS-RunRemoteScript as any listed document, and the synth prints nothing of its warning", () => {
+    const spies = (["log", "warn", "error", "info"] as const).map((m) => jest.spyOn(console, m).mockImplementation(() => undefined));
+    try {
+      const o = resolved({ ...minimal, documents: ["AWS-RunRemoteScript"] });
+      expect(o.warnings).toHaveLength(1);
+      const p = policyOf(synthMember(o));
+      expect(sid(p, "SendAllowedDocuments").Resource).toEqual(["arn:aws:ssm:us-east-1::document/AWS-RunRemoteScript", "arn:aws:ssm:eu-west-1::document/AWS-RunRemoteScript"]);
+      const handoff = orchestrationHandoff({ orchestration: o, organizationId: org.id, centralAccountId: org.centralAccount, homeRegion: "us-east-1" });
+      expect(handoff).not.toContain("downloads");
+      for (const spy of spies) expect(spy).not.toHaveBeenCalled();
+    } finally {
+      for (const spy of spies) spy.mockRestore();
     }
   });
 
@@ -252,17 +375,40 @@ describe("OrchestrationMemberRole: nodes and log groups", () => {
     expect(Object.keys(tree.output)).toEqual(["orchestration_role_arn"]);
   });
 
-  it("creates a KMS-encrypted log group with 365 days' retention in each Region", () => {
+  // CloudWatch Logs User Guide, "Encrypt log data in CloudWatch Logs using AWS KMS": log group data is
+  // always encrypted at rest; a customer key is optional. So the default creates no key (1 USD a month each).
+  it("creates a log group with 365 days' retention in each Region, encrypted by CloudWatch Logs, and no key, by default", () => {
     const tree = synthMember(resolved(full));
     const groups = Object.values<any>(tree.resource.aws_cloudwatch_log_group);
     expect(groups.map((g) => [g.region, g.name, g.retention_in_days]).sort()).toEqual([
       ["eu-west-1", "/aft-fleet/orchestration", 365],
       ["us-east-1", "/aft-fleet/orchestration", 365],
     ]);
-    for (const g of groups) expect(g.kms_key_id).toMatch(/^\$\{aws_kms_key\.[a-z0-9_]+\.arn\}$/);
-    const keys = Object.values<any>(tree.resource.aws_kms_key);
-    expect(keys).toHaveLength(2);
-    for (const k of keys) expect(k.enable_key_rotation).toBe(true);
+    for (const g of groups) expect(g).not.toHaveProperty("kms_key_id");
+    expect(tree.resource.aws_kms_key).toBeUndefined();
+    expect(tree.resource.aws_kms_alias).toBeUndefined();
+  });
+
+  // The key policy grants the Region's CloudWatch Logs principal (logs.<region>.amazonaws.com) with the
+  // encryption context kms:EncryptionContext:aws:logs:arn = the log group (same guide, "Step 2: Set
+  // permissions on the KMS key"); a KMS key is Regional, so each Region's group has its own key.
+  it("with logEncryption kms, encrypts each Region's log group with a rotating key of that Region, usable only for that group", () => {
+    const tree = synthMember(resolved({ ...full, logEncryption: "kms" }));
+    const keys = Object.entries<any>(tree.resource.aws_kms_key);
+    expect(keys.map(([, k]) => k.region).sort()).toEqual(["eu-west-1", "us-east-1"]);
+    for (const [address, k] of keys) {
+      expect(k.enable_key_rotation).toBe(true);
+      const group = Object.values<any>(tree.resource.aws_cloudwatch_log_group).find((g) => g.region === k.region);
+      expect(group.kms_key_id).toBe(`\${aws_kms_key.${address}.arn}`);
+      const logs = sid(JSON.parse(k.policy), "CloudWatchLogsEncryptsCommandOutput");
+      expect(logs.Principal).toEqual({ Service: `logs.${k.region}.amazonaws.com` });
+      expect(self(logs.Condition)).toEqual({ ArnEquals: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:${k.region}:<self>:log-group:/aft-fleet/orchestration` } });
+    }
+  });
+
+  it("keeps each log group's Terraform address whatever the encryption, so switching it updates the group in place", () => {
+    const addresses = (o: Orchestration) => Object.keys(synthMember(o).resource.aws_cloudwatch_log_group).sort();
+    expect(addresses(resolved({ ...full, logEncryption: "kms" }))).toEqual(addresses(resolved(full)));
   });
 
   it("creates a role + instance profile with AmazonSSMManagedInstanceCore and the node policy (file copier reads, output writes)", () => {
@@ -295,16 +441,16 @@ describe("OrchestrationMemberRole: nodes and log groups", () => {
   });
 
   it("references nothing of the central tree: every ARN is built from config strings and this account", () => {
-    const text = JSON.stringify(synthMember(resolved(full)));
+    const text = JSON.stringify(synthMember(resolved({ ...full, logEncryption: "kms" })));
     const refs = [...text.matchAll(/\$\{([^}]+)\}/g)].map((m) => m[1]!.split(".")[0]);
     expect([...new Set(refs)].sort()).toEqual(["aws_iam_policy", "aws_iam_role", "aws_kms_key", "data"]);
   });
 
   it("keeps config text literal for Terraform", () => {
-    const hostile = resolved({ principals: ["arn:aws:iam::222222222222:role/${evil}/rundeck"] });
+    const hostile = resolved({ principals: ["arn:aws:iam::222222222222:role/${evil}/rundeck", "arn:aws:iam::222222222222:role/%{x}/r"] });
     const trust = trustOf(synthMember(hostile));
-    const arn = trust.Statement[0].Condition.ArnEquals["aws:PrincipalArn"][0];
-    expect(readTemplate(arn)).toEqual([{ literal: "arn:aws:iam::222222222222:role/${evil}/rundeck" }]);
+    const arns = trust.Statement[0].Condition.ArnEquals["aws:PrincipalArn"];
+    expect(arns.map(readTemplate)).toEqual([[{ literal: "arn:aws:iam::222222222222:role/${evil}/rundeck" }], [{ literal: "arn:aws:iam::222222222222:role/%{x}/r" }]]);
   });
 });
 
@@ -385,5 +531,54 @@ describe("orchestrationHandoff", () => {
   it("is pure: the same model gives the same bytes", () => {
     expect(orchestrationHandoff(input)).toBe(text);
     expect(text.endsWith("}\n")).toBe(true);
+    const targeted = { ...input, orchestration: resolved({ ...full, targets: ["canary", "all-workloads"] }) };
+    expect(orchestrationHandoff(targeted)).toBe(orchestrationHandoff({ ...targeted, orchestration: resolved({ ...full, targets: ["all-workloads", "canary"] }) }));
+  });
+
+  it("without targets lists no account and gives one placeholder node source per Region", () => {
+    expect(doc.targets).toMatchObject({ groups: [], accounts: [], organizationalUnits: [], regions: ["us-east-1", "eu-west-1"] });
+    expect(doc.targets.note).toMatch(/No orchestration\.targets/);
+    expect(doc.rundeckNodeSources.sources.map((s: any) => [s.account, s.config.endpoint])).toEqual([
+      ["<account>", "us-east-1"],
+      ["<account>", "eu-west-1"],
+    ]);
+  });
+
+  it("with targets lists the groups' accounts (with their role ARNs), their OU ids and the Regions, and a complete node source per account and Region", () => {
+    const t = JSON.parse(orchestrationHandoff({ ...input, orchestration: resolved({ ...full, targets: ["canary", "all-workloads"], regions: ["eu-west-1", "us-east-1"] }) }));
+    expect(t.targets).toMatchObject({
+      groups: ["all-workloads", "canary"],
+      accounts: [
+        { account: "333333333333", roleArn: `arn:aws:iam::333333333333:role/${ORCHESTRATION_ROLE_NAME}` },
+        { account: "444444444444", roleArn: `arn:aws:iam::444444444444:role/${ORCHESTRATION_ROLE_NAME}` },
+      ],
+      organizationalUnits: ["ou-ab12-sandbox01", "ou-ab12-workload1"],
+      regions: ["us-east-1", "eu-west-1"],
+    });
+    expect(t.targets.note).toMatch(/list-accounts-for-parent/);
+    // Listed accounts: complete sources; OU members: the placeholder, once per Region.
+    expect(t.rundeckNodeSources.sources.map((s: any) => [s.account, s.config.endpoint])).toEqual([
+      ["333333333333", "us-east-1"],
+      ["333333333333", "eu-west-1"],
+      ["444444444444", "us-east-1"],
+      ["444444444444", "eu-west-1"],
+      ["<account>", "us-east-1"],
+      ["<account>", "eu-west-1"],
+    ]);
+    const first = t.rundeckNodeSources.sources[0].config;
+    expect(first.assumeRoleArn).toBe(`arn:aws:iam::333333333333:role/${ORCHESTRATION_ROLE_NAME}`);
+    expect(first.mappingParams).toContain(`ssm-assume-role-arn.default=arn:aws:iam::333333333333:role/${ORCHESTRATION_ROLE_NAME}`);
+    expect(first.filter).toBe("tag:orchestration=allowed");
+  });
+
+  it("with targets of accounts only gives no placeholder source", () => {
+    const t = JSON.parse(orchestrationHandoff({ ...input, orchestration: resolved({ ...minimal, targets: ["canary"] }) }));
+    expect(t.targets.organizationalUnits).toEqual([]);
+    expect(t.rundeckNodeSources.sources.map((s: any) => s.account)).toEqual(["333333333333", "333333333333", "444444444444", "444444444444"]);
+  });
+
+  it("names the log groups' encryption", () => {
+    expect(doc.commandOutput.encryption).toBe("aws-managed");
+    expect(JSON.parse(orchestrationHandoff({ ...input, orchestration: resolved({ ...full, logEncryption: "kms" }) })).commandOutput.encryption).toBe("kms");
   });
 });

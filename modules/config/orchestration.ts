@@ -4,18 +4,31 @@ import type { ConfigIssue } from "./errors";
 import { showValue } from "./errors";
 import { AWS_REGIONS } from "./regions";
 import { bucketNameProblem } from "./rules/bucket-names";
+import type { TargetGroup } from "./model";
+import { TRUST_POLICY_MAX_CHARS, orchestrationTrustPolicy, trustPolicyLength } from "../orchestration/trust";
 
 /*
- * The optional `orchestration` section (SPEC §6.G, issue #11): a central runbook tool (Rundeck / PagerDuty
+ * The optional `orchestration` section (SPEC §6.G): a central runbook tool (Rundeck / PagerDuty
  * Process Automation) runs Systems Manager commands on the nodes of every member account through a role
  * in each account. `OrchestrationSchema` validates one field at a time; `resolveOrchestration` checks what
  * needs more than one field (or the organization) and returns the resolved `Orchestration` model.
  */
 
-/** The documents the central tool may run when the config names none (the SSM node executor and file copier use them). */
-export const DEFAULT_ORCHESTRATION_DOCUMENTS = ["AWS-RunShellScript", "AWS-RunPowerShellScript", "AWS-RunRemoteScript"] as const;
-/** At most this many principals may assume the member role (one trust statement stays readable and well under IAM's 2,048-character trust policy limit). */
+/** The documents the central tool may run when the config names none (the SSM node executor uses them). */
+export const DEFAULT_ORCHESTRATION_DOCUMENTS = ["AWS-RunShellScript", "AWS-RunPowerShellScript"] as const;
+/**
+ * AWS documents that run code they download when they run (from GitHub, S3 or a URL): the command's
+ * parameters name only the source, so listing them lets the tool run anything. Kept when listed, with a
+ * warning in the model. Parameters per the documents' descriptions in the Systems Manager documents list:
+ * AWS-RunRemoteScript (sourceType GitHub | S3), AWS-RunDocument (sourceType GitHub | S3 | SSMDocument),
+ * AWS-ApplyAnsiblePlaybooks (SourceType GitHub | S3).
+ */
+export const REMOTE_CODE_DOCUMENTS = ["AWS-RunRemoteScript", "AWS-RunDocument", "AWS-ApplyAnsiblePlaybooks"] as const;
+/** At most this many principals may assume the member role; the trust policy's length is checked besides. */
 export const MAX_ORCHESTRATION_PRINCIPALS = 10;
+/** How the command output log groups are encrypted: CloudWatch Logs' own keys, or one customer key per account and Region. */
+export const LOG_ENCRYPTIONS = ["aws-managed", "kms"] as const;
+export type LogEncryption = (typeof LOG_ENCRYPTIONS)[number];
 
 /** STS AssumeRole ExternalId: 2-1224 characters of `[\w+=,.@:/-]` (STS API reference). */
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
@@ -59,7 +72,9 @@ export const OrchestrationSchema = z
       .min(1, { error: "at least one document" })
       .max(20, { error: "at most 20 documents" })
       .default([...DEFAULT_ORCHESTRATION_DOCUMENTS])
-      .describe("Command documents the central tool may run. AWS-* / Amazon* names are AWS's; other names are each account's own documents. Default: AWS-RunShellScript, AWS-RunPowerShellScript, AWS-RunRemoteScript."),
+      .describe(
+        "Command documents the central tool may run. AWS-* / Amazon* names are AWS's; other names are each account's own documents. Default: AWS-RunShellScript, AWS-RunPowerShellScript. AWS-RunRemoteScript, AWS-RunDocument and AWS-ApplyAnsiblePlaybooks run code downloaded at run time: allowed, with a warning.",
+      ),
     nodeTag: z
       .strictObject({
         key: z.string({ error: "a tag key of 1-128 characters, not starting with aws:" }).regex(TAG_KEY, { error: "a tag key of 1-128 characters, not starting with aws:" }),
@@ -82,6 +97,17 @@ export const OrchestrationSchema = z
       .regex(LOG_GROUP_NAME, { error: "a log group name: 1-512 letters, digits or '_-./#'" })
       .optional()
       .describe("Log group for command output beyond Run Command's 48,000 characters, created in every account and Region. Default: no log group."),
+    logEncryption: z
+      .enum(LOG_ENCRYPTIONS, { error: "aws-managed (CloudWatch Logs' own encryption, no key to pay for) or kms (one customer key per account and Region, about 1 USD a month each)" })
+      .optional()
+      .describe(
+        "Encryption of the command output log groups (only with logGroupName): aws-managed, CloudWatch Logs' default encryption at rest; or kms, a customer key with rotation in every account and Region (a KMS key is Regional). Default: aws-managed.",
+      ),
+    targets: z
+      .array(z.string({ error: "the name of a target group" }), { error: "a list of target group names" })
+      .min(1, { error: "at least one target group" })
+      .optional()
+      .describe("Target groups (organization.targetGroups) whose accounts and OUs the central tool configures; listed in orchestration.json. The role exists in every account either way. Default: none listed."),
     instancePolicy: z
       .strictObject({
         attachToRole: z.string({ error: "an IAM role name" }).regex(ROLE_NAME, { error: "an IAM role name: 1-64 letters, digits or '+=,.@_-'" }).optional(),
@@ -107,6 +133,16 @@ export type OrchestrationDocument =
 
 export type InstancePolicy = { readonly attachToRole: string } | { readonly createInstanceProfile: string };
 
+/** What the central tool must configure: the named target groups' accounts and OUs, in the orchestration Regions. */
+export interface OrchestrationTargets {
+  /** Target group names, sorted. */
+  readonly groups: readonly string[];
+  /** Account ids listed in those groups, sorted, each once. */
+  readonly accounts: readonly string[];
+  /** OU ids of those groups, sorted, each once: the tool resolves their accounts. */
+  readonly organizationalUnits: readonly string[];
+}
+
 export interface Orchestration {
   /** Role ARNs allowed to assume the member role, sorted. */
   readonly principals: readonly string[];
@@ -120,7 +156,16 @@ export interface Orchestration {
   readonly regions: readonly string[];
   readonly fileCopierBucket?: string;
   readonly logGroupName?: string;
+  /** With logGroupName only: `aws-managed` (no customer key) unless configured `kms`. */
+  readonly logEncryption?: LogEncryption;
   readonly instancePolicy?: InstancePolicy;
+  /** With `targets` only. */
+  readonly targets?: OrchestrationTargets;
+  /**
+   * What a reviewer should know that does not stop the synth (e.g. a listed document that runs downloaded
+   * code), in config order; empty when none. Synth prints nothing of these; the PR report may show them.
+   */
+  readonly warnings: readonly string[];
 }
 
 /**
@@ -129,7 +174,13 @@ export interface Orchestration {
  */
 export function resolveOrchestration(
   cfg: OrchestrationConfig | undefined,
-  org: { readonly id: string; readonly workloadRegions: readonly string[]; readonly centralAccount: string },
+  org: {
+    readonly id: string;
+    readonly workloadRegions: readonly string[];
+    readonly centralAccount: string;
+    /** The resolved organization.targetGroups: needed when the section names `targets`. */
+    readonly targetGroups?: Readonly<Record<string, TargetGroup>>;
+  },
   issues: ConfigIssue[],
 ): Orchestration | undefined {
   if (cfg === undefined) return undefined;
@@ -137,6 +188,7 @@ export function resolveOrchestration(
 
   const principals = new Set<string>();
   const accounts = new Set<string>();
+  const principalIssues = issues.length;
   cfg.principals.forEach((arn, i) => {
     const where = `orchestration.principals[${i}]`;
     const m = ROLE_ARN.exec(arn);
@@ -157,6 +209,19 @@ export function resolveOrchestration(
     principals.add(arn);
     accounts.add(m[2]!);
   });
+  const sortedPrincipals = [...principals].sort();
+  const principalAccounts = [...accounts].sort();
+  if (issues.length === principalIssues) {
+    // IAM counts a trust policy's characters without whitespace against the role trust policy quota.
+    const length = trustPolicyLength(orchestrationTrustPolicy({ partition, organizationId: org.id, principals: sortedPrincipals, principalAccounts, ...(cfg.externalId !== undefined ? { externalId: cfg.externalId } : {}) }));
+    if (length > TRUST_POLICY_MAX_CHARS) {
+      issues.push({
+        path: "orchestration.principals",
+        value: `${sortedPrincipals.length} role ARNs in ${principalAccounts.length} accounts: a trust policy of ${length.toLocaleString("en-US")} characters`,
+        allowed: `principals whose trust policy fits IAM's default role trust policy quota of ${TRUST_POLICY_MAX_CHARS.toLocaleString("en-US")} characters, counted without whitespace (${(length - TRUST_POLICY_MAX_CHARS).toLocaleString("en-US")} over): fewer role ARNs, shorter role paths, or a shorter externalId`,
+      });
+    }
+  }
 
   const workload = new Set(org.workloadRegions);
   const chosen = new Set<string>();
@@ -170,6 +235,7 @@ export function resolveOrchestration(
 
   const seenDocuments = new Set<string>();
   const documents: OrchestrationDocument[] = [];
+  const warnings: string[] = [];
   cfg.documents.forEach((doc, i) => {
     const where = `orchestration.documents[${i}]`;
     if (seenDocuments.has(doc)) {
@@ -178,6 +244,13 @@ export function resolveOrchestration(
     }
     seenDocuments.add(doc);
     const arn = DOCUMENT_ARN.exec(doc);
+    // AWS's own documents: by name, or by an ARN without an account.
+    const awsName = arn ? (arn[3] === undefined ? arn[4]! : undefined) : AWS_OWNED_DOCUMENT.test(doc) ? doc : undefined;
+    if (awsName !== undefined && (REMOTE_CODE_DOCUMENTS as readonly string[]).includes(awsName)) {
+      warnings.push(
+        `${where}: ${awsName} runs code it downloads when it runs (GitHub or S3): the member role then lets the central tool's principals run any code on ${cfg.nodeTag ? `every account's nodes tagged ${cfg.nodeTag.key}=${cfg.nodeTag.value}` : "every node of every account"}, and the command shows only where the code came from`,
+      );
+    }
     if (arn) {
       if (arn[1] !== partition) issues.push({ path: where, value: showValue(doc), allowed: `a document ARN in the ${partition} partition` });
       else if (!regions.includes(arn[2]!)) issues.push({ path: where, value: showValue(doc), allowed: `a document ARN in one of the orchestration Regions (${regions.join(", ")})` });
@@ -190,6 +263,36 @@ export function resolveOrchestration(
   if (cfg.fileCopierBucket !== undefined) {
     const problem = bucketNameProblem(cfg.fileCopierBucket);
     if (problem) issues.push({ path: "orchestration.fileCopierBucket", value: showValue(cfg.fileCopierBucket), allowed: problem });
+  }
+
+  if (cfg.logEncryption !== undefined && cfg.logGroupName === undefined) {
+    issues.push({ path: "orchestration.logEncryption", value: showValue(cfg.logEncryption), allowed: "nothing unless logGroupName is set (there is no log group to encrypt)" });
+  }
+
+  let targets: OrchestrationTargets | undefined;
+  if (cfg.targets !== undefined) {
+    const known = org.targetGroups;
+    // A caller that resolves a config naming targets must hand over the organization's target groups.
+    if (known === undefined) throw new Error("resolveOrchestration: orchestration.targets needs the resolved organization.targetGroups");
+    const groups = new Map<string, TargetGroup>();
+    cfg.targets.forEach((name, i) => {
+      const where = `orchestration.targets[${i}]`;
+      const group = Object.prototype.hasOwnProperty.call(known, name) ? known[name] : undefined;
+      if (!group) {
+        const names = Object.keys(known);
+        issues.push({ path: where, value: showValue(name), allowed: names.length ? `a target group: ${names.join(", ")}` : "a target group defined in organization.targetGroups" });
+      } else if (groups.has(name)) {
+        issues.push({ path: where, value: showValue(name), allowed: "each target group once" });
+      } else {
+        groups.set(name, group);
+      }
+    });
+    const all = [...groups.values()];
+    targets = {
+      groups: [...groups.keys()].sort(),
+      accounts: [...new Set(all.flatMap((g) => g.accounts))].sort(),
+      organizationalUnits: [...new Set(all.flatMap((g) => g.organizationalUnits))].sort(),
+    };
   }
 
   let instancePolicy: InstancePolicy | undefined;
@@ -223,14 +326,16 @@ export function resolveOrchestration(
   }
 
   return {
-    principals: [...principals].sort(),
-    principalAccounts: [...accounts].sort(),
+    principals: sortedPrincipals,
+    principalAccounts,
     ...(cfg.externalId !== undefined ? { externalId: cfg.externalId } : {}),
     documents,
     ...(cfg.nodeTag ? { nodeTag: { key: cfg.nodeTag.key, value: cfg.nodeTag.value } } : {}),
     regions,
     ...(cfg.fileCopierBucket !== undefined ? { fileCopierBucket: cfg.fileCopierBucket } : {}),
-    ...(cfg.logGroupName !== undefined ? { logGroupName: cfg.logGroupName } : {}),
+    ...(cfg.logGroupName !== undefined ? { logGroupName: cfg.logGroupName, logEncryption: cfg.logEncryption ?? "aws-managed" } : {}),
     ...(instancePolicy ? { instancePolicy } : {}),
+    ...(targets ? { targets } : {}),
+    warnings,
   };
 }

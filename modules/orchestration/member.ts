@@ -13,6 +13,7 @@ import type { Orchestration, OrchestrationDocument } from "../config/orchestrati
 import { fleetTags, partitionOf, tfLiteral } from "../core";
 import type { PolicyStatement } from "../iam/policy";
 import { accountAdministersKey, policyDocument, toJson, trustPolicy } from "../iam/policy";
+import { orchestrationTrustPolicy } from "./trust";
 import {
   COMMAND_LOG_RETENTION_DAYS,
   FILE_COPIER_KEY_ALIAS,
@@ -62,7 +63,6 @@ export class OrchestrationMemberRole extends Construct {
     const account = new DataAwsCallerIdentity(this, "Account").accountId;
     const regions = o.regions;
     // Config text is literal data for Terraform; the account token is joined in only afterwards.
-    const principals = o.principals.map(tfLiteral);
     const documents = o.documents.map(literalDocument);
     const logGroupName = o.logGroupName === undefined ? undefined : tfLiteral(o.logGroupName);
     const bucketName = o.fileCopierBucket === undefined ? undefined : tfLiteral(o.fileCopierBucket);
@@ -72,20 +72,18 @@ export class OrchestrationMemberRole extends Construct {
       name: ORCHESTRATION_ROLE_NAME,
       description: "aft-fleet: the central runbook tool assumes this role to run the allowed command documents on this account's nodes and read their output",
       maxSessionDuration: 3600,
+      // The config check measured this same policy (without the Terraform escapes) against IAM's quota.
       assumeRolePolicy: toJson(
-        trustPolicy({
-          Sid: "CentralOrchestrationTool",
-          Effect: "Allow",
-          Principal: { AWS: o.principalAccounts.map((a) => `arn:${partition}:iam::${a}:root`) },
-          Action: "sts:AssumeRole",
-          Condition: {
-            StringEquals: {
-              "aws:PrincipalOrgID": props.organizationId,
-              ...(o.externalId !== undefined ? { "sts:ExternalId": tfLiteral(o.externalId) } : {}),
-            },
-            ArnEquals: { "aws:PrincipalArn": principals },
+        orchestrationTrustPolicy(
+          {
+            partition,
+            organizationId: props.organizationId,
+            principals: o.principals,
+            principalAccounts: o.principalAccounts,
+            ...(o.externalId !== undefined ? { externalId: o.externalId } : {}),
           },
-        }),
+          tfLiteral,
+        ),
       ),
       tags,
     });
@@ -107,11 +105,15 @@ export class OrchestrationMemberRole extends Construct {
         ...(o.nodeTag ? { Condition: { StringEquals: { [`ssm:resourceTag/${tfLiteral(o.nodeTag.key)}`]: tfLiteral(o.nodeTag.value) } } } : {}),
       },
       {
-        // CancelCommand, GetCommandInvocation, ListCommandInvocations and ListCommands support no
-        // resource-level permissions (Service Authorization Reference, Systems Manager): "*" is required.
+        // GetCommandInvocation, ListCommandInvocations and ListCommands support no resource-level
+        // permissions (Service Authorization Reference, Systems Manager): "*" is required.
+        // ssm:CancelCommand is not granted: it has no resource type and no condition key there either, so it
+        // could only be "*", any command of the account (patch windows, emergency patch campaigns) and not
+        // only the tool's, and a node tag or document cannot narrow it. The tool's commands end by their
+        // executionTimeout; an operator in the account cancels one by hand.
         Sid: "FollowCommands",
         Effect: "Allow",
-        Action: ["ssm:CancelCommand", "ssm:GetCommandInvocation", "ssm:ListCommandInvocations", "ssm:ListCommands"],
+        Action: ["ssm:GetCommandInvocation", "ssm:ListCommandInvocations", "ssm:ListCommands"],
         Resource: "*",
       },
       {
@@ -137,6 +139,13 @@ export class OrchestrationMemberRole extends Construct {
     if (logGroupName !== undefined) {
       for (const region of regions) {
         const inRegion = new Construct(this, region);
+        if (o.logEncryption !== "kms") {
+          // CloudWatch Logs always encrypts log data at rest; without a customer key it uses its own keys
+          // (CloudWatch Logs User Guide, "Encrypt log data in CloudWatch Logs using AWS KMS").
+          new CloudwatchLogGroup(inRegion, "LogGroup", { region, name: logGroupName, retentionInDays: COMMAND_LOG_RETENTION_DAYS, tags });
+          continue;
+        }
+        // A KMS key is Regional and a log group takes a key of its own Region: one key per account and Region.
         const groupArn = logGroupArn(partition, region, account, logGroupName);
         const key = new KmsKey(inRegion, "LogKey", {
           region,
