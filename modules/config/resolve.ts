@@ -80,7 +80,7 @@ export function buildModel(cfg: FleetConfig, baseDir: string, shown: string, iss
     issues.push({ path: "deployment.direct", value: undefined, allowed: "stateBucket and stateRegion when deployment.mode is direct" });
   }
   const direct = cfg.deployment.direct;
-  const orchestration = resolveOrchestration(cfg.orchestration, { id: org.id, workloadRegions, centralAccount: org.centralAccount }, issues);
+  const orchestration = resolveOrchestration(cfg.orchestration, { id: org.id, workloadRegions, centralAccount: org.centralAccount, targetGroups }, issues);
   const patching = resolvePatching(cfg.patching, { centralAccount: org.centralAccount, homeRegion: org.homeRegion, targetGroups }, issues);
   return {
     source: shown,
