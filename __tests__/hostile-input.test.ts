@@ -364,3 +364,196 @@ describe("accepted by the parser but invalid in AWS", () => {
     }
   });
 });
+
+describe("config text never becomes Terraform template code: every free-text field, the whole of both trees", () => {
+  /*
+   * Terraform reads every string of a .tf.json file as a template: `${` opens an interpolation and `%{` a
+   * directive; `$${` and `%%{` are their escapes (Terraform language, JSON configuration syntax, "Expression
+   * mapping", and HCL native syntax specification, "Template Expressions"). CloudWatch alarm names
+   * (PutMetricAlarm AlarmName: 1-255 characters, no character class), tag values, descriptions and the
+   * package publisher and arguments may hold both introductions.
+   */
+  const { readConfigFile } = require("../modules/config/read");
+  const { resolveConfig } = require("../modules/config");
+  const example = path.join(__dirname, "..", "examples", "fleet.yaml");
+  const packageSource = path.join(__dirname, "..", "packages", "example-agent");
+  const marker = (i: number) => `\${hostile${i}} %{hostile${i}}`;
+
+  /** The example with every optional section that carries config text: job rings with alarms, a baseline description, node tags. */
+  function richConfig(): any {
+    const c: any = structuredClone(readConfigFile(example, "fleet.yaml"));
+    c.packages[0].source = "pkg";
+    c.organization.targetGroups.canary.instanceTags = { "team-tag": ["canary nodes"] };
+    c.patching.baselines["amazon-linux"].description = "Amazon Linux security patches";
+    const jobRings = [
+      { name: "first", targets: "canary", alarms: ["job-health"] },
+      { name: "rest", targets: "all-workloads", bake: "2h", alarms: [] },
+    ];
+    c.patching.emergency = { campaign: "campaign-0001", operation: "Install", rebootOption: "RebootIfNeeded", rings: jobRings };
+    c.patching.autoScaling = { campaign: "images-0001", instanceProfile: "ImageBuilder", automationRole: "ImageAutomation", healthyPercentage: 90, rings: structuredClone(jobRings) };
+    return c;
+  }
+
+  /** Every string leaf and every record key of `value`, as [container, key-or-index, "value" | "key"]. */
+  function slots(value: any): Array<{ at: string; get: () => string; set: (s: string) => void }> {
+    const out: Array<{ at: string; get: () => string; set: (s: string) => void }> = [];
+    const walk = (node: any, at: string) => {
+      if (Array.isArray(node)) node.forEach((child, i) => (typeof child === "string" ? out.push({ at: `${at}[${i}]`, get: () => node[i], set: (s) => (node[i] = s) }) : walk(child, `${at}[${i}]`)));
+      else if (node && typeof node === "object") {
+        for (const key of Object.keys(node)) {
+          const child = node[key];
+          if (typeof child === "string") out.push({ at: `${at}.${key}`, get: () => node[key], set: (s) => (node[key] = s) });
+          else walk(child, `${at}.${key}`);
+        }
+        for (const key of Object.keys(node)) {
+          let current = key;
+          out.push({
+            at: `${at}{key ${key}}`,
+            get: () => current,
+            set: (s) => {
+              const entries = Object.entries(node).map(([k, v]) => [k === current ? s : k, v] as const);
+              for (const k of Object.keys(node)) delete node[k];
+              for (const [k, v] of entries) node[k] = v;
+              current = s;
+            },
+          });
+        }
+      }
+    };
+    walk(value, "");
+    return out;
+  }
+
+  const valid = (config: unknown, dir: string) => {
+    try {
+      resolveConfig(config, dir, "fleet.json");
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  /** Terraform functions aft-fleet's trees may call (Terraform language, "Built-in Functions"). */
+  const FUNCTIONS = new Set(["sha256", "substr", "jsonencode", "join", "format", "lower", "element", "lookup", "tostring", "filebase64sha256", "base64sha256"]);
+
+  /** Problems of one template expression: anything but references to addresses the tree declares, those functions and literals. */
+  function expressionProblems(expression: string, known: Set<string>): string[] {
+    if (expression.startsWith("%{")) return [`a directive ${expression}`];
+    let inner = expression.slice(2, -1);
+    const problems: string[] = [];
+    // Quoted strings inside an expression are templates again.
+    inner = inner.replace(/"((?:[^"\\]|\\.)*)"/g, (_m, body: string) => {
+      for (const part of readTemplate(JSON.parse(`"${body}"`))) if ("expression" in part) problems.push(...expressionProblems(part.expression, known));
+      return " 0 ";
+    });
+    inner = inner.replace(/([A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_*][A-Za-z0-9_-]*|\[(?:\d+|\*)\])*)(\s*\()?/g, (_m, traversal: string, call?: string) => {
+      if (call) {
+        if (!FUNCTIONS.has(traversal)) problems.push(`the function ${traversal} in ${expression}`);
+        return " ( ";
+      }
+      const steps = traversal.split(".");
+      const root = steps[0] === "data" ? steps.slice(0, 3).join(".") : steps.slice(0, 2).join(".");
+      if (!known.has(root)) problems.push(`${root} (not an address of this tree) in ${expression}`);
+      return " ";
+    });
+    if (/[^\s\d(),[\]]/.test(inner)) problems.push(`other syntax (${inner.trim()}) in ${expression}`);
+    return problems;
+  }
+
+  /** The addresses a tree declares: resource.T.N, data.T.N, var.N, local.N. */
+  function addresses(tree: any): Set<string> {
+    const known = new Set<string>();
+    for (const [type, byName] of Object.entries<any>(tree.resource ?? {})) for (const name of Object.keys(byName)) known.add(`${type}.${name}`);
+    for (const [type, byName] of Object.entries<any>(tree.data ?? {})) for (const name of Object.keys(byName)) known.add(`data.${type}.${name}`);
+    for (const name of Object.keys(tree.variable ?? {})) known.add(`var.${name}`);
+    for (const name of Object.keys(tree.locals ?? {})) known.add(`local.${name}`);
+    return known;
+  }
+
+  it("accepts ${...} and %{...} wherever the schema allows them and emits them only as escaped, literal text", async () => {
+    const fx = makeFixture();
+    try {
+      fs.rmSync(path.join(fx.dir, "pkg"), { recursive: true, force: true });
+      fs.cpSync(packageSource, path.join(fx.dir, "pkg"), { recursive: true });
+      const config = richConfig();
+      expect(valid(config, fx.dir)).toBe(true);
+      // Each slot in turn: keep the hostile text where the config schema and rules accept it.
+      const hostile = new Map<string, string>();
+      slots(config).forEach((slot, i) => {
+        const before = slot.get();
+        for (const candidate of [`${before} ${marker(i)}`, marker(i)]) {
+          slot.set(candidate);
+          if (valid(config, fx.dir)) {
+            hostile.set(slot.at, candidate);
+            return;
+          }
+        }
+        slot.set(before);
+      });
+      // The fields the brief of this test names are among those accepted (a schema change would show here).
+      const accepted = [...hostile.keys()];
+      for (const field of [
+        ".packages[0].publisher",
+        ".packages[0].description",
+        ".packages[0].additionalArguments.SSM_LOG_LEVEL",
+        ".packages[0].rings[0].alarms[0]",
+        ".organization.targetGroups.canary.instanceTags.team-tag[0]",
+        ".organization.targetGroups.canary.instanceTags{key team-tag}",
+        ".patching.baselines.amazon-linux.description",
+        ".patching.emergency.rings[0].alarms[0]",
+        ".patching.autoScaling.rings[0].alarms[0]",
+      ]) {
+        expect({ field, accepted: accepted.includes(field) }).toEqual({ field, accepted: true });
+      }
+      // Target group, ring, package and version names are restricted patterns: no `$`, `%` or braces.
+      for (const refused of [".packages[0].name", ".packages[0].rings[0].name", ".organization.targetGroups{key canary}"]) expect(accepted).not.toContain(refused);
+      fs.writeFileSync(fx.configFile, JSON.stringify(config));
+      const out = path.join(fx.dir, "out");
+      expect(await main(["synth", "--config", fx.configFile, "--out", out])).toBe(0);
+
+      const literals: string[] = [];
+      const problems: string[] = [];
+      let expressions = 0;
+      for (const tree of ["aft-account-customizations/fleet-central", "aft-global-customizations"]) {
+        const text = fs.readFileSync(path.join(out, tree, "terraform", "aft-fleet.tf.json"), "utf8");
+        const json = JSON.parse(text);
+        const known = addresses(json);
+        // The whole document: keys too (tags maps are keyed by config text).
+        const strings: string[] = [];
+        JSON.parse(text, function (key, v) {
+          if (key !== "") strings.push(key);
+          if (typeof v === "string") strings.push(v);
+          return v;
+        });
+        for (const s of strings) {
+          for (const part of readTemplate(s)) {
+            if ("literal" in part) continue;
+            expressions++;
+            if (/hostile\d/.test(part.expression)) problems.push(`${tree}: config text as code: ${part.expression}`);
+            problems.push(...expressionProblems(part.expression, known).map((p) => `${tree}: ${p}`));
+          }
+          literals.push(readTemplate(s).map((p) => ("literal" in p ? p.literal : "\u0000")).join(""));
+        }
+      }
+      expect(problems).toEqual([]);
+      expect(expressions).toBeGreaterThan(0);
+      // The hostile text arrived, as text, for the alarms (ring specs and the controller's IAM policy) and the rest.
+      const arrived = (at: string) => {
+        const i = slots(richConfig()).findIndex((s) => s.at === at);
+        return literals.filter((l) => l.includes(`hostile${i}}`)).length;
+      };
+      // (The package description reaches no tree today: the walk above covers it should it ever do.)
+      for (const field of [".packages[0].publisher", ".packages[0].additionalArguments.SSM_LOG_LEVEL", ".organization.targetGroups.canary.instanceTags.team-tag[0]", ".organization.targetGroups.canary.instanceTags{key team-tag}", ".patching.baselines.amazon-linux.description"]) {
+        expect({ field, arrived: arrived(field) > 0 }).toEqual({ field, arrived: true });
+      }
+      for (const field of [".packages[0].rings[0].alarms[0]", ".patching.emergency.rings[0].alarms[0]", ".patching.autoScaling.rings[0].alarms[0]"]) {
+        // In its ring spec and in the ReadRingAlarms statement of the controller's policy.
+        const i = slots(richConfig()).findIndex((s) => s.at === field);
+        expect({ field, inSpec: literals.some((l) => l.includes(`"alarms":`) && l.includes(marker(i))) }).toEqual({ field, inSpec: true });
+        expect({ field, inPolicy: literals.some((l) => l.includes("ReadRingAlarms") && l.includes(`\${$}{hostile${i}} %{hostile${i}}`)) }).toEqual({ field, inPolicy: true });
+      }
+    } finally {
+      fx.cleanup();
+    }
+  }, 120_000);
+});

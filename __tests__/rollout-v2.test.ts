@@ -60,9 +60,9 @@ describe("global tree: the execution role and nothing package- or version-specif
     expect(policy.Statement.map((s: any) => s.Sid).sort()).toEqual(
       ["CheckPackageParameters", "DecryptPackagesThroughS3", "FindAssociationsByName", "ListPackageVersions", "ManagePackageAssociations", "ManagePackageDocuments", "ReadPackageVersions"].sort(),
     );
+    // Every Region through the wildcard: adding a workload Region changes no member policy.
     expect(by("ManagePackageDocuments").Resource).toEqual([
-      "arn:aws:ssm:us-east-1:${data.aws_caller_identity.ExecutionRole_Account_A0DC8D94.account_id}:document/ExampleAgent",
-      "arn:aws:ssm:eu-west-1:${data.aws_caller_identity.ExecutionRole_Account_A0DC8D94.account_id}:document/ExampleAgent",
+      "arn:aws:ssm:*:${data.aws_caller_identity.ExecutionRole_Account_A0DC8D94.account_id}:document/ExampleAgent",
     ].map((arn) => expect.stringMatching(new RegExp(`^${arn.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/ExecutionRole_Account_A0DC8D94/, "[A-Za-z0-9_]+")}$`))));
     expect(by("ManagePackageDocuments").Action).not.toContain("ssm:ModifyDocumentPermission");
     expect(by("ReadPackageVersions").Resource).toEqual(["arn:aws:s3:::aft-fleet-packages-222222222222-us-east-1/ExampleAgent/*"]);
@@ -234,7 +234,7 @@ describe("the controller's own jobs (issue #10 part 2): inventory sync and emerg
       Sid: "ManageInventorySync",
       Effect: "Allow",
       Action: ["ssm:CreateResourceDataSync", "ssm:DeleteResourceDataSync"],
-      Resource: regions.map((r) => `arn:aws:ssm:${r}:\${data.aws_caller_identity.execution_role_account.account_id}:resource-data-sync/aft-fleet-inventory`),
+      Resource: [`arn:aws:ssm:*:\${data.aws_caller_identity.execution_role_account.account_id}:resource-data-sync/aft-fleet-inventory`],
     });
     expect(statements.find((s: any) => s.Sid === "FindInventorySync")).toEqual({ Sid: "FindInventorySync", Effect: "Allow", Action: "ssm:ListResourceDataSync", Resource: "*" });
     expect(JSON.stringify(statements)).not.toContain("ssm:SendCommand");
@@ -250,9 +250,9 @@ describe("the controller's own jobs (issue #10 part 2): inventory sync and emerg
       Effect: "Allow",
       Action: "ssm:SendCommand",
       Resource: [
-        ...regions.map((r) => `arn:aws:ssm:${r}::document/AWS-RunPatchBaseline`),
-        ...regions.map((r) => `arn:aws:ec2:${r}:${account}:instance/*`),
-        ...regions.map((r) => `arn:aws:ssm:${r}:${account}:managed-instance/*`),
+        "arn:aws:ssm:*::document/AWS-RunPatchBaseline",
+        `arn:aws:ec2:*:${account}:instance/*`,
+        `arn:aws:ssm:*:${account}:managed-instance/*`,
       ],
     });
     expect(statements.find((s: any) => s.Sid === "ReadEmergencyPatchCommands")).toEqual({
@@ -354,5 +354,43 @@ describe("the controller's own jobs (issue #10 part 2): inventory sync and emerg
       .map((p) => JSON.parse(p.policy))
       .find((p) => p.Statement.some((s: any) => s.Sid === "AssumeMemberExecutionRoles"));
     expect(controllerPolicy.Statement.find((s: any) => s.Sid === "ReadRingAlarms").Resource).toEqual(expect.arrayContaining(["arn:aws:cloudwatch:us-east-1:222222222222:alarm:canary-health"]));
+  });
+});
+
+describe("the controller role: what S3 needs to say 404, and alarm names as literal text", () => {
+  const { readTemplate } = require("../modules/core/literal");
+  const controllerPolicyOf = (tree: any) =>
+    Object.values<any>(tree.resource.aws_iam_role_policy)
+      .map((p) => p.policy as string)
+      .find((p) => p.includes("AssumeMemberExecutionRoles"))!;
+
+  it("may list every prefix it reads, so a refused read of a missing ledger, plan or manifest can be told from a refused read of an object that exists", () => {
+    // S3 API Reference, GetObject: without s3:ListBucket a missing key is a 403 AccessDenied, not a 404.
+    const policy = JSON.parse(controllerPolicyOf(centralTree));
+    const list = policy.Statement.find((s: any) => s.Sid === "ListLedgersAndRuns");
+    expect(list.Action).toBe("s3:ListBucket");
+    expect(list.Resource).toBe("arn:aws:s3:::aft-fleet-packages-222222222222-us-east-1");
+    // ListObjectsV2 with Prefix = the key read: the ledger (ledger/<package>/<ring>.json), the run's plan, the ring spec, the manifest.
+    const patterns = list.Condition.StringLike["s3:prefix"].map((p: string) => new RegExp(`^${p.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`));
+    for (const key of ["ledger/ExampleAgent/canary.json", "rollouts/run-1/plan.json", "controller/ExampleAgent/canary.json", "ExampleAgent/1.0.0/manifest.json"]) {
+      expect({ key, listable: patterns.some((p: RegExp) => p.test(key)) }).toEqual({ key, listable: true });
+    }
+    expect(patterns.some((p: RegExp) => p.test("OtherAgent/1.0.0/manifest.json"))).toBe(false);
+  });
+
+  it("names each ring alarm exactly: Terraform reads no template in it and IAM no variable or wildcard", () => {
+    // Terraform: `${`/`%{` start templates, escaped `$${`/`%%{` (HCL native syntax, "Template Expressions").
+    // IAM: `${...}` is a policy variable, `*` and `?` wildcards; `${$}`, `${*}`, `${?}` stand for the characters
+    // (IAM User Guide, "IAM policy elements: Variables and tags", "Special characters"). CloudWatch allows all of them in AlarmName.
+    const hostile = "ops ${aws:username} %{ if true }x%{ endif } *?$";
+    const withAlarm = { ...model, packages: model.packages.map((p, i) => (i === 0 ? { ...p, rings: p.rings.map((r, j) => (j === 0 ? { ...r, alarms: [hostile] } : r)) } : p)) };
+    const tree = synth((app) => new CentralStack(app, "central", withAlarm, props, { lambdaBundleDir: bundleDir }));
+    const text = controllerPolicyOf(tree);
+    const parts = readTemplate(text);
+    const expressions = parts.filter((p: any) => "expression" in p).map((p: any) => p.expression);
+    expect(expressions.every((e: string) => /^\$\{(aws_[a-z0-9_]+|data\.[a-z0-9_]+)\.[A-Za-z0-9_.]+\}$/.test(e))).toBe(true);
+    const asIamReadsIt = JSON.parse(parts.map((p: any) => ("literal" in p ? p.literal : "REF")).join(""));
+    const alarms = asIamReadsIt.Statement.find((s: any) => s.Sid === "ReadRingAlarms").Resource;
+    expect(alarms).toContain("arn:aws:cloudwatch:us-east-1:222222222222:alarm:ops ${$}{aws:username} %{ if true }x%{ endif } ${*}${?}${$}");
   });
 });

@@ -1,4 +1,4 @@
-import { ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { DescribeDocumentCommand, type SSMClient } from "@aws-sdk/client-ssm";
 import {
   EXECUTION_ROLE_NAME,
@@ -17,7 +17,7 @@ import { InputError } from "../../lambdas/shared/validate";
 import { motoAvailable } from "../helpers/moto";
 import type { SsmStub } from "./ssm-association-stub";
 import { useControllerWorld } from "./controller-world";
-import type { SentCommand } from "./stub";
+import { enforceS3Policy, iamAllows, type IamPolicy, type SentCommand } from "./stub";
 
 const CENTRAL_REGION = "us-east-1";
 const REGIONS = ["eu-west-1", "us-east-1"];
@@ -72,7 +72,7 @@ function specOf(ouId: string, overrides: Partial<RingSpec> = {}): RingSpec {
 const describeMoto = motoAvailable() ? describe : describe.skip;
 
 describeMoto("controller handler against moto (S3, STS, SSM documents, Organizations, CloudWatch)", () => {
-  const world = useControllerWorld(BUCKET);
+  const world = useControllerWorld(BUCKET, { packages: [PKG] });
   let s3: S3Client;
   let accounts: string[];
   let ouId: string;
@@ -283,5 +283,170 @@ describeMoto("controller handler against moto (S3, STS, SSM documents, Organizat
     await expect(runStep({ ...event("plan"), specKey: "ledger/x.json" }, deps, NOW, forever)).rejects.toBeInstanceOf(InputError);
     await expect(runStep({ ...event("plan"), step: "destroy" as "plan" }, deps, NOW, forever)).rejects.toBeInstanceOf(InputError);
     expect(s3Sent).toHaveLength(0);
+  });
+
+  describe("a ring's first run where S3 answers a missing key with 403 (the controller role's prefix-conditioned s3:ListBucket)", () => {
+    /*
+     * "If the object you request doesn't exist, the error that Amazon S3 returns depends on whether you also
+     * have the s3:ListBucket permission ... If you don't have the s3:ListBucket permission, Amazon S3 returns
+     * an HTTP status code 403 Access Denied error" (S3 API Reference, GetObject). The world's S3 judges the
+     * controller's calls by the role policy modules/controller synthesizes (controller-world.ts, stub.ts).
+     */
+    const ledgerAt = ledgerKey(PKG, RING);
+    const decisionsFor = (key: string) => world.s3Decisions.filter((d) => d.key === key || d.prefix === key);
+    /** The synthesized policy with one statement changed (or removed, when `change` returns undefined). */
+    const withStatement = (sid: string, change: (s: IamPolicy["Statement"][number]) => IamPolicy["Statement"][number] | undefined): IamPolicy => {
+      const policy = structuredClone(world.s3Policy);
+      expect(policy.Statement.some((s) => s.Sid === sid)).toBe(true);
+      policy.Statement = policy.Statement.flatMap((s) => (s.Sid === sid ? [change(s)].filter((x) => x !== undefined) : [s]));
+      return policy;
+    };
+
+    it("reads the 403 on the new ledger as missing only after listing the key as a prefix finds nothing, and completes the run", async () => {
+      await completeRun("run-1");
+      // The ledger read that S3 refused, then the listing (covered by the ListBucket condition) that found no such key.
+      expect(decisionsFor(ledgerAt).slice(0, 2)).toEqual([
+        { command: "GetObject", key: ledgerAt, answer: 403 },
+        { command: "ListObjectsV2", prefix: ledgerAt, answer: "passed" },
+      ]);
+      expect(s3Sent.find((c) => c.name === "ListObjectsV2" && c.input.Prefix === ledgerAt)!.input).toEqual({ Bucket: BUCKET, Prefix: ledgerAt, MaxKeys: 1 });
+      // Created with IfNoneMatch (a new ledger), then read with its ETag.
+      expect(s3Sent.find((c) => c.name === "PutObject" && c.input.Key === ledgerAt)!.input.IfNoneMatch).toBe("*");
+      const state = await ledger();
+      expect(Object.values(state.pairs).map((p) => p.status)).toEqual(["Succeeded", "Succeeded", "Succeeded", "Succeeded"]);
+      expect(decisionsFor(ledgerAt).filter((d) => d.command === "GetObject").slice(1).every((d) => d.answer === "passed")).toBe(true);
+    });
+
+    it("with the key as the implicit check's s3:prefix, the same policy reads 404 and lists nothing", async () => {
+      world.s3Rules.missingKeyPrefix = "key";
+      expect((await runStep(event("plan"), deps, NOW, forever)).status).toBe("Continue");
+      expect(decisionsFor(ledgerAt).slice(0, 2)).toEqual([
+        { command: "GetObject", key: ledgerAt, answer: 404 },
+        { command: "PutObject", key: ledgerAt, answer: "passed" },
+      ]);
+    });
+
+    it("a refused read of a ledger that exists is thrown, never taken for a first run", async () => {
+      await completeRun("run-1");
+      const before = await ledger();
+      // The ledger may no longer be read (a tightened policy, or a key the role cannot use): only the runs' objects stay readable.
+      world.s3Policy = withStatement("KeepLedgersAndRuns", (s) => ({ ...s, Resource: [s.Resource].flat().filter((r) => !r.includes("/ledger/")) }));
+      world.s3Policy.Statement.push({ Sid: "WriteLedgersOnly", Effect: "Allow", Action: ["s3:PutObject"], Resource: `arn:aws:s3:::${BUCKET}/ledger/*` });
+      s3Sent.length = 0;
+      await expect(runStep(event("plan", "run-2"), deps, NOW, forever)).rejects.toMatchObject({ name: "AccessDenied", $metadata: { httpStatusCode: 403 } });
+      expect(s3Sent.filter((c) => c.name === "ListObjectsV2").map((c) => c.input.Prefix)).toEqual([ledgerAt]);
+      expect(s3Sent.filter((c) => c.name === "PutObject")).toEqual([]);
+      expect(await ledger()).toEqual(before);
+    });
+
+    it("without any s3:ListBucket grant, the first run fails with S3's 403 and creates no ledger", async () => {
+      world.s3Policy = withStatement("ListLedgersAndRuns", () => undefined);
+      await expect(runStep(event("plan"), deps, NOW, forever)).rejects.toMatchObject({ name: "AccessDenied" });
+      expect(decisionsFor(ledgerAt)).toEqual([
+        { command: "GetObject", key: ledgerAt, answer: 403 },
+        { command: "ListObjectsV2", prefix: ledgerAt, answer: 403 },
+      ]);
+      expect(await world.readJson(ledgerAt)).toBeUndefined();
+    });
+
+    it("a manifest missing from the store fails its pairs as missing (the listing covers package prefixes), not as access denied", async () => {
+      const manifestAt = `${versionPrefix(PKG, "1.0.0")}manifest.json`;
+      await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: manifestAt }));
+      expect((await runStep(event("plan"), deps, NOW, forever)).status).toBe("Continue");
+      await runStep(event("apply"), deps, NOW, forever);
+      expect(decisionsFor(manifestAt).slice(0, 2)).toEqual([
+        { command: "GetObject", key: manifestAt, answer: 403 },
+        { command: "ListObjectsV2", prefix: manifestAt, answer: "passed" },
+      ]);
+      const failed = Object.values((await ledger()).pairs).filter((p) => p.status === "Failed");
+      expect(failed.length).toBeGreaterThan(0);
+      for (const pair of failed) {
+        expect(pair.error).toContain("manifest.json not found");
+        expect(pair.error).not.toMatch(/Access ?Denied/i);
+      }
+    });
+  });
+});
+
+describe("the S3 stub refuses what S3 refuses (stub.ts, enforceS3Policy)", () => {
+  const bucket = "store";
+  const noSuchKey = Object.assign(new Error("The specified key does not exist."), { name: "NoSuchKey", $metadata: { httpStatusCode: 404 } });
+  /** A client whose objects are `keys`; GetObject of another key is S3's NoSuchKey. */
+  const clientOf = (keys: string[]) => ({
+    send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+      if (command.constructor.name === "GetObjectCommand" && !keys.includes(String(command.input.Key))) throw noSuchKey;
+      return { ok: true };
+    },
+  });
+  class GetObjectCommand {
+    constructor(readonly input: Record<string, unknown>) {}
+  }
+  class ListObjectsV2Command {
+    constructor(readonly input: Record<string, unknown>) {}
+  }
+  class PutObjectCommand {
+    constructor(readonly input: Record<string, unknown>) {}
+  }
+  class CopyObjectCommand {
+    constructor(readonly input: Record<string, unknown>) {}
+  }
+  const policyOf = (...statements: IamPolicy["Statement"]): IamPolicy => ({ Version: "2012-10-17", Statement: statements });
+  const read: IamPolicy["Statement"][number] = { Effect: "Allow", Action: "s3:GetObject", Resource: `arn:aws:s3:::${bucket}/ledger/*` };
+  const status = async (client: { send: (c: any) => Promise<unknown> }, command: object) => {
+    try {
+      await client.send(command);
+      return 200;
+    } catch (error) {
+      return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    }
+  };
+
+  it("a missing key: 404 with an unconditioned s3:ListBucket on the bucket, 403 without one", async () => {
+    const listed = clientOf([]);
+    enforceS3Policy(listed, () => policyOf(read, { Effect: "Allow", Action: "s3:ListBucket", Resource: `arn:aws:s3:::${bucket}` }));
+    expect(await status(listed, new GetObjectCommand({ Bucket: bucket, Key: "ledger/p/r.json" }))).toBe(404);
+    const unlisted = clientOf([]);
+    enforceS3Policy(unlisted, () => policyOf(read));
+    expect(await status(unlisted, new GetObjectCommand({ Bucket: bucket, Key: "ledger/p/r.json" }))).toBe(403);
+    // A key that exists is read with s3:GetObject alone.
+    const present = clientOf(["ledger/p/r.json"]);
+    enforceS3Policy(present, () => policyOf(read));
+    expect(await status(present, new GetObjectCommand({ Bucket: bucket, Key: "ledger/p/r.json" }))).toBe(200);
+  });
+
+  it("a prefix-conditioned s3:ListBucket: 403 for a missing key when the implicit check carries no s3:prefix, 404 when it carries the key", async () => {
+    const conditioned = policyOf(read, { Effect: "Allow", Action: "s3:ListBucket", Resource: `arn:aws:s3:::${bucket}`, Condition: { StringLike: { "s3:prefix": ["ledger/*"] } } });
+    const strict = clientOf([]);
+    enforceS3Policy(strict, () => conditioned);
+    expect(await status(strict, new GetObjectCommand({ Bucket: bucket, Key: "ledger/p/r.json" }))).toBe(403);
+    const keyed = clientOf([]);
+    enforceS3Policy(keyed, () => conditioned, { missingKeyPrefix: "key" });
+    expect(await status(keyed, new GetObjectCommand({ Bucket: bucket, Key: "ledger/p/r.json" }))).toBe(404);
+    // ListObjectsV2: the Prefix is s3:prefix; none, or one outside the condition, is refused.
+    expect(await status(strict, new ListObjectsV2Command({ Bucket: bucket, Prefix: "ledger/p/r.json" }))).toBe(200);
+    expect(await status(strict, new ListObjectsV2Command({ Bucket: bucket, Prefix: "other/x" }))).toBe(403);
+    expect(await status(strict, new ListObjectsV2Command({ Bucket: bucket }))).toBe(403);
+  });
+
+  it("an explicit Deny wins, writes need s3:PutObject on the key, and a command it knows no rule for is an error of the stub", async () => {
+    const client = clientOf([]);
+    enforceS3Policy(client, () =>
+      policyOf(read, { Effect: "Allow", Action: "s3:PutObject", Resource: `arn:aws:s3:::${bucket}/rollouts/*` }, { Effect: "Deny", Action: "s3:*", Resource: `arn:aws:s3:::${bucket}/rollouts/secret/*` }),
+    );
+    expect(await status(client, new PutObjectCommand({ Bucket: bucket, Key: "rollouts/r/plan.json" }))).toBe(200);
+    expect(await status(client, new PutObjectCommand({ Bucket: bucket, Key: "rollouts/secret/x" }))).toBe(403);
+    expect(await status(client, new PutObjectCommand({ Bucket: bucket, Key: "ledger/p/r.json" }))).toBe(403);
+    await expect(client.send(new CopyObjectCommand({ Bucket: bucket, Key: "x" }))).rejects.toThrow("no IAM rule known for CopyObject");
+  });
+
+  it("matches IAM's wildcards and the ${*} ${?} ${$} literals, and a missing condition key fails all but ...IfExists", () => {
+    const allow = (Resource: string, Condition?: Record<string, Record<string, string | string[]>>) => policyOf({ Effect: "Allow", Action: "cloudwatch:DescribeAlarms", Resource, ...(Condition ? { Condition } : {}) });
+    const request = (resource: string, context: Record<string, string> = {}) => ({ action: "CloudWatch:describealarms", resource, context });
+    expect(iamAllows(allow("arn:aws:cloudwatch:us-east-1:1:alarm:a*"), request("arn:aws:cloudwatch:us-east-1:1:alarm:abc"))).toBe(true);
+    expect(iamAllows(allow("arn:aws:cloudwatch:us-east-1:1:alarm:a${*}"), request("arn:aws:cloudwatch:us-east-1:1:alarm:abc"))).toBe(false);
+    expect(iamAllows(allow("arn:aws:cloudwatch:us-east-1:1:alarm:a${*}${?}${$}{x}"), request("arn:aws:cloudwatch:us-east-1:1:alarm:a*?${x}"))).toBe(true);
+    expect(iamAllows(allow("*", { StringLike: { "s3:prefix": "ledger/*" } }), request("x"))).toBe(false);
+    expect(iamAllows(allow("*", { StringLikeIfExists: { "s3:prefix": "ledger/*" } }), request("x"))).toBe(true);
+    expect(() => iamAllows(allow("*", { ArnLike: { "aws:SourceArn": "x" } }), request("x", { "aws:SourceArn": "x" }))).toThrow("not supported");
   });
 });

@@ -3,7 +3,17 @@
  * progress journals and summary.
  *
  * AWS API actions: s3:GetObject (controller/*, ledger/*, rollouts/*, <package>/*\/manifest.json),
- * s3:PutObject and s3:DeleteObject (ledger/*, rollouts/*), s3:ListBucket (prefix rollouts/*).
+ * s3:PutObject and s3:DeleteObject (ledger/*, rollouts/*), s3:ListBucket (prefixes controller/*, ledger/*,
+ * rollouts/*, <package>/*: a run's journals, and whether a key a GetObject was refused exists).
+ *
+ * A missing key may read as 403, not 404: "If the object you request doesn't exist, the error that Amazon
+ * S3 returns depends on whether you also have the s3:ListBucket permission. If you have the s3:ListBucket
+ * permission on the bucket, Amazon S3 returns an HTTP status code 404 Not Found error. If you don't have
+ * the s3:ListBucket permission, Amazon S3 returns an HTTP status code 403 Access Denied error" (S3 API
+ * Reference, GetObject). The controller's ListBucket is conditioned on s3:prefix, and S3 does not document
+ * which prefix, if any, that implicit check carries; so a read refused with 403 lists the key as a prefix
+ * (ListObjectsV2, which the condition covers) and counts as missing only when no such key exists. A 403 on a
+ * key that exists (no GetObject grant, no key access) is thrown as it came.
  */
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import {
@@ -19,7 +29,7 @@ import {
   type RunSummary,
 } from "../../contract";
 import { withBackoff, type BackoffOptions } from "../shared/retry";
-import { getJson, putJson } from "../shared/s3-json";
+import { putJson } from "../shared/s3-json";
 import type { GateDecision } from "./gate";
 import type { SkippedAccount } from "./targets";
 
@@ -58,6 +68,11 @@ function isMissing(error: unknown): boolean {
   return e?.name === "NoSuchKey" || e?.$metadata?.httpStatusCode === 404;
 }
 
+function isAccessDenied(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  return e?.name === "AccessDenied" || e?.$metadata?.httpStatusCode === 403;
+}
+
 function isPreconditionFailed(error: unknown): boolean {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } } | undefined;
   return e?.name === "PreconditionFailed" || e?.$metadata?.httpStatusCode === 412 || e?.name === "ConditionalRequestConflict" || e?.$metadata?.httpStatusCode === 409;
@@ -70,8 +85,40 @@ export class Store {
     readonly backoff?: BackoffOptions,
   ) {}
 
+  /**
+   * The object's text and ETag, or undefined when the key does not exist: a 404, or a 403 on a key that a
+   * listing with the key as prefix shows to be absent (see the header). Any other error is thrown.
+   */
+  async readObject(key: string): Promise<{ text: string; etag?: string } | undefined> {
+    try {
+      const response = await withBackoff(() => this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key })), this.backoff);
+      const text = (await response.Body?.transformToString("utf-8")) ?? "";
+      return response.ETag ? { text, etag: response.ETag } : { text };
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      if (isAccessDenied(error) && !(await this.keyExists(key, error))) return undefined;
+      throw error;
+    }
+  }
+
+  /** Whether `key` exists, by listing it as a prefix; a refused listing throws `refused` (the read's own error). */
+  private async keyExists(key: string, refused: unknown): Promise<boolean> {
+    try {
+      // Keys are listed in UTF-8 binary order, so the key itself, if it exists, is the first with its prefix.
+      const page = await withBackoff(() => this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: key, MaxKeys: 1 })), this.backoff);
+      return (page.Contents ?? []).some((object) => object.Key === key);
+    } catch {
+      throw refused;
+    }
+  }
+
+  private async readJson<T>(key: string): Promise<T | undefined> {
+    const object = await this.readObject(key);
+    return object === undefined ? undefined : (JSON.parse(object.text) as T);
+  }
+
   async readSpec(key: string): Promise<AnyRingSpec> {
-    const spec = await getJson<AnyRingSpec>(this.s3, this.bucket, key, this.backoff);
+    const spec = await this.readJson<AnyRingSpec>(key);
     if (spec === undefined) throw new Error(`ring spec s3://${this.bucket}/${key} does not exist`);
     if (typeof spec !== "object" || spec === null || spec.schemaVersion !== RING_SPEC_SCHEMA_VERSION) {
       throw new Error(`ring spec ${key}: schemaVersion ${JSON.stringify((spec as { schemaVersion?: unknown } | null)?.schemaVersion)} is not ${RING_SPEC_SCHEMA_VERSION}`);
@@ -85,15 +132,12 @@ export class Store {
 
   async readLedger(packageName: string, ring: string): Promise<StoredLedger> {
     const key = ledgerKey(packageName, ring);
-    try {
-      const response = await withBackoff(() => this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key })), this.backoff);
-      const ledger = JSON.parse((await response.Body?.transformToString("utf-8")) ?? "") as RingLedger;
-      if (ledger.schemaVersion !== LEDGER_SCHEMA_VERSION) throw new Error(`ledger ${key}: schemaVersion ${String(ledger.schemaVersion)} is not ${LEDGER_SCHEMA_VERSION}`);
-      return response.ETag ? { ledger, etag: response.ETag } : { ledger };
-    } catch (error) {
-      if (isMissing(error)) return { ledger: emptyLedger(packageName, ring) };
-      throw error;
-    }
+    const object = await this.readObject(key);
+    // A ring's first run: no ledger yet.
+    if (object === undefined) return { ledger: emptyLedger(packageName, ring) };
+    const ledger = JSON.parse(object.text) as RingLedger;
+    if (ledger.schemaVersion !== LEDGER_SCHEMA_VERSION) throw new Error(`ledger ${key}: schemaVersion ${String(ledger.schemaVersion)} is not ${LEDGER_SCHEMA_VERSION}`);
+    return object.etag ? { ledger, etag: object.etag } : { ledger };
   }
 
   /** Conditional write: IfMatch the ETag read, or IfNoneMatch "*" when new. Returns the new ETag. */
@@ -122,14 +166,7 @@ export class Store {
   }
 
   async readManifest(packageName: string, version: string): Promise<string | undefined> {
-    const key = `${versionPrefix(packageName, version)}manifest.json`;
-    try {
-      const response = await withBackoff(() => this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key })), this.backoff);
-      return await response.Body?.transformToString("utf-8");
-    } catch (error) {
-      if (isMissing(error)) return undefined;
-      throw error;
-    }
+    return (await this.readObject(`${versionPrefix(packageName, version)}manifest.json`))?.text;
   }
 
   writePlan(plan: RunPlan): Promise<void> {
@@ -137,7 +174,7 @@ export class Store {
   }
 
   async readPlan(runId: string): Promise<RunPlan | undefined> {
-    return getJson<RunPlan>(this.s3, this.bucket, runObjectKey(runId, "plan.json"), this.backoff);
+    return this.readJson<RunPlan>(runObjectKey(runId, "plan.json"));
   }
 
   writeSummary(summary: RunSummary): Promise<void> {
@@ -168,7 +205,7 @@ export class Store {
     keys.sort((a, b) => a.pass - b.pass);
     const journals: { key: string; journal: ProgressJournal }[] = [];
     for (const { key } of keys) {
-      const journal = await getJson<ProgressJournal>(this.s3, this.bucket, key, this.backoff);
+      const journal = await this.readJson<ProgressJournal>(key);
       if (journal !== undefined) journals.push({ key, journal });
     }
     return journals;

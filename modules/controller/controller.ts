@@ -21,12 +21,23 @@ import {
   RUNBOOK_NAME,
   RUNBOOK_ROLE_NAME,
 } from "../../contract/names";
+import { tfLiteral } from "../core/literal";
 import { fleetTags, partitionOf } from "../core/tags";
 import { BUILD_DIR } from "../distributor-package";
 import type { PolicyStatement } from "../iam/policy";
 import { accountAdministersKey, policyDocument, toJson, trustPolicy } from "../iam/policy";
 import type { PackageStore } from "../package-store";
 import { ringRunbook } from "./ring-runbook";
+
+/**
+ * Config text inside an IAM policy's Resource: `$`, `*` and `?` mean a policy variable and wildcards to
+ * IAM, so each is written as the predefined variable that stands for the character itself (IAM User
+ * Guide, "IAM policy elements: Variables and tags", "Special characters": `${*}`, `${?}`, `${$}`).
+ * CloudWatch alarm names may hold all three (PutMetricAlarm AlarmName: 1-255 characters).
+ */
+export function iamResourceLiteral(text: string): string {
+  return text.replace(/[$*?]/g, (c) => `\${${c}}`);
+}
 
 /** Node.js runtime of the controller (the bundle targets node20, which nodejs22.x runs). */
 export const LAMBDA_RUNTIME = "nodejs22.x";
@@ -142,7 +153,7 @@ export class RolloutController extends Construct {
         Sid: "ReadRingSpecsAndManifests",
         Effect: "Allow",
         Action: "s3:GetObject",
-        Resource: [`${bucketArn}/${RING_SPEC_PREFIX}/*`, ...packages.map((name) => `${bucketArn}/${name}/*/manifest.json`)],
+        Resource: [`${bucketArn}/${RING_SPEC_PREFIX}/*`, ...packages.map((name) => `${bucketArn}/${tfLiteral(iamResourceLiteral(name))}/*/manifest.json`)],
       },
       {
         Sid: "KeepLedgersAndRuns",
@@ -151,12 +162,20 @@ export class RolloutController extends Construct {
         Resource: [`${bucketArn}/${LEDGER_PREFIX}/*`, `${bucketArn}/${ROLLOUT_PREFIX}/*`],
       },
       {
-        // Listing a run's progress journal; without ListBucket S3 answers 403 instead of 404 for a new ledger.
+        // Listing a run's progress journals, and every prefix the controller reads: S3 answers a GetObject of a
+        // missing key with 403 AccessDenied, not 404, to a caller without s3:ListBucket on the bucket (S3 API
+        // Reference, GetObject), and whether this prefix-conditioned grant counts there is not documented. So
+        // the controller tells a missing ledger (a ring's first run), plan or manifest from a refused read by
+        // listing the key as a prefix, which this condition covers (lambdas/controller/store.ts).
         Sid: "ListLedgersAndRuns",
         Effect: "Allow",
         Action: "s3:ListBucket",
         Resource: bucketArn,
-        Condition: { StringLike: { "s3:prefix": [`${LEDGER_PREFIX}/*`, `${ROLLOUT_PREFIX}/*`, `${RING_SPEC_PREFIX}/*`] } },
+        Condition: {
+          StringLike: {
+            "s3:prefix": [`${LEDGER_PREFIX}/*`, `${ROLLOUT_PREFIX}/*`, `${RING_SPEC_PREFIX}/*`, ...packages.map((name) => `${tfLiteral(iamResourceLiteral(name))}/*`)],
+          },
+        },
       },
       {
         // PutMetricData supports no resource-level permissions; the namespace condition scopes it.
@@ -182,7 +201,8 @@ export class RolloutController extends Construct {
         Sid: "ReadRingAlarms",
         Effect: "Allow",
         Action: "cloudwatch:DescribeAlarms",
-        Resource: alarms.map((name) => `arn:${partition}:cloudwatch:${region}:${accountId}:alarm:${name}`),
+        // Config text: literal for IAM (no variables or wildcards), then literal for Terraform (tfLiteral).
+        Resource: alarms.map((name) => `arn:${partition}:cloudwatch:${region}:${accountId}:alarm:${tfLiteral(iamResourceLiteral(name))}`),
       });
     }
     const policy = new IamRolePolicy(this, "Policy", { name: "rollout-controller", role: role.id, policy: toJson(policyDocument(...statements)) });
