@@ -11,6 +11,8 @@ import { App } from "cdktf";
 import { CentralStack } from "./account-customizations/central";
 import { GlobalStack } from "./global-customizations/global";
 import { ConfigError, DEFAULT_CONFIG, loadConfig } from "./modules/config";
+import type { ConfigIssue } from "./modules/config/errors";
+import { iamQuotaProblems } from "./modules/iam/quota";
 import type { FleetModel } from "./modules/config/model";
 import type { FleetStackProps } from "./modules/core/fleet-stack";
 import { partitionOf } from "./modules/core/tags";
@@ -93,11 +95,31 @@ export async function synthToDir(model: FleetModel, outDir: string, configFile?:
     } catch (err) {
       throw asOutputError(err, state.dir);
     }
+    checkIamQuotas(model, synthDir, stacks);
     writeOutput(synthDir, state, stacks, outputReadme(model, stacks), handoffFiles(model));
     return stacks;
   } finally {
     fs.rmSync(synthDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Refuses, before anything is written, a synth whose IAM policies AWS would refuse at apply for their size
+ * (modules/iam/quota.ts): the message names the tree, the role or policy, the size and its largest statements.
+ */
+function checkIamQuotas(model: FleetModel, synthDir: string, stacks: readonly EmittedStack[]): void {
+  const issues: ConfigIssue[] = [];
+  for (const stack of stacks) {
+    const tree = JSON.parse(fs.readFileSync(path.join(synthDir, "stacks", stack.stackId, "cdk.tf.json"), "utf8"));
+    for (const p of iamQuotaProblems(tree)) {
+      issues.push({
+        path: `(emitted ${stack.dest}) ${p.what}`,
+        value: `${p.length.toLocaleString("en-US")} characters (largest statements: ${p.largest})`,
+        allowed: `at most ${p.max.toLocaleString("en-US")} characters (IAM quota): fewer packages, principals or targets in one config`,
+      });
+    }
+  }
+  if (issues.length > 0) throw new ConfigError(model.source, issues);
 }
 
 /** Generated files beside the trees: what a central runbook tool needs to use the orchestration role. */

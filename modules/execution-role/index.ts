@@ -15,8 +15,6 @@ export interface ExecutionRoleProps {
   readonly centralAccountId: string;
   /** Home Region: the package store's Region (and the ARN partition). */
   readonly homeRegion: string;
-  /** Regions where the controller manages this account's package documents and associations. */
-  readonly workloadRegions: readonly string[];
   /** Packages whose documents the controller may manage; their store prefixes are readable. */
   readonly packageNames: readonly string[];
   readonly storeBucket: string;
@@ -59,7 +57,10 @@ export class ExecutionRole extends Construct {
     super(scope, id);
     const partition = partitionOf(props.homeRegion);
     const account = new DataAwsCallerIdentity(this, "Account").accountId;
-    const regions = props.workloadRegions;
+    // Every Region through the wildcard: only the controller can assume the role, and naming each workload
+    // Region would make the policy grow with them (IAM: inline policies of a role total at most 10,240
+    // characters) and make adding a Region a re-customization of every account.
+    const regions = ["*"];
     const packages = [...new Set(props.packageNames)].sort();
     const ssm = (region: string, resource: string) => `arn:${partition}:ssm:${region}:${account}:${resource}`;
     const bucketArn = `arn:${partition}:s3:::${props.storeBucket}`;
