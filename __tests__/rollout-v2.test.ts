@@ -149,6 +149,12 @@ describe("Automation parameter limits", () => {
   });
 });
 
+it("encrypts the controller's log group with its customer key (the security scan skips CKV_AWS_158 only for orchestration's command logs)", () => {
+  const groups = Object.values<any>(centralTree.resource.aws_cloudwatch_log_group);
+  expect(groups.length).toBeGreaterThan(0);
+  for (const group of groups) expect({ name: group.name, key: group.kms_key_id }).toEqual({ name: group.name, key: expect.stringMatching(/^\$\{aws_kms_key\.[a-z0-9_]+\.arn\}$/) });
+});
+
 describe("IAM covers exactly the calls the controller makes", () => {
   // Every SDK command in lambdas/controller, by client: SSM runs as the member's execution role, the rest as the controller.
   const scan = (only?: RegExp) => {
