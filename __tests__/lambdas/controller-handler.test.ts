@@ -13,6 +13,7 @@ import {
   type RunSummary,
 } from "../../contract";
 import { runStep, type ControllerDeps } from "../../lambdas/controller";
+import { classifyPairError, NotReadyError } from "../../lambdas/controller/pair-errors";
 import { InputError } from "../../lambdas/shared/validate";
 import { motoAvailable } from "../helpers/moto";
 import type { SsmStub } from "./ssm-association-stub";
@@ -191,6 +192,42 @@ describeMoto("controller handler against moto (S3, STS, SSM documents, Organizat
     const summary = await readJson<RunSummary>(runObjectKey("run-1", "summary.json"));
     expect(summary).toMatchObject({ final: true, counts: { Succeeded: 3, Failed: 1 } });
     expect(summary!.gate).toContain("ring halted");
+  });
+
+  // A first package, Region or campaign reaches the controller before every account's AFT global stage
+  // granted it: IAM refuses the member's call, naming the caller ("User: arn:aws:sts::<account>:
+  // assumed-role/<role>/<session> is not authorized to perform: <action>", IAM User Guide,
+  // "Troubleshooting access denied error messages"). That is NotReady, retried each run, never Failed.
+  it("a member call the execution role is not granted yet leaves the pair NotReady with the reason, and does not halt the ring", async () => {
+    const original = deps.memberSsm!;
+    let armed: string | undefined;
+    const wrapped: ControllerDeps = {
+      ...deps,
+      memberSsm: async (account, region, runId) => {
+        const client = await original(account, region, runId);
+        if (armed === undefined) {
+          armed = `${account}:${region}`;
+          const message = `User: arn:aws:sts::${account}:assumed-role/aft-fleet-execution/aft-fleet-${runId} is not authorized to perform: ssm:CreateAssociation on resource: arn:aws:ssm:${region}::document/AWS-ConfigureAWSPackage because no identity-based policy allows the ssm:CreateAssociation action`;
+          stubs.get(client)!.stub.fail("CreateAssociation", "AccessDeniedException", 1, message);
+        }
+        return client;
+      },
+    };
+    expect((await runStep(event("plan"), wrapped, NOW, forever)).status).toBe("Continue");
+    expect((await runStep(event("apply"), wrapped, NOW, forever)).status).toBe("Continue");
+    finishAll("Success");
+    expect((await runStep(event("apply"), wrapped, NOW, forever)).status).toBe("Done");
+    const state = await ledger();
+    expect(state.pairs[armed!]).toMatchObject({ status: "NotReady", error: expect.stringMatching(/execution role may not do this yet \(AccessDeniedException: User: .*ssm:CreateAssociation.*\); .*retried next run/) });
+    expect(Object.values(state.pairs).filter((p) => p.status === "Succeeded")).toHaveLength(3);
+    expect(Object.values(state.pairs).some((p) => p.status === "Failed")).toBe(false);
+  });
+
+  it("the controller's own access denial (not the member role's) still fails the pair", () => {
+    const own = Object.assign(new Error("User: arn:aws:sts::222222222222:assumed-role/aft-fleet-controller/x is not authorized to perform: s3:GetObject"), { name: "AccessDenied" });
+    expect(classifyPairError(own, "aft-fleet-execution")).toBe(own);
+    const member = Object.assign(new Error("User: arn:aws:sts::333333333333:assumed-role/aft-fleet-execution/s is not authorized to perform: ec2:CreateLaunchTemplateVersion"), { name: "UnauthorizedOperation" });
+    expect(classifyPairError(member, "aft-fleet-execution")).toBeInstanceOf(NotReadyError);
   });
 
   it("a plan with nothing to do ends Done after the diff, writes a final summary and calls nothing else", async () => {

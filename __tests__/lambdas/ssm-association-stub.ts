@@ -113,7 +113,8 @@ export interface SsmStub {
   readonly sent: SentCommand[];
   readonly associations: Map<string, StubAssociation>;
   /** The next `times` calls of `command` fail with `errorName` before reaching anything. */
-  fail(command: string, errorName: string, times?: number): void;
+  /** The next `times` calls of `command` throw `errorName` (with `message`, e.g. IAM's "User: ... is not authorized"). */
+  fail(command: string, errorName: string, times?: number, message?: string): void;
   /** The next `times` calls of `command` are throttled (ThrottlingException). */
   throttle(command: string, times: number): void;
   /** Replaces Status (and StatusInformation) in the next DescribeDocument answers that name a DocumentVersion. */
@@ -224,7 +225,7 @@ export function installSsmStub(client: SSMClient, options: SsmStubOptions = {}):
   const original = target.send.bind(client) as (command: unknown) => Promise<unknown>;
   const sent: SentCommand[] = [];
   const associations = new Map<string, StubAssociation>();
-  const failures: { command: string; errorName: string; left: number }[] = [];
+  const failures: { command: string; errorName: string; left: number; message?: string }[] = [];
   let statusOverrides: string[] = [];
   let statusInformation: string | undefined;
   let clock = Date.parse("2026-01-01T00:00:00Z");
@@ -472,7 +473,7 @@ export function installSsmStub(client: SSMClient, options: SsmStubOptions = {}):
     const failure = failures.find((f) => f.command === name && f.left > 0);
     if (failure) {
       failure.left--;
-      throw awsError(failure.errorName, `${failure.errorName} (injected by the test)`);
+      throw awsError(failure.errorName, failure.message ?? `${failure.errorName} (injected by the test)`);
     }
     const handler = handlers[name];
     if (handler) return handler(command.input);
@@ -501,8 +502,8 @@ export function installSsmStub(client: SSMClient, options: SsmStubOptions = {}):
       command.ErrorCount = nodes.filter((n) => n.Status !== "Success").length;
       invocations.set(commandId, nodes.map((n) => ({ ...n })));
     },
-    fail(command, errorName, times = 1) {
-      failures.push({ command, errorName, left: times });
+    fail(command, errorName, times = 1, message) {
+      failures.push({ command, errorName, left: times, ...(message !== undefined ? { message } : {}) });
     },
     throttle(command, times) {
       failures.push({ command, errorName: "ThrottlingException", left: times });

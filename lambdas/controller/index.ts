@@ -39,6 +39,7 @@ import { BUCKET_NAME, RUN_ID, asEvent, requireString, InputError } from "../shar
 import { loadOrgSnapshot } from "./org";
 import {
   CredentialCache,
+  classifyPairError,
   NotReadyError,
   assumeMember,
   centralStsClient,
@@ -307,8 +308,9 @@ class Run {
     }
   }
 
-  private failure(pair: PairRecord, error: unknown, attempts: number): PairRecord {
+  private failure(pair: PairRecord, caught: unknown, attempts: number): PairRecord {
     const at = this.now.toISOString();
+    const error = classifyPairError(caught, EXECUTION_ROLE_NAME);
     if (error instanceof NotReadyError) return { ...pair, status: "NotReady", error: error.message, attempts, updatedAt: at };
     return { ...pair, status: "Failed", error: describeError(error), attempts, updatedAt: at };
   }

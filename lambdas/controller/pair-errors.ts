@@ -90,3 +90,29 @@ export function errorName(error: unknown): string | undefined {
   for (const value of [e.name, e.code, e.Code]) if (typeof value === "string" && value !== "Error") return value;
   return undefined;
 }
+
+/** Access-denied error names of the member-side services (SSM and Auto Scaling: AccessDeniedException/AccessDenied; EC2: UnauthorizedOperation). */
+const ACCESS_DENIED = new Set(["AccessDeniedException", "AccessDenied", "UnauthorizedOperation"]);
+
+/**
+ * A member call refused because the account's execution role lacks a grant its next AFT run adds (the
+ * central tree applies first, so a first package, Region or campaign reaches the controller before every
+ * account's global stage ran). IAM's message names the caller ("User: arn:...:assumed-role/<role>/<session>
+ * is not authorized to perform: <action>"); only refusals of the execution role count, so a refusal of the
+ * controller's own role (a central misconfiguration) still fails the pair.
+ */
+export class GrantNotReadyError extends NotReadyError {
+  constructor(causeName: string, causeMessage: string) {
+    super("", "", causeName, causeMessage);
+    this.message = `the account's execution role may not do this yet (${causeName}: ${causeMessage}); its AFT global customization grants it on the next run (re-customize the account); retried next run`;
+    this.name = "GrantNotReadyError";
+  }
+}
+
+/** The error a failed pair is recorded with: a member's access denial becomes GrantNotReadyError (NotReady), the rest as is. */
+export function classifyPairError(error: unknown, executionRoleName: string): unknown {
+  const name = errorName(error);
+  const message = error instanceof Error ? error.message : String(error);
+  if (name !== undefined && ACCESS_DENIED.has(name) && message.includes(`:assumed-role/${executionRoleName}/`)) return new GrantNotReadyError(name, message);
+  return error;
+}
