@@ -1,5 +1,5 @@
 /*
- * AFT lifecycle order over the real emitted trees (SPEC §5 tier 6): the central account's first
+ * AFT lifecycle order over the real emitted trees: the central account's first
  * pipeline (global then account stage), a member vended before and after the central account, a
  * release bump, a rollback and a new package. Each must need nothing that only a later stage, or
  * another account's stage that has not run, creates. The old design fails this (lifecycle.test.ts).

@@ -1,5 +1,5 @@
 /*
- * Cross-account command orchestration (SPEC §6.G): the `orchestration` config section and its
+ * Cross-account command orchestration: the `orchestration` config section and its
  * resolution, the member role (global tree), the central file-copier bucket and the handoff file.
  */
 import { Testing } from "cdktf";

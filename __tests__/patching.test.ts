@@ -1,5 +1,5 @@
 /*
- * Patch management (SPEC §6.F): the `patching` config section and its resolution, the member
+ * Patch management: the `patching` config section and its resolution, the member
  * constructs (baselines, windows, targets, tasks, inventory) and the central reporting constructs.
  */
 import { Testing } from "cdktf";

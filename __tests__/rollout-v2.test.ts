@@ -17,7 +17,7 @@ fs.mkdirSync(path.join(bundleDir, "controller"));
 fs.writeFileSync(path.join(bundleDir, "controller", "index.js"), "exports.handler = async () => ({});\n");
 afterAll(() => fs.rmSync(bundleDir, { recursive: true, force: true }));
 
-// The package-rollout side alone; patching (issue #10) adds its own resources to both trees.
+// The package-rollout side alone; patching adds its own resources to both trees.
 const { patching: _patching, orchestration: _orchestration, ...model } = loadConfig();
 const props = { homeRegion: model.organization.homeRegion, mode: "aft" as const };
 function synth(build: (app: App) => unknown): any {
@@ -206,7 +206,7 @@ describe("IAM covers exactly the calls the controller makes", () => {
   });
 });
 
-describe("the controller's own jobs (issue #10 part 2): inventory sync and emergency patching", () => {
+describe("the controller's own jobs: inventory sync and emergency patching", () => {
   const full = loadConfig();
   const groups = full.organization.targetGroups;
   const emergency = {

@@ -75,7 +75,7 @@ export class CentralStack extends FleetStack {
         region: org.homeRegion,
         ...(model.store.accessLogBucket ? { accessLogBucket: model.store.accessLogBucket } : {}),
       });
-      // The controller's own jobs (issue #10 part 2): each member's resource data sync to the reports
+      // The controller's own jobs: each member's resource data sync to the reports
       // bucket (never made by the member tree: AFT may apply it before this bucket exists), and the
       // emergency patch rings when a campaign is configured.
       const jobs = new Construct(this, "ControllerJobs");

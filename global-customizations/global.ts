@@ -12,7 +12,7 @@ import { storeKeyAliasOf } from "../modules/package-store";
  * What AFT applies in every account, the central one included: the execution role the central rollout
  * controller assumes, and (when configured) patch management. No package documents, associations,
  * package sources or runbooks: those are made by the controller at run time, so no member pipeline
- * waits on the central one and moving a version needs no AFT run (SPEC §6.C).
+ * waits on the central one and moving a version needs no AFT run.
  */
 export class GlobalStack extends FleetStack {
   constructor(scope: Construct, id: string, model: FleetModel, stackProps: FleetStackProps) {
@@ -26,7 +26,7 @@ export class GlobalStack extends FleetStack {
       packageNames: model.packages.map((p) => p.name),
       storeBucket: model.store.bucketName,
       ...(model.store.encryption === "kms" ? { storeKeyAlias: storeKeyAliasOf(model.store.bucketName) } : {}),
-      // The controller's own jobs (issue #10 part 2), granted only when configured.
+      // The controller's own jobs, granted only when configured.
       packageParameters,
       inventorySync: model.patching !== undefined,
       emergencyPatching: model.patching?.emergency !== undefined,
@@ -34,8 +34,8 @@ export class GlobalStack extends FleetStack {
     });
     // Package arguments that reference Parameter Store are resolved on the nodes, with the nodes' credentials.
     if (packageParameters) new PackageParameterPolicy(this, "PackageParameters", { homeRegion: org.homeRegion });
-    // Patch management (SPEC §6.F): baselines, windows and inventory per workload Region; nothing of the central account.
-    // Cross-account orchestration (SPEC §6.G): the role a central runbook tool assumes; nothing of the central account.
+    // Patch management: baselines, windows and inventory per workload Region; nothing of the central account.
+    // Cross-account orchestration: the role a central runbook tool assumes; nothing of the central account.
     if (model.orchestration) {
       new OrchestrationMemberRole(this, "Orchestration", { orchestration: model.orchestration, organizationId: org.id, centralAccountId: org.centralAccount, homeRegion: org.homeRegion });
     }

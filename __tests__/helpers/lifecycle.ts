@@ -1,5 +1,5 @@
 /*
- * Lifecycle-order checker (SPEC §5 tier 6): walks AFT's stages over emitted `aft-fleet.tf.json` trees and
+ * Lifecycle-order checker: walks AFT's stages over emitted `aft-fleet.tf.json` trees and
  * reports every resource that needs, at apply time, something no earlier stage created.
  *
  * AFT runs, per account pipeline, Global-Customizations then Account-Customizations, `terraform apply
@@ -452,7 +452,7 @@ export interface Scenario {
   readonly stages: readonly Stage[];
 }
 
-/** SPEC §5 tier 6: the central account's first pipeline, members before and after it, and change re-runs. */
+/** the central account's first pipeline, members before and after it, and change re-runs. */
 export function standardScenarios(current: TreePair, options: ScenarioOptions): Scenario[] {
   const central = options.centralAccount;
   const member = options.memberAccount ?? "999999999999";

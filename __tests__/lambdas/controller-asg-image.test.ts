@@ -1,5 +1,5 @@
 /**
- * Kind asg-image (issue #10): the per-pair operation against stubs of the three member clients. moto 5.2.1
+ * Kind asg-image: the per-pair operation against stubs of the three member clients. moto 5.2.1
  * has launch templates and Auto Scaling groups but no StartInstanceRefresh / DescribeInstanceRefreshes and no
  * Automation executions, so the stubs answer every call and enforce what the API references document:
  * - StartAutomationExecution: only AWS-UpdateLinuxAmi / AWS-UpdateWindowsAmi exist here; SourceAmiId and

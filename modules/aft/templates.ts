@@ -1,6 +1,6 @@
 /*
  * Files AFT expects beside our Terraform JSON. AFT's CodeBuild stage renders every *.jinja in terraform/
- * with jinja2 into <name>.tf (HCL) and then runs terraform init/apply there (SPEC §4, notes/aft.md).
+ * with jinja2 into <name>.tf (HCL) and then runs terraform init/apply there (AFT buildspecs).
  */
 
 /**

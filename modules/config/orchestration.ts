@@ -8,7 +8,7 @@ import type { TargetGroup } from "./model";
 import { TRUST_POLICY_MAX_CHARS, orchestrationTrustPolicy, trustPolicyLength } from "../orchestration/trust";
 
 /*
- * The optional `orchestration` section (SPEC §6.G): a central runbook tool (Rundeck / PagerDuty
+ * The optional `orchestration` section: a central runbook tool (Rundeck / PagerDuty
  * Process Automation) runs Systems Manager commands on the nodes of every member account through a role
  * in each account. `OrchestrationSchema` validates one field at a time; `resolveOrchestration` checks what
  * needs more than one field (or the organization) and returns the resolved `Orchestration` model.

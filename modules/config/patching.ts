@@ -8,7 +8,7 @@ import type { Organization, TargetGroup } from "./model";
 import { bucketNameProblem } from "./rules/bucket-names";
 
 /*
- * The optional `patching` section (SPEC §6.F): patch baselines per operating system, maintenance
+ * The optional `patching` section: patch baselines per operating system, maintenance
  * windows per environment (plus the default window and the tagging of untagged nodes, both only when
  * configured), inventory and the central reports.
  * `PatchingSchema` validates one field at a time; `resolvePatching` checks what needs more than one

@@ -238,8 +238,8 @@ export const FleetConfigSchema = z
     deployment: DeploymentSchema.default({ mode: "aft", accountCustomizationName: "aft-fleet-central", memberProviderRequirements: "emit" }),
     packageStore: PackageStoreSchema.default({ noncurrentVersionDays: 365, encryption: "kms", rolloutRetentionDays: 90 }),
     packages: z.array(PackageSchema).min(1, { error: "at least one package" }),
-    orchestration: OrchestrationSchema.optional().describe("Cross-account command orchestration for a central runbook tool (SPEC §6.G)."),
-    patching: PatchingSchema.optional().describe("Patch management (SPEC §6.F): baselines, maintenance windows per environment, inventory and reports."),
+    orchestration: OrchestrationSchema.optional().describe("Cross-account command orchestration for a central runbook tool."),
+    patching: PatchingSchema.optional().describe("Patch management: baselines, maintenance windows per environment, inventory and reports."),
   })
   .describe("aft-fleet configuration: the organization, the package store and the packages with their rollout rings.");
 

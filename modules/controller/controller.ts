@@ -63,7 +63,7 @@ export interface RolloutControllerProps {
 }
 
 /**
- * The central account's rollout controller (SPEC §6.C): one TypeScript Lambda with a least-privilege
+ * The central account's rollout controller: one TypeScript Lambda with a least-privilege
  * role, its KMS-encrypted log group, the runbook role and the aft-fleet-RolloutRing runbook that each
  * ring's association runs. The controller assumes only the members' aft-fleet-execution role.
  */

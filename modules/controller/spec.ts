@@ -58,7 +58,7 @@ export function ringSpecOf(model: FleetModel, pkg: FleetPackage, index: number):
   };
 }
 
-/* ---------- the controller's own jobs (issue #10 part 2) ---------- */
+/* ---------- the controller's own jobs ---------- */
 
 /** How often the inventory sync job runs: new accounts get their sync within a day. */
 export const INVENTORY_SYNC_SCHEDULE = "rate(1 day)";

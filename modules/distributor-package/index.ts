@@ -75,7 +75,7 @@ export interface PackageUploadProps {
   readonly version: PackageVersion;
 }
 
-/** Uploads one version's zips and manifest.json to `<package>/<version>/` in the package store (SPEC §6.B). */
+/** Uploads one version's zips and manifest.json to `<package>/<version>/` in the package store. */
 export class PackageUpload extends Construct {
   /** `s3://bucket/<package>/<version>`: the SourceUrl for package documents. */
   readonly sourceUrl: string;

@@ -26,8 +26,8 @@ export interface OrchestrationCentralProps {
 }
 
 /**
- * The central side of cross-account orchestration (account customization of the central account, SPEC
- * §6.G): the file-copier bucket the runbook tool uploads scripts and files to and the organization's
+ * The central side of cross-account orchestration (account customization of the central account):
+ * the file-copier bucket the runbook tool uploads scripts and files to and the organization's
  * nodes download from, with its customer key (rotation on), versioning, TLS-only policy, all public
  * access blocked and ACLs disabled. Command output logs are not here: they stay in each node's account
  * (see OrchestrationMemberRole).

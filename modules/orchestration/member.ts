@@ -34,7 +34,7 @@ export interface OrchestrationMemberRoleProps {
 }
 
 /**
- * Cross-account command orchestration in one account (global customization, SPEC §6.G): the role
+ * Cross-account command orchestration in one account (global customization): the role
  * `aft-fleet-orchestration` a central runbook tool (Rundeck / Process Automation) assumes to run the
  * listed command documents on this account's nodes and follow them; when configured, the command
  * output log group in every orchestration Region, and the node policy (file copier reads, log writes).

@@ -36,7 +36,7 @@ export interface PackageStoreProps {
 }
 
 /**
- * The package store (SPEC §6.A): a versioned, SSE-KMS encrypted, non-public, TLS-only S3 bucket that the
+ * The package store: a versioned, SSE-KMS encrypted, non-public, TLS-only S3 bucket that the
  * organization may read, plus its customer-managed key with rotation on.
  */
 export class PackageStore extends Construct {

@@ -102,7 +102,7 @@ export interface PatchingMemberProps {
 }
 
 /**
- * Patch management in one account (global customization), in every workload Region (SPEC §6.F):
+ * Patch management in one account (global customization), in every workload Region:
  * baselines and patch groups, the maintenance windows of each environment (and of Default, only when
  * `patching.defaultWindow` is configured), each running AWS-RunPatchBaseline on the nodes whose
  * environment tag selects it, and the inventory association (unless the nodes have one already). It references nothing of the central account, so AFT may apply it before the central
