@@ -11,6 +11,7 @@ import type { FleetModel, FleetPackage, RolloutRing } from "../modules/config/mo
 import { aftTrigger, estimatePackage, formatMinutes, planPackages, RULES, renderReport, scheduleIntervalMinutes, type TreeDiff } from "../modules/report";
 import { invokeCustomizationsInput } from "../modules/aft/copy-to-repos";
 import { diffTrees, readTrees } from "../modules/report/tree-diff";
+import { fleetWarnings } from "../modules/report/warnings";
 import { synthToDir } from "../main";
 import { benchReport, buildReport, parseReportArgs } from "../scripts/report";
 import { baseConfig, basePackageFiles, makeFixture, type Fixture } from "./helpers/fixture";
@@ -415,6 +416,13 @@ describe("warnings", () => {
     ["a retention that prunes a pin", { versionRetention: 1 }, [{ pin: "1.0.0" }, {}], /canary: pinned to 1\.0\.0, but 1 published versions are newer and versionRetention keeps 1/],
   ])("flag %s", (_what, pkg, rings, expected) => {
     expect(messages(modelWith(pkg, rings)).join("\n")).toMatch(expected);
+  });
+
+  it("carry the config's orchestration warnings (documents that run code they download) into the report", () => {
+    const model = modelWith({});
+    const warned = { ...model, orchestration: { ...(model.orchestration ?? ({} as never)), warnings: ["orchestration.documents[1]: AWS-RunRemoteScript runs code it downloads"] } } as FleetModel;
+    expect(fleetWarnings(warned)).toContainEqual({ package: "orchestration", message: "orchestration.documents[1]: AWS-RunRemoteScript runs code it downloads" });
+    expect(fleetWarnings(model).some((w) => w.package === "orchestration")).toBe(false);
   });
 
   it("do not flag a ring without alarms ahead of a smaller or equal ring, or a limit of 1", () => {

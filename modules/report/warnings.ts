@@ -93,6 +93,11 @@ export const retentionPrunesPin: Rule = (pkg) =>
 
 export const RULES: readonly Rule[] = [pinNotPublished, releaseNotPublished, accountInTwoRings, ouInEarlierRing, noAlarmsBeforeLargerRing, wideConcurrency, retentionPrunesPin];
 
+/** Fleet-wide warnings the config resolution found (orchestration documents that run code they download). */
+function modelWarnings(model: FleetModel): Warning[] {
+  return (model.orchestration?.warnings ?? []).map((message) => ({ package: "orchestration", message }));
+}
+
 export function fleetWarnings(model: FleetModel): Warning[] {
-  return model.packages.flatMap((pkg) => RULES.flatMap((rule) => rule(pkg, model)));
+  return [...model.packages.flatMap((pkg) => RULES.flatMap((rule) => rule(pkg, model))), ...modelWarnings(model)];
 }
