@@ -12,6 +12,7 @@ import { aftTrigger, estimatePackage, formatMinutes, planPackages, RULES, render
 import { invokeCustomizationsInput } from "../modules/aft/copy-to-repos";
 import { diffTrees, readTrees } from "../modules/report/tree-diff";
 import { fleetWarnings } from "../modules/report/warnings";
+import { patchingSection } from "../modules/report/patching";
 import { synthToDir } from "../main";
 import { benchReport, buildReport, parseReportArgs } from "../scripts/report";
 import { baseConfig, basePackageFiles, makeFixture, type Fixture } from "./helpers/fixture";
@@ -549,4 +550,24 @@ it("reports on 1,000 accounts in rings in under 2 s", () => {
   } finally {
     write.mockRestore();
   }
+});
+
+describe("the patching section: which nodes a change patches and may reboot", () => {
+  const example = loadConfig();
+  const { patching: _p, ...withoutPatching } = example;
+
+  it("names every window's nodes, what happens to them and when, the tagging and the emergency rings, when patching is added", () => {
+    const lines = patchingSection(example, { kind: "known", model: withoutPatching as FleetModel }).join("\n");
+    const key = example.patching!.environmentTag;
+    for (const w of example.patching!.windows) {
+      expect(lines).toContain(`| ${w.environment} | tagged \`${key}=${w.environment}\`, every account | ${w.operation}: `);
+      if (w.operation !== "Scan" && w.rebootOption !== "NoReboot") expect(lines).toMatch(new RegExp(`\\| ${w.environment} \\|[^\\n]*reboots when a patch needs it`));
+    }
+    if (example.patching!.tagUntagged.enabled) expect(lines).toContain("Untagged EC2 instances");
+  });
+
+  it("is absent when patching did not change, and says so when it is removed", () => {
+    expect(patchingSection(example, { kind: "known", model: example })).toEqual([]);
+    expect(patchingSection(withoutPatching as FleetModel, { kind: "known", model: example }).join("\n")).toMatch(/Patching is removed: no window patches or reboots nodes/);
+  });
 });

@@ -10,6 +10,7 @@ import { rolloutFlowchart } from "./mermaid";
 import { type Before, type PackagePlan, planPackages, type RingPlan } from "./model-diff";
 import type { TreeDiff } from "./tree-diff";
 import { AFT_CONCURRENT_CUSTOMIZATIONS, type AftTrigger, aftTrigger, allPipelinesMinutes, DEFAULT_AFT_MINUTES } from "./trigger";
+import { patchingSection } from "./patching";
 import { fleetWarnings } from "./warnings";
 
 export interface ReportInput {
@@ -365,6 +366,7 @@ export function renderReport(input: ReportInput): string {
       "later rings wait for bake and the next controller run; pins and new pairs start at once. Failures and alarms are not modelled.</sub>",
     "",
   );
+  lines.push(...patchingSection(model, input.before));
   lines.push(...treeSection(input.trees, input.baseLabel));
   lines.push("## Warnings", "");
   if (warnings.length === 0) lines.push("None.");
