@@ -485,6 +485,8 @@ describe("PatchingReporting", () => {
     expect(glueResources).toEqual(expect.arrayContaining(INVENTORY_TABLES.map((t) => `arn:aws:glue:us-east-1:222222222222:table/aft_fleet_inventory/${t.table}`)));
     expect(glueResources.filter((r: string) => r.includes(":table/")).length).toBe(INVENTORY_TABLES.length);
     expect(policy.Statement.find((s: any) => s.Sid === "ReadSyncedInventory").Resource).toBe("arn:aws:s3:::aft-fleet-patching-222222222222-us-east-1/inventory/*");
+    // The crawler looks up its S3 target's Region (AWSGlueServiceRole grants s3:GetBucketLocation): this bucket only.
+    expect(policy.Statement.find((s: any) => s.Sid === "LocateInventoryBucket")).toEqual({ Sid: "LocateInventoryBucket", Effect: "Allow", Action: "s3:GetBucketLocation", Resource: "arn:aws:s3:::aft-fleet-patching-222222222222-us-east-1" });
   });
 
   it("names in every named query only tables and columns that are declared", () => {

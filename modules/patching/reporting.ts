@@ -218,6 +218,9 @@ export class PatchingReporting extends Construct {
       policy: toJson(
         policyDocument(
           { Sid: "ReadSyncedInventory", Effect: "Allow", Action: "s3:GetObject", Resource: `${bucketArn}/${INVENTORY_PREFIX}/*` },
+          // Crawlers look up an S3 target's Region first (AWSGlueServiceRole, the policy the Glue guide's crawler
+          // role starts from, grants s3:GetBucketLocation for that); this bucket only.
+          { Sid: "LocateInventoryBucket", Effect: "Allow", Action: "s3:GetBucketLocation", Resource: bucketArn },
           {
             Sid: "ListSyncedInventory",
             Effect: "Allow",
