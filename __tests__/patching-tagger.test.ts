@@ -44,7 +44,7 @@ describeMoto("tagging runbook script against moto EC2", () => {
     );
     return out.Instances!.map((i) => i.InstanceId!);
   };
-  const run = (): { tagged: string[]; leftManaged: string[] } => {
+  const run = (): { taggedCount: number; tagged: string[]; leftManagedCount: number; leftManaged: string[] } => {
     const code = "import json, runpy, sys; print(json.dumps(runpy.run_path(sys.argv[1])['handler']({'TagKey': 'environment', 'TagValue': 'Default'}, None)))";
     return JSON.parse(execFileSync(python(), ["-c", code, script], { env: { ...process.env, AWS_ENDPOINT_URL: moto!.endpoint }, encoding: "utf8" }));
   };
@@ -72,7 +72,10 @@ describeMoto("tagging runbook script against moto EC2", () => {
     const nodegroup = await launch(1, [{ Key: "eks:nodegroup-name", Value: "ng-1" }]);
 
     const first = run();
-    expect(first.tagged).toEqual([...plain, stopped!].sort());
+    // Counts are complete; the listed ids are the first 50 (the step's output stays bounded at any fleet size).
+    expect(first.taggedCount).toBe(131);
+    expect(first.tagged).toEqual([...plain, stopped!].sort().slice(0, 50));
+    expect(first.leftManagedCount).toBe(3);
     expect(first.leftManaged).toEqual([...eks, ...ecs, ...nodegroup].sort());
     const tags = await tagsOf();
     for (const id of [...plain, stopped!]) expect(tags.get(id)!.environment).toBe("Default");
@@ -81,6 +84,6 @@ describeMoto("tagging runbook script against moto EC2", () => {
     expect(tags.get(optOut[0]!)!.environment).toBe("opt-out");
     for (const id of [terminated!, ...eks, ...ecs, ...nodegroup]) expect(tags.get(id)!.environment).toBeUndefined();
 
-    expect(run()).toEqual({ tagged: [], leftManaged: first.leftManaged });
+    expect(run()).toEqual({ taggedCount: 0, tagged: [], leftManagedCount: 3, leftManaged: first.leftManaged });
   }, 60_000);
 });

@@ -621,7 +621,9 @@ describe("PatchingMember: the tagging runbook for untagged nodes", () => {
     expect(runbook.assumeRole).toBe("{{ AutomationAssumeRole }}");
     expect(runbook.mainSteps).toHaveLength(1);
     const step = runbook.mainSteps[0];
-    expect(step).toMatchObject({ action: "aws:executeScript", timeoutSeconds: 600, inputs: { Runtime: "python3.11", Handler: "handler", InputPayload: { TagKey: "{{ TagKey }}", TagValue: "{{ TagValue }}" } } });
+    expect(step).toMatchObject({ action: "aws:executeScript", timeoutSeconds: 600, maxAttempts: 3, inputs: { Runtime: "python3.11", Handler: "handler", InputPayload: { TagKey: "{{ TagKey }}", TagValue: "{{ TagValue }}" } } });
+    // A step output is bounded: complete counts, sampled ids.
+    expect(runbook.outputs).toEqual(["TagUntaggedInstances.TaggedCount", "TagUntaggedInstances.Tagged", "TagUntaggedInstances.LeftManagedCount", "TagUntaggedInstances.LeftManaged"]);
     expect(step.inputs.Script).toBe(fs.readFileSync(path.join(__dirname, "..", "modules", "patching", "scripts", "tag_untagged_nodes.py"), "utf8"));
     expect(Object.keys(runbook.parameters).sort()).toEqual(["AutomationAssumeRole", "TagKey", "TagValue"]);
   });

@@ -51,6 +51,9 @@ export function taggerRunbook(): string {
           name: "TagUntaggedInstances",
           action: "aws:executeScript",
           timeoutSeconds: 600,
+          // A first run right after the apply can meet a role IAM has not propagated yet: the step retries
+          // (maxAttempts, Automation action reference, common properties) before the execution fails.
+          maxAttempts: 3,
           isEnd: true,
           inputs: {
             Runtime: TAGGER_RUNTIME,
@@ -59,12 +62,14 @@ export function taggerRunbook(): string {
             Script: fs.readFileSync(TAGGER_SCRIPT, "utf8"),
           },
           outputs: [
+            { Name: "TaggedCount", Selector: "$.Payload.taggedCount", Type: "Integer" },
             { Name: "Tagged", Selector: "$.Payload.tagged", Type: "StringList" },
+            { Name: "LeftManagedCount", Selector: "$.Payload.leftManagedCount", Type: "Integer" },
             { Name: "LeftManaged", Selector: "$.Payload.leftManaged", Type: "StringList" },
           ],
         },
       ],
-      outputs: ["TagUntaggedInstances.Tagged", "TagUntaggedInstances.LeftManaged"],
+      outputs: ["TagUntaggedInstances.TaggedCount", "TagUntaggedInstances.Tagged", "TagUntaggedInstances.LeftManagedCount", "TagUntaggedInstances.LeftManaged"],
     },
     { lineWidth: 0 },
   );

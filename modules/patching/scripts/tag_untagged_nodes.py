@@ -17,6 +17,9 @@ MANAGED_KEYS = ("aws:autoscaling:groupName", "eks:cluster-name", "aws:eks:cluste
 MANAGED_PREFIXES = ("kubernetes.io/cluster/", "k8s.io/cluster-autoscaler/", "alpha.eksctl.io/", "eks:")
 LIVE_STATES = ["pending", "running", "stopping", "stopped"]
 BATCH = 100
+# Ids listed in the step's output: an Automation step output is bounded (aws:executeScript returns at
+# most 100 KB of payload, Automation action reference), so counts are complete and lists are samples.
+LISTED = 50
 
 
 def managed_elsewhere(keys):
@@ -39,4 +42,5 @@ def handler(events, context):
     untagged.sort()
     for start in range(0, len(untagged), BATCH):
         ec2.create_tags(Resources=untagged[start:start + BATCH], Tags=[{"Key": key, "Value": value}])
-    return {"tagged": untagged, "leftManaged": sorted(managed)}
+    managed.sort()
+    return {"taggedCount": len(untagged), "tagged": untagged[:LISTED], "leftManagedCount": len(managed), "leftManaged": managed[:LISTED]}
