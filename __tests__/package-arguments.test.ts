@@ -106,22 +106,24 @@ describe("Parameter Store references in values", () => {
   });
 });
 
+/** An association spec of the package flow with these arguments. */
+const spec = (additionalArguments: Record<string, string>) => ({
+  name: "aft-fleet-TestAgent",
+  documentName: "TestAgent",
+  version: "1.0.0",
+  action: "Install" as const,
+  installationType: "Uninstall and reinstall" as const,
+  additionalArguments,
+  targets: [],
+  scheduleExpression: "rate(1 day)",
+  maxConcurrency: "10%",
+  maxErrors: "5%",
+  complianceSeverity: "HIGH" as const,
+});
+
 describe("the controller refuses what the agent refuses before calling SSM", () => {
   const sent: unknown[] = [];
   const ssm = { send: async (command: unknown) => (sent.push(command), {}) } as unknown as SSMClient;
-  const spec = (additionalArguments: Record<string, string>) => ({
-    name: "aft-fleet-TestAgent",
-    documentName: "TestAgent",
-    version: "1.0.0",
-    action: "Install" as const,
-    installationType: "Uninstall and reinstall" as const,
-    additionalArguments,
-    targets: [],
-    scheduleExpression: "rate(1 day)",
-    maxConcurrency: "10%",
-    maxErrors: "5%",
-    complianceSeverity: "HIGH" as const,
-  });
 
   it.each([
     ["a key without SSM_", { LOG_LEVEL: "info" }, "additionalArguments.LOG_LEVEL"],
@@ -154,19 +156,6 @@ describe("the controller checks referenced parameters in the member account and 
     } as unknown as SSMClient;
     return { ssm, calls };
   }
-  const spec = (additionalArguments: Record<string, string>) => ({
-    name: "aft-fleet-TestAgent",
-    documentName: "TestAgent",
-    version: "1.0.0",
-    action: "Install" as const,
-    installationType: "Uninstall and reinstall" as const,
-    additionalArguments,
-    targets: [],
-    scheduleExpression: "rate(1 day)",
-    maxConcurrency: "10%",
-    maxErrors: "5%",
-    complianceSeverity: "HIGH" as const,
-  });
 
   it("creates the association when every referenced String parameter exists", async () => {
     const store = parameterStore({ "/aft-fleet/a": "String" });
