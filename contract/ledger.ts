@@ -72,8 +72,26 @@ export interface RingLedger {
   readonly reached: Readonly<Record<string, string>>;
   /** The run that owns the ring until `expiresAt`; other runs end without doing anything. */
   readonly lease?: { readonly runId: string; readonly expiresAt: string };
+  /**
+   * Set when the ring stopped at its error budget (MaxErrors). While it holds, only the failed pairs are
+   * retried and no other pair starts, run after run. It is cleared by a new ring version (release, pin or
+   * rollback) or by a ring spec `resume` that differs from the one recorded here.
+   */
+  readonly halt?: RingHalt;
   /** `<account>:<region>` -> record. */
   readonly pairs: Readonly<Record<string, PairRecord>>;
+}
+
+/** A ring's held stop at its error budget. */
+export interface RingHalt {
+  /** The ring version the stop happened at. */
+  readonly version: string;
+  /** ISO 8601 time of the stop. */
+  readonly at: string;
+  /** Why: the failed count against MaxErrors. */
+  readonly reason: string;
+  /** The ring spec's `resume` when the stop happened (absent when the spec had none). */
+  readonly resume?: string;
 }
 
 export function pairKey(account: string, region: string): string {

@@ -29,6 +29,15 @@ export function associationNameOf(packageName: string): string {
   return `aft-fleet-${packageName}`;
 }
 
+/**
+ * The member's Package document of a package: `aft-fleet-<package>`. One prefix for every document aft-fleet
+ * owns lets the execution role grant `document/aft-fleet-*` whatever the packages are (a new package
+ * changes no member tree). SSM document names: 3-128 of [a-zA-Z0-9_.-] (CreateDocument, Name).
+ */
+export function packageDocumentNameOf(packageName: string): string {
+  return `aft-fleet-${packageName}`;
+}
+
 /** `ledger/<package>/<ring>.json`: the ring's account x Region state. */
 export function ledgerKey(packageName: string, ring: string): string {
   return `${LEDGER_PREFIX}/${packageName}/${ring}.json`;

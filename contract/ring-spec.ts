@@ -69,6 +69,11 @@ export interface RingSpecCore {
   readonly maxConcurrency: string;
   /** Ring-wide: failed pairs after which the ring starts nothing more. */
   readonly maxErrors: string;
+  /**
+   * The operator's acknowledgement of a halt: a halt recorded with another (or no) `resume` is cleared, so
+   * the ring starts new pairs again. Any new value (a date, a ticket id) clears the current halt once.
+   */
+  readonly resume?: string;
 }
 
 /** A package ring (kind absent or "package"): the shape every package ring spec had before kinds. */
