@@ -15,6 +15,8 @@ import * as path from "node:path";
 import YAML from "yaml";
 import { CRAWLER_CONFIGURATION, INVENTORY_PARTITION_KEYS, INVENTORY_TABLES, MAINTENANCE_WINDOW_ROLE_NAME, NAMED_QUERIES, PatchingMember, PatchingReporting, TAGGER_ROLE_NAME } from "../modules/patching";
 import { emergencyNodeTargetsOf } from "../modules/controller/spec";
+import { AWS_REGIONS } from "../modules/config/regions";
+import { OPT_IN_REGIONS, syncWriterPrincipals } from "../modules/patching/reporting";
 import { scheduleProblem } from "../contract/schedule";
 
 const org = { centralAccount: "222222222222", homeRegion: "us-east-1" };
@@ -70,10 +72,10 @@ function synthMember(patching: Patching, regions = ["us-east-1", "eu-west-1"]): 
   return JSON.parse(Testing.synth(stack));
 }
 
-function synthReporting(patching: Patching): any {
+function synthReporting(patching: Patching, syncRegions?: readonly string[]): any {
   const app = Testing.app({ fakeCdktfJsonPath: true });
   const stack = new FleetStack(app, "central", { homeRegion: "us-east-1", mode: "aft" });
-  new PatchingReporting(stack, "PatchingReports", { reports: patching.reports, organizationId: "o-a1b2c3d4e5", accountId: "222222222222", region: "us-east-1" });
+  new PatchingReporting(stack, "PatchingReports", { reports: patching.reports, organizationId: "o-a1b2c3d4e5", accountId: "222222222222", region: "us-east-1", ...(syncRegions ? { syncRegions } : {}) });
   return JSON.parse(Testing.synth(stack));
 }
 
@@ -426,6 +428,7 @@ describe("PatchingReporting", () => {
       Condition: {
         StringEquals: {
           "s3:x-amz-acl": "bucket-owner-full-control",
+          "s3:RequestObjectTag/OrgId": "o-a1b2c3d4e5",
           "aws:SourceOrgID": "o-a1b2c3d4e5",
           "s3:x-amz-server-side-encryption": "aws:kms",
           "s3:x-amz-server-side-encryption-aws-kms-key-id": "${aws_kms_key.patching_reports_key.arn}",
@@ -435,6 +438,97 @@ describe("PatchingReporting", () => {
     });
     const key = JSON.parse(all("aws_kms_key")[0].policy);
     expect(key.Statement.find((s: any) => s.Sid === "ResourceDataSyncEncrypts").Condition.StringEquals).toEqual({ "aws:SourceOrgID": "o-a1b2c3d4e5" });
+  });
+
+  describe("the organization bucket policy AWS documents for inventory syncs", () => {
+    // AWS Systems Manager User Guide, "Configuring resource data sync for Inventory", "Creating an inventory
+    // resource data sync for accounts defined in AWS Organizations": PutObject under <prefix>/*/accountid=*/*
+    // with bucket-owner-full-control and s3:RequestObjectTag/OrgId = the organization id; PutObjectTagging on
+    // the same objects; GetBucketAcl for the service check. Its note (2021-2022 editions): syncs in Regions
+    // launched since April 2019 (the opt-in Regions) need ssm.<region>.amazonaws.com in both delivery statements.
+    // The reports bucket's policy (a central tree has other buckets too).
+    const policyOf = (tree: any) =>
+      Object.values<any>(tree.resource.aws_s3_bucket_policy)
+        .map((p) => JSON.parse(p.policy))
+        .find((p) => p.Statement.some((s: any) => s.Sid === "SSMBucketDelivery"));
+    const statement = (tree: any, sid: string) => policyOf(tree).Statement.find((s: any) => s.Sid === sid);
+    const keyStatement = (tree: any) =>
+      Object.values<any>(tree.resource.aws_kms_key)
+        .flatMap((k) => JSON.parse(k.policy).Statement)
+        .find((s: any) => s.Sid === "ResourceDataSyncEncrypts");
+
+    it("admits only objects of this organization's syncs: the OrgId tag and the source organization, on delivery and tagging", () => {
+      const delivery = statement(tree, "SSMBucketDelivery");
+      expect(delivery.Effect).toBe("Allow");
+      expect(delivery.Condition.StringEquals["s3:RequestObjectTag/OrgId"]).toBe("o-a1b2c3d4e5");
+      expect(delivery.Condition.StringEquals["aws:SourceOrgID"]).toBe("o-a1b2c3d4e5");
+      const tagging = statement(tree, "SSMBucketDeliveryTagging");
+      expect(tagging).toMatchObject({ Effect: "Allow", Action: "s3:PutObjectTagging", Resource: delivery.Resource });
+      expect(tagging.Condition.StringEquals).toEqual({ "aws:SourceOrgID": "o-a1b2c3d4e5" });
+      expect(tagging.Condition.ArnLike).toEqual({ "aws:SourceArn": "arn:aws:ssm:*:*:resource-data-sync/*" });
+      // Nothing else is allowed to anyone: the service check, the two delivery statements, the TLS deny.
+      expect(policyOf(tree).Statement.map((s: any) => `${s.Effect}:${s.Sid}`).sort()).toEqual(
+        ["Allow:SSMBucketDelivery", "Allow:SSMBucketDeliveryTagging", "Allow:SSMBucketPermissionsCheck", "Deny:DenyInsecureTransport"].sort(),
+      );
+    });
+
+    it("names no Regional principal when no workload Region is opt-in", () => {
+      const commercial = synthReporting(resolved(), ["us-east-1", "eu-west-1", "ap-northeast-1"]);
+      for (const sid of ["SSMBucketDelivery", "SSMBucketDeliveryTagging", "SSMBucketPermissionsCheck"]) {
+        expect(statement(commercial, sid).Principal).toEqual({ Service: "ssm.amazonaws.com" });
+      }
+      expect(keyStatement(commercial).Principal).toEqual({ Service: "ssm.amazonaws.com" });
+    });
+
+    it("adds ssm.<region>.amazonaws.com for each opt-in workload Region, to both delivery statements and the key, and only those", () => {
+      const mixed = synthReporting(resolved(), ["us-east-1", "me-central-1", "eu-west-1", "af-south-1", "me-central-1"]);
+      const writers = { Service: ["ssm.amazonaws.com", "ssm.af-south-1.amazonaws.com", "ssm.me-central-1.amazonaws.com"] };
+      expect(statement(mixed, "SSMBucketDelivery").Principal).toEqual(writers);
+      expect(statement(mixed, "SSMBucketDeliveryTagging").Principal).toEqual(writers);
+      expect(keyStatement(mixed).Principal).toEqual(writers);
+      // The documented service check names the global principal only.
+      expect(statement(mixed, "SSMBucketPermissionsCheck").Principal).toEqual({ Service: "ssm.amazonaws.com" });
+      // The TLS-only deny stays first and whole.
+      expect(policyOf(mixed).Statement[0]).toEqual({
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: ["arn:aws:s3:::aft-fleet-patching-222222222222-us-east-1", "arn:aws:s3:::aft-fleet-patching-222222222222-us-east-1/*"],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      });
+    });
+
+    it("knows the opt-in Regions among the Regions the config accepts", () => {
+      // AWS Regions and Availability Zones, "AWS Regions": opt-in status Required. The others the config
+      // accepts are enabled by default (or in the China and GovCloud partitions, which have no opt-in Regions).
+      expect(AWS_REGIONS.filter((r) => OPT_IN_REGIONS.includes(r))).toEqual([
+        "af-south-1", "ap-east-1", "ap-south-2", "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ca-west-1",
+        "eu-central-2", "eu-south-1", "eu-south-2", "il-central-1", "me-central-1", "me-south-1", "mx-central-1",
+      ]);
+      for (const r of ["us-east-1", "us-west-2", "eu-west-1", "eu-north-1", "ap-northeast-3", "sa-east-1", "ca-central-1", "cn-north-1", "us-gov-west-1"]) {
+        expect(syncWriterPrincipals([r])).toBe("ssm.amazonaws.com");
+      }
+    });
+
+    it("the central tree passes the workload Regions: an opt-in one added to the example's gets its principal", () => {
+      const raw = YAML.parse(fs.readFileSync(DEFAULT_CONFIG, "utf8"));
+      raw.organization.workloadRegions = [...raw.organization.workloadRegions, "il-central-1"];
+      const { orchestration: _o, ...model } = resolveConfig(raw, path.dirname(DEFAULT_CONFIG), "fleet.yaml");
+      const bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), "aft-fleet-reports-"));
+      try {
+        fs.mkdirSync(path.join(bundleDir, "controller"));
+        fs.writeFileSync(path.join(bundleDir, "controller", "index.js"), "exports.handler = async () => ({});\n");
+        const props = { homeRegion: model.organization.homeRegion, mode: "aft" as const };
+        const central = JSON.parse(Testing.synth(new CentralStack(Testing.app({ fakeCdktfJsonPath: true }), "central", model, props, { lambdaBundleDir: bundleDir })));
+        expect(statement(central, "SSMBucketDelivery").Principal).toEqual({ Service: ["ssm.amazonaws.com", "ssm.il-central-1.amazonaws.com"] });
+        // The inventory ring spec asks for the organization sync the policy is written for.
+        const spec = Object.values<any>(central.resource.aws_s3_object).find((o) => o.key === "controller/_inventory/sync.json");
+        expect(JSON.parse(spec.content).sync.destinationDataSharingType).toBe("Organization");
+      } finally {
+        fs.rmSync(bundleDir, { recursive: true, force: true });
+      }
+    });
   });
 
   it("declares the inventory tables instead of inferring them: no table with the duplicate resourcetype column Athena refuses", () => {

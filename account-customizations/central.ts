@@ -73,6 +73,7 @@ export class CentralStack extends FleetStack {
         organizationId: org.id,
         accountId: org.centralAccount,
         region: org.homeRegion,
+        syncRegions: org.workloadRegions,
         ...(model.store.accessLogBucket ? { accessLogBucket: model.store.accessLogBucket } : {}),
       });
       // The controller's own jobs: each member's resource data sync to the reports

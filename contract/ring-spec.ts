@@ -128,6 +128,12 @@ export interface InventorySyncRingSpec extends RingSpecCore {
     readonly region: string;
     /** The reports key: the bucket policy refuses objects encrypted otherwise. */
     readonly kmsKeyArn: string;
+    /**
+     * S3Destination.DestinationDataSharing.DestinationDataSharingType ("Organization" is the only value:
+     * ResourceDataSyncDestinationDataSharing API reference): the organization sync, whose objects carry the
+     * OrgId tag the bucket policy requires. Absent: a sync without data sharing.
+     */
+    readonly destinationDataSharingType?: "Organization";
   };
 }
 

@@ -138,7 +138,7 @@ describeMoto("per-pair operations against moto, as the member account", () => {
       DocumentType: "Package",
       DocumentFormat: "JSON",
       VersionName: "1.0.0",
-      Attachments: [{ Key: "SourceUrl", Values: [`s3://${BUCKET}/${PKG}/1.0.0`] }],
+      Attachments: [{ Key: "SourceUrl", Values: [sourceUrlOf(BUCKET, PKG, "1.0.0")] }],
     });
     const doc = await describeDoc();
     expect(doc).toMatchObject({ Owner: MEMBER, DocumentType: "Package", VersionName: "1.0.0", DefaultVersion: "1", Status: "Active" });
@@ -159,7 +159,7 @@ describeMoto("per-pair operations against moto, as the member account", () => {
       VersionName: "1.1.0",
       DocumentVersion: "$LATEST",
       Content: manifestOf("1.1.0"),
-      Attachments: [{ Key: "SourceUrl", Values: [`s3://${BUCKET}/${PKG}/1.1.0`] }],
+      Attachments: [{ Key: "SourceUrl", Values: [sourceUrlOf(BUCKET, PKG, "1.1.0")] }],
     });
     expect(await describeDoc()).toMatchObject({ DefaultVersion: "2", LatestVersion: "2", VersionName: "1.1.0" });
   });
@@ -220,7 +220,7 @@ describeMoto("per-pair operations against moto, as the member account", () => {
   it("fails clearly when the store has no manifest.json for the version, and checks the manifest's version", async () => {
     const error = await ensureVersion("2.0.0").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ManifestMissingError);
-    expect((error as Error).message).toBe(`manifest.json not found at s3://${BUCKET}/${PKG}/2.0.0/manifest.json`);
+    expect((error as Error).message).toBe(`manifest.json not found at ${sourceUrlOf(BUCKET, PKG, "2.0.0")}/manifest.json`);
     expect(stub.named("CreateDocument")).toHaveLength(0);
 
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${versionPrefix(PKG, "2.0.0")}manifest.json`, Body: manifestOf("2.0.1") }));
@@ -253,6 +253,69 @@ describeMoto("per-pair operations against moto, as the member account", () => {
     const failed = await ensurePackageVersion(ssm, { ...base, versionName: "1.1.0", manifest: manifestOf("1.1.0"), sourceUrl: sourceUrlOf(BUCKET, PKG, "1.1.0") }, deps).catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(DocumentVersionFailedError);
     expect((failed as Error).message).toContain("could not be copied");
+  });
+
+  it("a document holding Distributor's 25 versions gets the new one in one call: room is made first, never from the default or kept versions", async () => {
+    // Distributor: "Each package is held to a maximum of 25 versions" (User Guide,
+    // distributor-working-with-packages-version.html); UpdateDocument on a full document fails with
+    // DocumentVersionLimitExceeded (UpdateDocument API reference, Errors).
+    await ensureVersion("1.0.0");
+    for (let i = 2; i <= 25; i++) {
+      const version = `1.0.${i}`;
+      await ssm.send(
+        new UpdateDocumentCommand({ Name: PKG, Content: manifestOf(version), VersionName: version, DocumentVersion: "$LATEST", DocumentFormat: "JSON", Attachments: [{ Key: "SourceUrl", Values: [sourceUrlOf(BUCKET, PKG, version)] }] }),
+      );
+    }
+    expect(await describeDoc()).toMatchObject({ LatestVersion: "25", DefaultVersion: "1" });
+    // The stub refuses a 26th version as AWS does.
+    await expect(
+      ssm.send(new UpdateDocumentCommand({ Name: PKG, Content: manifestOf("9.9.9"), VersionName: "9.9.9", DocumentVersion: "$LATEST", DocumentFormat: "JSON" })),
+    ).rejects.toMatchObject({ name: "DocumentVersionLimitExceeded" });
+    await publish("2.0.0");
+    stub.sent.length = 0;
+
+    // Default is version 1 (the oldest); the association still installs 1.0.2 (version 2).
+    const result = await ensureVersion("2.0.0", { retention: 24, keepVersionNames: ["1.0.2"] });
+    // Room first (version 3), then the retention of 24 takes the old default, no longer the default.
+    expect(result).toMatchObject({ state: "Active", documentVersion: "26", action: "added", pruned: [{ documentVersion: "3", versionName: "1.0.3" }, { documentVersion: "1" }] });
+    const names = stub.sent.map((c) => c.name);
+    expect(stub.named("UpdateDocument")).toHaveLength(1);
+    expect(names.indexOf("DeleteDocument")).toBeLessThan(names.indexOf("UpdateDocument"));
+    expect(stub.named("DeleteDocument").map((c) => c.input.DocumentVersion)).toEqual(["3", "1"]);
+    expect(await describeDoc()).toMatchObject({ DefaultVersion: "26", LatestVersion: "26" });
+    expect(await describeDoc({ DocumentVersion: "2" })).toMatchObject({ VersionName: "1.0.2" });
+
+    // A lower retention later prunes as before, still around the kept version.
+    const again = await ensureVersion("2.0.0", { retention: 10, keepVersionNames: ["1.0.2"] });
+    expect(again).toMatchObject({ action: "reused", documentVersion: "26" });
+    if (again.state !== "Active") throw new Error("expected Active");
+    expect(again.pruned.map((p) => p.documentVersion)).toEqual(Array.from({ length: 14 }, (_, i) => String(i + 4)));
+    expect(await describeDoc({ DocumentVersion: "2" })).toMatchObject({ VersionName: "1.0.2" });
+  });
+
+  it("makes room only as far as the default and kept versions allow, and says so with AWS's own error", async () => {
+    await ensureVersion("1.0.0");
+    for (let i = 2; i <= 25; i++) {
+      const version = `1.0.${i}`;
+      await ssm.send(new UpdateDocumentCommand({ Name: PKG, Content: manifestOf(version), VersionName: version, DocumentVersion: "$LATEST", DocumentFormat: "JSON" }));
+    }
+    await publish("2.0.0");
+    const everyName = Array.from({ length: 25 }, (_, i) => (i === 0 ? "1.0.0" : `1.0.${i + 1}`));
+    await expect(ensureVersion("2.0.0", { retention: 24, keepVersionNames: everyName })).rejects.toMatchObject({ name: "DocumentVersionLimitExceeded" });
+    expect(stub.named("DeleteDocument")).toHaveLength(0);
+  });
+
+  it("pollTimeoutMs 0 never waits: one DescribeDocument of the version, then InProgress", async () => {
+    const waits: number[] = [];
+    const deps = { ...noWait, sleep: async (ms: number) => void waits.push(ms), pollTimeoutMs: 0 };
+    stub.documentStatuses(["Creating"]);
+    const base = { documentName: PKG, manifest: manifestOf("1.0.0"), versionName: "1.0.0", sourceUrl: sourceUrlOf(BUCKET, PKG, "1.0.0") };
+    stub.sent.length = 0;
+    expect(await ensurePackageVersion(ssm, base, deps)).toEqual({ state: "InProgress", documentVersion: "1", action: "created", status: "Creating" });
+    expect(stub.named("DescribeDocument").filter((c) => c.input.DocumentVersion !== undefined)).toHaveLength(1);
+    expect(waits).toEqual([]);
+    // The next pass finds it Active (moto's own status) and finishes it.
+    expect(await ensurePackageVersion(ssm, base, deps)).toMatchObject({ state: "Active", action: "reused", documentVersion: "1" });
   });
 
   it("rejects bad inputs before calling AWS", async () => {

@@ -43,6 +43,15 @@
  * - S3Destination: BucketName (1-2048), Region (1-64) and SyncFormat (JsonSerDe, the only value) are
  *   required; Prefix 1-256 and AWSKMSKeyARN 1-512 starting `arn:` when given (ResourceDataSyncS3Destination
  *   API reference). Missing or invalid: ValidationException.
+ * - S3Destination.DestinationDataSharing, when given: DestinationDataSharingType 1-64 characters
+ *   (ValidationException), and "Organization", the only supported value (ResourceDataSyncDestinationDataSharing
+ *   API reference); another value: ResourceDataSyncInvalidConfigurationException (the error AWS returns for
+ *   it is not documented; this is the CreateResourceDataSync error for an invalid configuration).
+ * - One organization-based sync per account and Region ("You can only have one organization-based resource
+ *   data sync", User Guide, "Creating an inventory resource data sync for accounts defined in AWS
+ *   Organizations"): a second one, under another name, is ResourceDataSyncInvalidConfigurationException.
+ * - A new sync has LastStatus InProgress and no LastSyncTime; tests set what the service reports later
+ *   (Successful | Failed | InProgress, LastSyncStatusMessage: ResourceDataSyncItem API reference) with syncStatus.
  * - A second sync of the same name: ResourceDataSyncAlreadyExistsException (CreateResourceDataSync Errors).
  * - DeleteResourceDataSync of an unknown name: ResourceDataSyncNotFoundException (DeleteResourceDataSync Errors).
  * - ListResourceDataSync filters by SyncType (SyncToDestination when omitted), MaxResults 1-50, paged.
@@ -58,6 +67,10 @@
  *   (SendCommand API reference).
  * - A command starts Pending; tests end it with finishCommand (and its node invocations). ListCommands
  *   and ListCommandInvocations by CommandId; an unknown id: InvalidCommandId (both APIs' Errors).
+ *
+ * Documents: UpdateDocument on a Package document that already holds 25 versions fails with
+ * DocumentVersionLimitExceeded ("Each package is held to a maximum of 25 versions", User Guide,
+ * distributor-working-with-packages-version.html; the error is in the UpdateDocument API reference, Errors).
  *
  * Lists come newest first (executions, document versions) and in pages of `pageSize`, so callers must
  * paginate and sort. ListAssociations' AssociationName filter matches by prefix here: AWS does not
@@ -123,6 +136,11 @@ export interface SsmStub {
   finishExecution(associationId: string, status: string, resourceCountByStatus?: string): void;
   /** Resource data syncs by SyncName. */
   readonly syncs: Map<string, ResourceDataSyncItem>;
+  /**
+   * Sets what ListResourceDataSync reports of a sync's last run: LastStatus (undefined: no run yet),
+   * LastSyncStatusMessage, LastSyncTime and, for Successful, LastSuccessfulSyncTime.
+   */
+  syncStatus(syncName: string, status: "Successful" | "Failed" | "InProgress" | undefined, message?: string): void;
   /** SendCommand commands by CommandId. */
   readonly commands: Map<string, SsmCommand>;
   /** Ends a command with `status` (Success, Failed, TimedOut, Cancelled); `nodes` are its invocations. */
@@ -276,6 +294,23 @@ export function installSsmStub(client: SSMClient, options: SsmStubOptions = {}):
     return { DocumentVersions: items, ...(NextToken ? { NextToken } : {}) };
   }
 
+  /** Refuses UpdateDocument on a Package document at Distributor's 25 versions (see the header). */
+  async function refuseBeyondVersionLimit(input: Input): Promise<void> {
+    const name = input.Name as string;
+    const head = ((await original(new DescribeDocumentCommand({ Name: name }))) as { Document: DocumentDescription }).Document;
+    if (head.DocumentType !== "Package") return;
+    let held = 0;
+    for (let n = Number(head.LatestVersion); n >= 1; n--) {
+      try {
+        await original(new DescribeDocumentCommand({ Name: name, DocumentVersion: String(n) }));
+        held++;
+      } catch (error) {
+        if ((error as Error).name !== "InvalidDocument") throw error;
+      }
+    }
+    if (held >= 25) throw awsError("DocumentVersionLimitExceeded", "The document has too many versions. Delete one or more document versions and try again.");
+  }
+
   const syncs = new Map<string, ResourceDataSyncItem>();
   const commands = new Map<string, SsmCommand>();
   const invocations = new Map<string, { InstanceId: string; Status: string }[]>();
@@ -305,6 +340,14 @@ export function installSsmStub(client: SSMClient, options: SsmStubOptions = {}):
         if (destination.Prefix !== undefined && !text(destination.Prefix, 1, 256)) throw validation("S3Destination.Prefix: 1-256 characters");
         if (destination.AWSKMSKeyARN !== undefined && !(text(destination.AWSKMSKeyARN, 1, 512) && String(destination.AWSKMSKeyARN).startsWith("arn:"))) {
           throw validation("S3Destination.AWSKMSKeyARN: an ARN of 1-512 characters");
+        }
+        const sharing = destination.DestinationDataSharing as Record<string, unknown> | undefined;
+        if (sharing !== undefined && sharing.DestinationDataSharingType !== undefined) {
+          const sharingType = sharing.DestinationDataSharingType;
+          if (!text(sharingType, 1, 64)) throw validation("S3Destination.DestinationDataSharing.DestinationDataSharingType: 1-64 characters");
+          if (sharingType !== "Organization") throw awsError("ResourceDataSyncInvalidConfigurationException", `DestinationDataSharingType ${String(sharingType)}: only Organization is supported`);
+          const other = [...syncs.values()].find((s) => s.SyncName !== name && s.S3Destination?.DestinationDataSharing?.DestinationDataSharingType === "Organization");
+          if (other) throw awsError("ResourceDataSyncInvalidConfigurationException", `Only one organization-based resource data sync is allowed; ${other.SyncName} exists`);
         }
       }
       if (syncs.has(name)) throw Object.assign(awsError("ResourceDataSyncAlreadyExistsException", `Sync ${name} already exists.`), { SyncName: name });
@@ -475,6 +518,7 @@ export function installSsmStub(client: SSMClient, options: SsmStubOptions = {}):
       failure.left--;
       throw awsError(failure.errorName, failure.message ?? `${failure.errorName} (injected by the test)`);
     }
+    if (name === "UpdateDocument") await refuseBeyondVersionLimit(command.input);
     const handler = handlers[name];
     if (handler) return handler(command.input);
     const response = await original(command);
@@ -492,6 +536,21 @@ export function installSsmStub(client: SSMClient, options: SsmStubOptions = {}):
     associations,
     syncs,
     commands,
+    syncStatus(syncName, status, message) {
+      const item = syncs.get(syncName);
+      if (!item) throw new Error(`no resource data sync ${syncName}`);
+      const at = tick();
+      if (status === undefined) {
+        delete item.LastStatus;
+        delete item.LastSyncTime;
+      } else {
+        item.LastStatus = status;
+        item.LastSyncTime = at;
+        if (status === "Successful") item.LastSuccessfulSyncTime = at;
+      }
+      if (message === undefined) delete item.LastSyncStatusMessage;
+      else item.LastSyncStatusMessage = message;
+    },
     finishCommand(commandId, status, nodes = [{ InstanceId: "i-0123456789abcdef0", Status: status }]) {
       const command = commands.get(commandId);
       if (!command) throw new Error(`no command ${commandId}`);

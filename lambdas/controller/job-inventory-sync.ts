@@ -4,12 +4,22 @@
  * member's Terraform tree, because AFT may apply a member's global stage before the central account's
  * stage ever made the bucket and its key.
  *
- * - Found with ListResourceDataSync (SyncType SyncToDestination: the inventory syncs), all pages.
+ * - Found with ListResourceDataSync, SyncType SyncToDestination (the type of a sync that writes to an S3
+ *   bucket: ListResourceDataSync API reference, SyncType), all pages.
  * - Created with CreateResourceDataSync, SyncType left out ("SyncToDestination", the default for an
  *   inventory sync to S3: CreateResourceDataSync API reference, SyncType) and S3Destination
- *   { BucketName, Prefix, SyncFormat JsonSerDe, Region, AWSKMSKeyARN }.
+ *   { BucketName, Prefix, SyncFormat JsonSerDe, Region, AWSKMSKeyARN, DestinationDataSharing }.
+ *   DestinationDataSharing { DestinationDataSharingType: "Organization" } (the only value:
+ *   ResourceDataSyncDestinationDataSharing API reference) is the organization setup of the User Guide
+ *   ("Creating an inventory resource data sync for accounts defined in AWS Organizations", in
+ *   "Configuring resource data sync for Inventory"): created in every account and Region, each writing
+ *   under its own accountid= prefix, its objects tagged OrgId (the bucket policy requires the tag).
+ * - "You can only have one organization-based resource data sync" (same page): another organization
+ *   sync under another name in this account and Region is reported, never deleted (it is not ours).
  * - A sync's destination cannot be updated (UpdateResourceDataSync takes only SyncFromSource syncs:
  *   UpdateResourceDataSync API reference), so a different destination is deleted and created again.
+ * - CreateResourceDataSync "is an asynchronous operation that returns immediately" (API reference):
+ *   creation proves nothing about delivery. readInventorySyncStatus reads the sync's LastStatus back.
  *
  * AWS API actions: ssm:ListResourceDataSync, ssm:CreateResourceDataSync, ssm:DeleteResourceDataSync.
  */
@@ -29,20 +39,48 @@ import { PairInputError, errorName } from "./pair-errors";
 export const SYNC_NAME = /^[a-zA-Z0-9_\-.]{1,64}$/;
 /** The sync type of an inventory sync to S3. */
 export const SYNC_TO_DESTINATION = "SyncToDestination";
+/** DestinationDataSharingType: "Only Organization is supported" (ResourceDataSyncDestinationDataSharing API reference). */
+export const ORGANIZATION_SHARING = "Organization";
 
 export type SyncAction = "created" | "unchanged" | "recreated";
 
-function destinationOf(sync: InventorySyncRingSpec["sync"]): ResourceDataSyncS3Destination {
-  return { BucketName: sync.bucketName, Prefix: sync.prefix, SyncFormat: sync.syncFormat, Region: sync.region, AWSKMSKeyARN: sync.kmsKeyArn };
+/** Another organization-based sync holds this account and Region's one place (AWS allows one). */
+export class OrganizationSyncTakenError extends Error {
+  constructor(
+    readonly wanted: string,
+    readonly existing: string,
+  ) {
+    super(
+      `resource data sync ${existing} already shares its destination with the organization (DestinationDataSharingType Organization); AWS allows one organization-based sync per account and Region, so ${wanted} cannot be created until ${existing} is deleted`,
+    );
+    this.name = "OrganizationSyncTakenError";
+  }
 }
+
+function destinationOf(sync: InventorySyncRingSpec["sync"]): ResourceDataSyncS3Destination {
+  return {
+    BucketName: sync.bucketName,
+    Prefix: sync.prefix,
+    SyncFormat: sync.syncFormat,
+    Region: sync.region,
+    AWSKMSKeyARN: sync.kmsKeyArn,
+    ...(sync.destinationDataSharingType !== undefined ? { DestinationDataSharing: { DestinationDataSharingType: sync.destinationDataSharingType } } : {}),
+  };
+}
+
+const sharingOf = (destination: ResourceDataSyncS3Destination | undefined): string => destination?.DestinationDataSharing?.DestinationDataSharingType ?? "";
 
 /** Destination fields in which `current` differs from `wanted` (empty: the sync is as wanted). */
 export function destinationDifferences(current: ResourceDataSyncS3Destination | undefined, wanted: ResourceDataSyncS3Destination): string[] {
   const fields = ["BucketName", "Prefix", "SyncFormat", "Region", "AWSKMSKeyARN"] as const;
-  return fields.filter((f) => (current?.[f] ?? "") !== (wanted[f] ?? ""));
+  const differences: string[] = fields.filter((f) => (current?.[f] ?? "") !== (wanted[f] ?? ""));
+  if (sharingOf(current) !== sharingOf(wanted)) differences.push("DestinationDataSharing.DestinationDataSharingType");
+  return differences;
 }
 
-async function findSync(ssm: SSMClient, name: string, backoff?: BackoffOptions): Promise<ResourceDataSyncItem | undefined> {
+/** Every SyncToDestination sync of this account and Region, all pages. */
+async function listSyncs(ssm: SSMClient, backoff?: BackoffOptions): Promise<ResourceDataSyncItem[]> {
+  const items: ResourceDataSyncItem[] = [];
   let token: string | undefined;
   do {
     const next = token;
@@ -50,11 +88,10 @@ async function findSync(ssm: SSMClient, name: string, backoff?: BackoffOptions):
       () => ssm.send(new ListResourceDataSyncCommand({ SyncType: SYNC_TO_DESTINATION, MaxResults: 50, ...(next ? { NextToken: next } : {}) })),
       backoff,
     );
-    const found = (page.ResourceDataSyncItems ?? []).find((item) => item.SyncName === name);
-    if (found) return found;
+    items.push(...(page.ResourceDataSyncItems ?? []));
     token = page.NextToken || undefined;
   } while (token);
-  return undefined;
+  return items;
 }
 
 /** Makes the sync exist with exactly the wanted destination: create, leave alone, or delete and create. */
@@ -63,10 +100,18 @@ export async function ensureInventorySync(ssm: SSMClient, sync: InventorySyncRin
   for (const [field, value] of Object.entries({ bucketName: sync.bucketName, region: sync.region, kmsKeyArn: sync.kmsKeyArn })) {
     if (value === "") throw new PairInputError(`sync.${field}`, value, "a value (S3Destination requires it)");
   }
+  if (sync.destinationDataSharingType !== undefined && sync.destinationDataSharingType !== ORGANIZATION_SHARING) {
+    throw new PairInputError("sync.destinationDataSharingType", sync.destinationDataSharingType, `${ORGANIZATION_SHARING} (the only DestinationDataSharingType) or none`);
+  }
   const { backoff } = deps;
   const wanted = destinationOf(sync);
   const create = () => withBackoff(() => ssm.send(new CreateResourceDataSyncCommand({ SyncName: sync.name, S3Destination: wanted })), backoff);
-  const current = await findSync(ssm, sync.name, backoff);
+  const all = await listSyncs(ssm, backoff);
+  const current = all.find((item) => item.SyncName === sync.name);
+  if (sharingOf(wanted) === ORGANIZATION_SHARING) {
+    const other = all.find((item) => item.SyncName !== sync.name && sharingOf(item.S3Destination) === ORGANIZATION_SHARING);
+    if (other) throw new OrganizationSyncTakenError(sync.name, other.SyncName ?? "");
+  }
   if (current === undefined) {
     try {
       await create();
@@ -82,4 +127,36 @@ export async function ensureInventorySync(ssm: SSMClient, sync: InventorySyncRin
   await withBackoff(() => ssm.send(new DeleteResourceDataSyncCommand({ SyncName: sync.name, SyncType: SYNC_TO_DESTINATION })), backoff);
   await create();
   return { action: "recreated", differences };
+}
+
+export type InventorySyncStatus = { status: "Pending" | "Succeeded" | "Failed"; detail?: string };
+
+/**
+ * The sync's delivery, read back after `ensureInventorySync`: ListResourceDataSync (SyncType
+ * SyncToDestination, all pages), then ResourceDataSyncItem.LastStatus ("The status reported by the last
+ * sync", Successful | Failed | InProgress: ResourceDataSyncItem API reference):
+ * - Successful -> Succeeded (detail: LastSuccessfulSyncTime);
+ * - Failed -> Failed with LastSyncStatusMessage (e.g. the bucket policy or key refusing the write);
+ * - InProgress, or no LastStatus yet (no sync attempted: LastSyncTime absent) -> Pending;
+ * - no sync of that name -> Failed ("sync vanished": someone deleted it after it was created).
+ *
+ * How long until the first LastStatus: AWS documents no bound. CreateResourceDataSync "returns
+ * immediately"; "After a successful initial sync is completed, the system continuously syncs data"
+ * (CreateResourceDataSync API reference), and the User Guide's walkthrough ("Use resource data sync to
+ * aggregate inventory data") says the inventory "should be displayed within a few minutes" in the bucket.
+ * Callers read again on later runs rather than waiting inside one.
+ */
+export async function readInventorySyncStatus(ssm: SSMClient, syncName: string, deps: { backoff?: BackoffOptions } = {}): Promise<InventorySyncStatus> {
+  const found = (await listSyncs(ssm, deps.backoff)).find((item) => item.SyncName === syncName);
+  if (found === undefined) return { status: "Failed", detail: `sync vanished: no resource data sync ${syncName} of type ${SYNC_TO_DESTINATION} in this account and Region` };
+  switch (found.LastStatus) {
+    case "Successful":
+      return { status: "Succeeded", ...(found.LastSuccessfulSyncTime ? { detail: `last successful sync ${found.LastSuccessfulSyncTime.toISOString()}` } : {}) };
+    case "Failed":
+      return { status: "Failed", detail: found.LastSyncStatusMessage || "the last sync failed (no LastSyncStatusMessage)" };
+    case "InProgress":
+      return { status: "Pending", detail: "the sync is in progress" };
+    default:
+      return { status: "Pending", detail: "no sync has run yet" };
+  }
 }

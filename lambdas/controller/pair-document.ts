@@ -8,8 +8,12 @@
  *   DuplicateDocumentVersionName (UpdateDocument API reference, Errors).
  * - Distributor holds each package to at most 25 versions ("Each package is held to a maximum of 25
  *   versions. You can delete versions that are no longer required.", AWS Systems Manager User Guide,
- *   "Add a version to a Distributor package", distributor-working-with-packages-version.html).
- *   A new version is added before pruning, so retention may be at most 24.
+ *   "Add a version to a Distributor package", distributor-working-with-packages-version.html);
+ *   UpdateDocument on a full document fails with DocumentVersionLimitExceeded ("The document has too
+ *   many versions. Delete one or more document versions and try again.", UpdateDocument API reference,
+ *   Errors). So when a version must be added to a document holding 25, the oldest versions are deleted
+ *   first to make room (never the default version, never a version in keepVersionNames), then the
+ *   version is added, then the document is pruned to the retention. Retention may be at most 24.
  *
  * AWS API actions: ssm:DescribeDocument, ssm:CreateDocument, ssm:UpdateDocument,
  * ssm:UpdateDocumentDefaultVersion, ssm:ListDocumentVersions, ssm:DeleteDocument on the document, and
@@ -86,6 +90,8 @@ export type PackageVersionResult =
       readonly documentVersion: string;
       readonly action: PackageVersionAction;
       readonly status: string;
+      /** Versions deleted to make room before the add (only when the document was full). */
+      readonly pruned?: readonly PrunedVersion[];
     };
 
 function isInvalidDocument(error: unknown): boolean {
@@ -164,6 +170,36 @@ export async function pruneDocumentVersions(
   backoff?: BackoffOptions,
 ): Promise<PrunedVersion[]> {
   const versions = await listDocumentVersions(ssm, documentName, backoff);
+  return deleteOldest(ssm, documentName, versions, retention, keep, backoff);
+}
+
+/**
+ * Deletes the oldest versions until the document holds fewer than MAX_PACKAGE_VERSIONS, so that one
+ * more can be added; never the default version nor a version named in `keepVersionNames`. Returns what
+ * it deleted, oldest first (nothing when there is room already).
+ */
+export async function makeRoomForVersion(
+  ssm: SSMClient,
+  documentName: string,
+  keepVersionNames: readonly string[],
+  backoff?: BackoffOptions,
+): Promise<PrunedVersion[]> {
+  const versions = await listDocumentVersions(ssm, documentName, backoff);
+  if (versions.length < MAX_PACKAGE_VERSIONS) return [];
+  const keepNames = new Set(keepVersionNames);
+  const keep = new Set(versions.filter((v) => v.VersionName !== undefined && keepNames.has(v.VersionName)).map((v) => v.DocumentVersion!));
+  return deleteOldest(ssm, documentName, versions, MAX_PACKAGE_VERSIONS - 1, keep, backoff);
+}
+
+/** Deletes the oldest of `versions` (oldest first) while more than `retention` remain, skipping the default and `keep`. */
+async function deleteOldest(
+  ssm: SSMClient,
+  documentName: string,
+  versions: readonly DocumentVersionInfo[],
+  retention: number,
+  keep: ReadonlySet<string>,
+  backoff?: BackoffOptions,
+): Promise<PrunedVersion[]> {
   let remaining = versions.length;
   const pruned: PrunedVersion[] = [];
   for (const version of versions) {
@@ -181,8 +217,12 @@ export async function pruneDocumentVersions(
   return pruned;
 }
 
-/** Creates the document or adds the version; returns its document version and what was done. */
-async function putVersion(ssm: SSMClient, input: PackageVersionInput, backoff?: BackoffOptions): Promise<{ documentVersion: string; action: PackageVersionAction }> {
+/** Creates the document or adds the version; returns its document version, what was done and what was deleted to make room. */
+async function putVersion(
+  ssm: SSMClient,
+  input: PackageVersionInput,
+  backoff?: BackoffOptions,
+): Promise<{ documentVersion: string; action: PackageVersionAction; madeRoom: PrunedVersion[] }> {
   const { documentName: name, versionName, sourceUrl } = input;
   const attachments = [{ Key: "SourceUrl" as const, Values: [sourceUrl] }];
   const existing = await describe(ssm, name, {}, backoff);
@@ -196,39 +236,55 @@ async function putVersion(ssm: SSMClient, input: PackageVersionInput, backoff?: 
           ),
         backoff,
       );
-      return { documentVersion: created.DocumentDescription?.DocumentVersion ?? "1", action: "created" };
+      return { documentVersion: created.DocumentDescription?.DocumentVersion ?? "1", action: "created", madeRoom: [] };
     } catch (error) {
       if (errorName(error) !== "DocumentAlreadyExists") throw error;
       // Created meanwhile (a concurrent run): continue as for an existing document.
     }
   }
   const same = await describe(ssm, name, { VersionName: versionName }, backoff);
-  if (same?.DocumentVersion !== undefined) return { documentVersion: same.DocumentVersion, action: "reused" };
+  if (same?.DocumentVersion !== undefined) return { documentVersion: same.DocumentVersion, action: "reused", madeRoom: [] };
   const content = checkedManifest(input);
-  try {
-    const updated = await withBackoff(
-      () =>
-        ssm.send(
-          new UpdateDocumentCommand({ Name: name, Content: content, Attachments: attachments, VersionName: versionName, DocumentVersion: "$LATEST", DocumentFormat: "JSON" }),
-        ),
-      backoff,
-    );
-    const documentVersion = updated.DocumentDescription?.DocumentVersion;
-    if (documentVersion === undefined) throw new Error(`UpdateDocument ${name} returned no DocumentVersion`);
-    return { documentVersion, action: "added" };
-  } catch (error) {
-    if (errorName(error) !== "DuplicateDocumentVersionName") throw error;
-    // Added meanwhile by a concurrent run: reuse it.
-    const raced = await describe(ssm, name, { VersionName: versionName }, backoff);
-    if (raced?.DocumentVersion === undefined) throw error;
-    return { documentVersion: raced.DocumentVersion, action: "reused" };
+  const keepNames = input.keepVersionNames ?? [];
+  // Version numbers only grow and a deleted one leaves a gap, so a document whose latest version number
+  // is below the limit holds fewer versions than the limit: no listing is needed then.
+  const latest = Number(same?.LatestVersion ?? existing?.LatestVersion ?? MAX_PACKAGE_VERSIONS);
+  const madeRoom = !(latest < MAX_PACKAGE_VERSIONS) ? await makeRoomForVersion(ssm, name, keepNames, backoff) : [];
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const updated = await withBackoff(
+        () =>
+          ssm.send(
+            new UpdateDocumentCommand({ Name: name, Content: content, Attachments: attachments, VersionName: versionName, DocumentVersion: "$LATEST", DocumentFormat: "JSON" }),
+          ),
+        backoff,
+      );
+      const documentVersion = updated.DocumentDescription?.DocumentVersion;
+      if (documentVersion === undefined) throw new Error(`UpdateDocument ${name} returned no DocumentVersion`);
+      return { documentVersion, action: "added", madeRoom };
+    } catch (error) {
+      const code = errorName(error);
+      if (code === "DocumentVersionLimitExceeded" && attempt === 1) {
+        // Filled meanwhile by a concurrent run (or the latest number undercounted): make room once more.
+        const more = await makeRoomForVersion(ssm, name, keepNames, backoff);
+        if (more.length === 0) throw error; // nothing may be deleted: the default and kept versions fill it
+        madeRoom.push(...more);
+        continue;
+      }
+      if (code !== "DuplicateDocumentVersionName") throw error;
+      // Added meanwhile by a concurrent run: reuse it.
+      const raced = await describe(ssm, name, { VersionName: versionName }, backoff);
+      if (raced?.DocumentVersion === undefined) throw error;
+      return { documentVersion: raced.DocumentVersion, action: "reused", madeRoom };
+    }
   }
 }
 
 /**
  * Makes `versionName` an Active version of the member's Package document, the default version, and
  * prunes the document to `retention` versions. Returns InProgress (not an error) when SSM is still
- * processing the version after `pollTimeoutMs`; a later call picks it up as "reused".
+ * processing the version after `pollTimeoutMs`; a later call picks it up as "reused". With
+ * `pollTimeoutMs: 0` it never waits: one DescribeDocument, then Active or InProgress.
  */
 export async function ensurePackageVersion(ssm: SSMClient, input: PackageVersionInput, deps: PairDeps = {}): Promise<PackageVersionResult> {
   const retention = validate(input);
@@ -239,7 +295,7 @@ export async function ensurePackageVersion(ssm: SSMClient, input: PackageVersion
   const timeout = deps.pollTimeoutMs ?? DEFAULT_POLL_TIMEOUT_MS;
   const name = input.documentName;
 
-  const { documentVersion, action } = await putVersion(ssm, input, backoff);
+  const { documentVersion, action, madeRoom } = await putVersion(ssm, input, backoff);
 
   // Statuses: Creating | Active | Updating | Deleting | Failed (DocumentDescription.Status).
   const started = now();
@@ -252,7 +308,9 @@ export async function ensurePackageVersion(ssm: SSMClient, input: PackageVersion
     if (status === "Failed" || status === "Deleting") {
       throw new DocumentVersionFailedError(name, documentVersion, status, description.StatusInformation);
     }
-    if (now() - started + interval > timeout) return { state: "InProgress", documentVersion, action, status };
+    if (timeout <= 0 || now() - started + interval > timeout) {
+      return { state: "InProgress", documentVersion, action, status, ...(madeRoom.length > 0 ? { pruned: madeRoom } : {}) };
+    }
     await wait(interval);
   }
 
@@ -268,5 +326,5 @@ export async function ensurePackageVersion(ssm: SSMClient, input: PackageVersion
     if (kept?.DocumentVersion !== undefined) keep.add(kept.DocumentVersion);
   }
   const pruned = await pruneDocumentVersions(ssm, name, retention, keep, backoff);
-  return { state: "Active", documentVersion, action, pruned };
+  return { state: "Active", documentVersion, action, pruned: [...madeRoom, ...pruned] };
 }

@@ -165,6 +165,8 @@ export function inventorySyncSpecOf(model: FleetModel, kmsKeyArn: string): Inven
     syncFormat: "JsonSerDe",
     region: org.homeRegion,
     kmsKeyArn,
+    // The organization setup the reports bucket policy is written for (s3:RequestObjectTag/OrgId).
+    destinationDataSharingType: "Organization",
   };
   const fixed = createHash("sha256").update(JSON.stringify({ ...sync, kmsKeyArn: "" })).digest("hex").slice(0, 12);
   // The key ARN is known only at apply time: Terraform hashes it into the spec object it writes.

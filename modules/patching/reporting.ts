@@ -26,6 +26,42 @@ export const ATHENA_RESULTS_PREFIX = "athena-results";
 export const REPORTS_KEY_ALIAS = "alias/aft-fleet/patching-reports";
 export const CRAWLER_ROLE_NAME = "aft-fleet-patching-crawler";
 export const CRAWLER_NAME = "aft-fleet-inventory";
+
+/**
+ * The opt-in Regions among those the config accepts (modules/config/regions.ts): the Regions AWS Regions
+ * and Availability Zones, "AWS Regions", lists with opt-in status "Required" (every commercial Region
+ * launched since Asia Pacific (Hong Kong), April 2019; China and GovCloud have none).
+ */
+export const OPT_IN_REGIONS: readonly string[] = [
+  "af-south-1",
+  "ap-east-1",
+  "ap-south-2",
+  "ap-southeast-3",
+  "ap-southeast-4",
+  "ap-southeast-5",
+  "ca-west-1",
+  "eu-central-2",
+  "eu-south-1",
+  "eu-south-2",
+  "il-central-1",
+  "me-central-1",
+  "me-south-1",
+  "mx-central-1",
+];
+
+/**
+ * The Systems Manager principals that write a sync's objects from `regions`: ssm.amazonaws.com, plus
+ * `ssm.<region>.amazonaws.com` for each opt-in Region. "If you create a resource data sync for an AWS
+ * Region that came online since April 25, 2019 or later, you must enter a Region-specific service
+ * principal entry in the SSMBucketDelivery and SSMBucketDeliveryTagging sections" (AWS Systems Manager
+ * User Guide, "Configuring resource data sync for Inventory", organization bucket policy; the note as
+ * published 2021-2022, awsdocs/aws-systems-manager-user-guide doc_source/sysman-inventory-datasync.md,
+ * dropped from the page in October 2022 without saying the rule changed, so it is kept).
+ */
+export function syncWriterPrincipals(regions: readonly string[]): string | string[] {
+  const regional = [...new Set(regions)].filter((r) => OPT_IN_REGIONS.includes(r)).sort().map((r) => `ssm.${r}.amazonaws.com`);
+  return regional.length === 0 ? "ssm.amazonaws.com" : ["ssm.amazonaws.com", ...regional];
+}
 /**
  * The crawler only registers partitions of our tables: catalog crawlers keep the same grouping policy
  * the provider documents as their default (a configuration without it shows a diff on every plan), and new
@@ -45,6 +81,8 @@ export interface PatchingReportingProps {
   readonly accountId: string;
   /** The central account's home Region: bucket, Glue and Athena live here. */
   readonly region: string;
+  /** The Regions the member syncs run in (the workload Regions): opt-in ones need their Regional principal. @default - none */
+  readonly syncRegions?: readonly string[];
   /** Days a replaced or deleted object version is kept. @default 90 */
   readonly noncurrentVersionDays?: number;
   /** Existing bucket (central account, home Region) for server access logs. @default - no access logging */
@@ -79,6 +117,7 @@ export class PatchingReporting extends Construct {
     const bucketArn = `arn:${partition}:s3:::${reports.bucketName}`;
     const syncObjects = `${bucketArn}/${INVENTORY_PREFIX}/*/accountid=*/*`;
     const syncSource = `arn:${partition}:ssm:*:*:resource-data-sync/*`;
+    const writers = syncWriterPrincipals(props.syncRegions ?? []);
     this.bucketName = reports.bucketName;
     this.bucketArn = bucketArn;
 
@@ -91,9 +130,10 @@ export class PatchingReporting extends Construct {
         policyDocument(accountAdministersKey(partition, props.accountId), {
           // "Creating a resource data sync for Inventory" (Systems Manager User Guide), encrypted sync: the
           // service encrypts each object it writes for an organization account's sync.
+          // The same principals as the bucket's delivery statements: SSE-KMS asks KMS as the writer.
           Sid: "ResourceDataSyncEncrypts",
           Effect: "Allow",
-          Principal: { Service: "ssm.amazonaws.com" },
+          Principal: { Service: writers },
           Action: "kms:GenerateDataKey",
           Resource: "*",
           Condition: { StringEquals: { "aws:SourceOrgID": props.organizationId }, ArnLike: { "aws:SourceArn": syncSource } },
@@ -123,12 +163,14 @@ export class PatchingReporting extends Construct {
       {
         Sid: "SSMBucketDelivery",
         Effect: "Allow",
-        Principal: { Service: "ssm.amazonaws.com" },
+        Principal: { Service: writers },
         Action: "s3:PutObject",
         Resource: syncObjects,
         Condition: {
           StringEquals: {
             "s3:x-amz-acl": "bucket-owner-full-control",
+            // The organization sync tags every object OrgId=<organization id>: the documented condition.
+            "s3:RequestObjectTag/OrgId": props.organizationId,
             "aws:SourceOrgID": props.organizationId,
             "s3:x-amz-server-side-encryption": "aws:kms",
             "s3:x-amz-server-side-encryption-aws-kms-key-id": key.arn,
@@ -139,17 +181,22 @@ export class PatchingReporting extends Construct {
       {
         Sid: "SSMBucketDeliveryTagging",
         Effect: "Allow",
-        Principal: { Service: "ssm.amazonaws.com" },
+        Principal: { Service: writers },
         Action: "s3:PutObjectTagging",
         Resource: syncObjects,
         Condition: { StringEquals: { "aws:SourceOrgID": props.organizationId }, ArnLike: { "aws:SourceArn": syncSource } },
       },
       ],
     });
-    // The bucket policy documented for an organization-wide resource data sync ("Creating a resource
-    // data sync for Inventory", AWS Systems Manager User Guide): GetBucketAcl for the service check,
-    // PutObject and PutObjectTagging under */accountid=*/ for syncs of the organization with
-    // bucket-owner-full-control; narrowed here to the inventory prefix and to SSE-KMS with this key.
+    // The bucket policy documented for the organization's syncs (AWS Systems Manager User Guide,
+    // "Configuring resource data sync for Inventory", "Creating an inventory resource data sync for
+    // accounts defined in AWS Organizations"): GetBucketAcl for the service check; PutObject under
+    // <prefix>/*/accountid=*/* with bucket-owner-full-control and s3:RequestObjectTag/OrgId = the
+    // organization id (the objects of a sync with DestinationDataSharingType Organization carry that
+    // tag); PutObjectTagging on the same objects. Narrowed here: only the inventory prefix, only syncs of
+    // this organization (aws:SourceOrgID, aws:SourceArn a resource data sync), only SSE-KMS with this key;
+    // the Regional principal of each opt-in workload Region joins ssm.amazonaws.com in the two delivery
+    // statements (syncWriterPrincipals).
     new S3BucketLifecycleConfiguration(this, "Lifecycle", {
       region,
       bucket: bucket.id,
@@ -236,8 +283,13 @@ export class PatchingReporting extends Construct {
             Condition: { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } },
           },
           {
-            // Partitions only: the tables are Terraform's (no CreateTable, no UpdateTable; the crawler's
-            // schema changes are logged, never applied).
+            // Partitions only: the tables are Terraform's. No CreateTable: a catalog target crawls existing
+            // tables only. No UpdateTable: the Glue guide's crawler role ("Crawler prerequisites", "Create an
+            // IAM role for AWS Glue") starts from AWSGlueServiceRole, which grants glue:* and so says nothing
+            // of which calls a crawler makes; what decides it is the SchemaChangePolicy. UpdateBehavior LOG:
+            // "if a table or a partition already exists, and a change is detected, do not update it, only log
+            // that a change was detected. Add new tables and new partitions" (AWS::Glue::Crawler
+            // SchemaChangePolicy, and the Glue API's SchemaChangePolicy). UPDATE_IN_DATABASE would need it.
             Sid: "AddInventoryPartitions",
             Effect: "Allow",
             Action: [
