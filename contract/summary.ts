@@ -22,6 +22,11 @@ export interface RunSummary {
   /** Why the ring did not take the release, or why the run stopped early, when it did. */
   readonly gate?: string;
   readonly counts: Readonly<Record<SummaryStatus, number>>;
+  /**
+   * Statuses whose pairs `results` leaves out (their counts stay complete). Summaries written while a run
+   * is going list only the pairs that need a look (Failed, NotReady); the final summary lists every pair.
+   */
+  readonly omitted?: readonly SummaryStatus[];
   /** Sorted by account, then Region. */
   readonly results: readonly SummaryEntry[];
 }

@@ -4,6 +4,7 @@ import {
   EXECUTION_ROLE_NAME,
   associationNameOf,
   ledgerKey,
+  packageDocumentNameOf,
   ringSpecKey,
   runObjectKey,
   versionPrefix,
@@ -131,11 +132,11 @@ describeMoto("controller handler against moto (S3, STS, SSM documents, Organizat
     expect(creates).toEqual(plan!.work);
     expect(memberCalls("CreateAssociation").map((c) => `${c.account}:${c.region}`).sort()).toEqual(plan!.work);
     for (const { stub } of stubs.values()) {
-      expect(stub.named("CreateDocument")[0]!.input).toMatchObject({ Name: PKG, VersionName: "1.0.0", DocumentType: "Package" });
+      expect(stub.named("CreateDocument")[0]!.input).toMatchObject({ Name: packageDocumentNameOf(PKG), VersionName: "1.0.0", DocumentType: "Package" });
     }
     // The document really exists in the member account (moto, through the assumed role).
     const memberClient = [...stubs.keys()][0]!;
-    const described = await memberClient.send(new DescribeDocumentCommand({ Name: PKG }));
+    const described = await memberClient.send(new DescribeDocumentCommand({ Name: packageDocumentNameOf(PKG) }));
     expect(described.Document?.VersionName).toBe("1.0.0");
 
     let state = await ledger();
@@ -250,6 +251,8 @@ describeMoto("controller handler against moto (S3, STS, SSM documents, Organizat
   });
 
   it("a chunk killed after 1 of 4 pairs, then retried, does the remaining 3 and never repeats the first", async () => {
+    // One pair at a time, a journal object per record: the kill lands right after the first pair.
+    deps = { ...deps, concurrency: 1, journalBatch: 1 };
     expect((await runStep(event("plan"), deps, NOW, forever)).status).toBe("Continue");
     // The Lambda dies once the first pair's journal is written (the next remaining-time check throws).
     const journalWrites = (): number => s3Sent.filter((s) => s.name === "PutObject" && String(s.input.Key).includes("/progress-")).length;

@@ -2,7 +2,7 @@
  * Gates: which version a ring may run now (the promotion gate between rings), and what stops new
  * starts inside a ring (its own alarms, its ring-wide error budget). Pure functions over ledgers.
  */
-import { compareVersions, concurrencyLimit, errorBudget, ringKindOf, type PairRecord, type RingLedger, type RingSpec, type RingSpecCore } from "../../contract";
+import { compareVersions, concurrencyLimit, errorBudget, ringKindOf, type PairRecord, type RingHalt, type RingLedger, type RingSpec, type RingSpecCore } from "../../contract";
 
 /**
  * - pin: the spec pins the ring; taken at once, no gates.
@@ -87,24 +87,51 @@ export interface RingProgress {
 }
 
 export function ringProgress(ledger: RingLedger): RingProgress {
-  const version = ledger.ringVersion;
-  let total = 0;
-  let succeeded = 0;
-  let failed = 0;
-  let pending = 0;
-  let notReady = 0;
-  for (const key in ledger.pairs) {
-    const pair = ledger.pairs[key]!;
-    if (pair.status === "Skipped") continue;
-    total++;
-    if (pair.status === "Pending") pending++;
-    else if (pair.status === "NotReady") notReady++;
-    else if (version !== undefined && pair.wanted === version) {
-      if (pair.status === "Succeeded") succeeded++;
-      else if (pair.status === "Failed") failed++;
+  const tally = new ProgressTally(ledger.ringVersion);
+  for (const key in ledger.pairs) tally.add(ledger.pairs[key]!, 1);
+  return tally.progress();
+}
+
+/**
+ * RingProgress kept up to date pair by pair: a pass records thousands of pairs and checks its error budget
+ * after each, so it moves the counts by the changed pair instead of recounting the ring.
+ */
+export class ProgressTally {
+  private total = 0;
+  private succeeded = 0;
+  private failed = 0;
+  private pending = 0;
+  private notReady = 0;
+
+  constructor(readonly version: string | undefined) {}
+
+  static of(ledger: RingLedger): ProgressTally {
+    const tally = new ProgressTally(ledger.ringVersion);
+    for (const key in ledger.pairs) tally.add(ledger.pairs[key]!, 1);
+    return tally;
+  }
+
+  /** Counts `pair` in (`sign` 1) or out (-1). */
+  add(pair: PairRecord, sign: 1 | -1): void {
+    if (pair.status === "Skipped") return;
+    this.total += sign;
+    if (pair.status === "Pending") this.pending += sign;
+    else if (pair.status === "NotReady") this.notReady += sign;
+    else if (this.version !== undefined && pair.wanted === this.version) {
+      if (pair.status === "Succeeded") this.succeeded += sign;
+      else if (pair.status === "Failed") this.failed += sign;
     }
   }
-  return { total, succeeded, failed, pending, notReady };
+
+  /** A pair's record changed from `before` (undefined: new) to `after`. */
+  replace(before: PairRecord | undefined, after: PairRecord): void {
+    if (before !== undefined) this.add(before, -1);
+    this.add(after, 1);
+  }
+
+  progress(): RingProgress {
+    return { total: this.total, succeeded: this.succeeded, failed: this.failed, pending: this.pending, notReady: this.notReady };
+  }
 }
 
 /**
@@ -125,6 +152,29 @@ export function haltReason(ledger: RingLedger, spec: RingSpecCore, progress: Rin
   const budget = errorBudget(spec.maxErrors, progress.total);
   if (progress.failed <= budget) return undefined;
   return `ring halted: ${progress.failed} failed of ${progress.total} pairs exceed MaxErrors ${spec.maxErrors} (${budget} allowed)`;
+}
+
+/**
+ * The ring's recorded halt, when it still holds: recorded at the ring's current version and not
+ * acknowledged by a changed `resume` in the spec. A new version (release, pin, rollback) or a new `resume`
+ * value clears it.
+ */
+export function heldHalt(ledger: RingLedger, spec: RingSpecCore, version: string | undefined = ledger.ringVersion): RingHalt | undefined {
+  const halt = ledger.halt;
+  if (halt === undefined || version === undefined) return undefined;
+  if (halt.version !== version || halt.resume !== spec.resume) return undefined;
+  return halt;
+}
+
+/** The halt to record when the error budget is exceeded at the ring's version (none recorded yet). */
+export function newHalt(ledger: RingLedger, spec: RingSpecCore, reason: string, now: Date): RingHalt | undefined {
+  if (ledger.ringVersion === undefined || heldHalt(ledger, spec) !== undefined) return undefined;
+  return { version: ledger.ringVersion, at: now.toISOString(), reason, ...(spec.resume !== undefined ? { resume: spec.resume } : {}) };
+}
+
+/** What the summary, the report and status say about a held halt. */
+export function heldHaltReason(halt: RingHalt): string {
+  return `ring held since ${halt.at} at ${halt.version} (${halt.reason}): only failed pairs are retried; release another version or change the ring's resume value to start new pairs`;
 }
 
 /** Why the ring starts no new pairs this run because of its own alarms (pairs moving back still start). */

@@ -7,7 +7,7 @@
  *   summarize: recordReached, buildSummary
  */
 import { pairKey, type PairRecord, type RingLedger, type RingSpecCore } from "../../contract";
-import { freeSlots, gateRing, haltReason, meetsThreshold, movesBack, ownAlarmReason, ringProgress, type GateDecision } from "./gate";
+import { freeSlots, gateRing, haltReason, heldHalt, heldHaltReason, meetsThreshold, movesBack, ownAlarmReason, ringProgress, type GateDecision } from "./gate";
 import { comparePairs } from "./summary";
 
 export * from "./gate";
@@ -37,6 +37,10 @@ function withoutError(pair: PairRecord): PairRecord {
  * NotStarted so that this run retries them once; the error budget counts this run's failures, as SSM
  * counts MaxErrors per execution), that is still NotStarted, or that is Pending (needs a read-back).
  * Unchanged Succeeded pairs cost nothing. Pairs no longer targeted become Skipped; nothing is uninstalled.
+ *
+ * While the ring's recorded halt holds (gate.ts heldHalt), only its Failed pairs are retried and Pending
+ * ones read back: no pair that never got the version starts, however many runs follow, until a new version
+ * or a new `resume` value clears the halt (which this plan then drops from the ledger).
  */
 export function planRun(
   spec: RingSpecCore,
@@ -52,6 +56,7 @@ export function planRun(
   const gate = gateRing(spec, ledger, previousLedger, alarmsInAlarm, now);
   const version = gate.wanted;
   const at = now.toISOString();
+  const held = heldHalt(ledger, spec, version);
 
   // A version the ring takes again after leaving it has to be reached again (and baked again).
   let reached = ledger.reached;
@@ -87,9 +92,16 @@ export function planRun(
       // New (or targeted again): start from scratch, keeping what is known of the member association.
       const { wanted: _old, ...kept } = withoutError(record);
       next = version === undefined ? { ...kept, status: "NotStarted", attempts: 0, updatedAt: at } : { ...kept, wanted: version, status: "NotStarted", attempts: 0, updatedAt: at };
-      act = version !== undefined;
+      act = version !== undefined && held === undefined;
     } else if (version === undefined) {
       // The ring has no version yet: nothing to do.
+    } else if (held !== undefined) {
+      if (record.wanted === version && record.status === "Failed") {
+        next = { ...record, status: "NotStarted", updatedAt: at };
+        act = true;
+      } else {
+        act = record.status === "Pending";
+      }
     } else if (record.wanted !== version) {
       next = { ...withoutError(record), wanted: version, status: "NotStarted", attempts: 0, updatedAt: at };
       act = true;
@@ -104,14 +116,16 @@ export function planRun(
     if (act) work.push(key);
   }
 
+  const { halt: _halt, ...rest } = ledger;
   const planned: RingLedger = {
-    ...ledger,
+    ...rest,
     ...(version !== undefined ? { ringVersion: version } : {}),
     reached,
+    ...(held !== undefined ? { halt: held } : {}),
     pairs,
   };
   const result = recordReached(planned, spec, now);
-  const halted = haltReason(result, spec) ?? ownAlarmReason(spec, alarmsInAlarm);
+  const halted = haltReason(result, spec) ?? (held !== undefined ? heldHaltReason(held) : undefined) ?? ownAlarmReason(spec, alarmsInAlarm);
   return halted === undefined ? { ledger: result, work, gate } : { ledger: result, work, gate, halted };
 }
 
@@ -130,10 +144,13 @@ export function nextStarts(
   if (haltReason(ledger, spec, progress) !== undefined) return [];
   let slots = freeSlots(spec, progress);
   const alarmed = ownAlarmReason(spec, alarmsInAlarm) !== undefined;
+  // A held halt lets only retries of pairs that already tried this version start.
+  const held = heldHalt(ledger, spec) !== undefined;
   const candidates: PairRecord[] = [];
   for (const key of new Set(work)) {
     const pair = ledger.pairs[key];
     if (pair === undefined || pair.status !== "NotStarted" || pair.wanted === undefined) continue;
+    if (held && (pair.attempts === 0 || pair.error === undefined)) continue;
     if (alarmed && !movesBack(pair, spec)) continue;
     candidates.push(pair);
   }

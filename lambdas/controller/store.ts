@@ -56,11 +56,23 @@ export interface RunPlan {
   readonly skipped: readonly SkippedAccount[];
 }
 
-/** rollouts/<runId>/progress-<n>.json: pairs finished by pass n, rewritten after each. */
+/**
+ * rollouts/<runId>/progress-<pass>-<batch>.json: the pair records of one batch of a pass, written as the pass
+ * goes (never rewritten), merged into the ledger by the next pass of the run, or by the next run's plan
+ * when this run's lease expired, and then deleted.
+ */
 export interface ProgressJournal {
   readonly runId: string;
   readonly pass: number;
+  readonly batch: number;
   readonly pairs: Readonly<Record<string, PairRecord>>;
+}
+
+const JOURNAL_KEY = /progress-(\d+)(?:-(\d+))?\.json$/;
+
+/** `rollouts/<runId>/progress-<pass>-<batch>.json` */
+export function journalKey(runId: string, pass: number, batch: number): string {
+  return runObjectKey(runId, `progress-${pass}-${batch}.json`);
 }
 
 function isMissing(error: unknown): boolean {
@@ -143,7 +155,8 @@ export class Store {
   /** Conditional write: IfMatch the ETag read, or IfNoneMatch "*" when new. Returns the new ETag. */
   async writeLedger(ledger: RingLedger, etag: string | undefined): Promise<string | undefined> {
     const key = ledgerKey(ledger.package, ledger.ring);
-    const body = `${JSON.stringify(ledger, null, 2)}\n`;
+    // Compact: the ledger is written at least once per pass and holds every pair of the ring.
+    const body = `${JSON.stringify(ledger)}\n`;
     try {
       const response = await withBackoff(
         () =>
@@ -182,13 +195,13 @@ export class Store {
   }
 
   writeJournal(journal: ProgressJournal): Promise<void> {
-    return putJson(this.s3, this.bucket, runObjectKey(journal.runId, `progress-${journal.pass}.json`), journal, this.backoff);
+    return putJson(this.s3, this.bucket, journalKey(journal.runId, journal.pass, journal.batch), journal, this.backoff);
   }
 
-  /** The run's journals, by pass number. */
+  /** The run's journals, in the order they were written (pass, then batch). */
   async readJournals(runId: string): Promise<{ key: string; journal: ProgressJournal }[]> {
     const prefix = runObjectKey(runId, "progress-");
-    const keys: { key: string; pass: number }[] = [];
+    const keys: { key: string; pass: number; batch: number }[] = [];
     let token: string | undefined;
     do {
       const next = token;
@@ -197,12 +210,12 @@ export class Store {
         this.backoff,
       );
       for (const object of page.Contents ?? []) {
-        const match = /progress-(\d+)\.json$/.exec(object.Key ?? "");
-        if (match) keys.push({ key: object.Key!, pass: Number(match[1]) });
+        const match = JOURNAL_KEY.exec(object.Key ?? "");
+        if (match) keys.push({ key: object.Key!, pass: Number(match[1]), batch: Number(match[2] ?? 0) });
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
-    keys.sort((a, b) => a.pass - b.pass);
+    keys.sort((a, b) => a.pass - b.pass || a.batch - b.batch);
     const journals: { key: string; journal: ProgressJournal }[] = [];
     for (const { key } of keys) {
       const journal = await this.readJson<ProgressJournal>(key);

@@ -8,7 +8,7 @@ import {
   type SummaryEntry,
   type SummaryStatus,
 } from "../../contract";
-import { haltReason, movesBack, ownAlarmReason, ringProgress, type GateDecision } from "./gate";
+import { haltReason, heldHalt, heldHaltReason, movesBack, ownAlarmReason, ringProgress, type GateDecision } from "./gate";
 import type { SkippedAccount } from "./targets";
 
 /** Orders pairs by account, then Region. */
@@ -22,7 +22,12 @@ export interface SummaryOptions {
   readonly alarmsInAlarm?: ReadonlySet<string>;
   /** Accounts target resolution left out (`resolveTargets().skipped`): reported Skipped in every Region. */
   readonly skipped?: readonly SkippedAccount[];
+  /** Statuses counted but not listed in `results` (summaries written while the run is going). */
+  readonly omit?: readonly SummaryStatus[];
 }
+
+/** What a summary written while the run is going leaves out: at fleet size, a full list every pass costs megabytes. */
+export const PARTIAL_SUMMARY_OMITS: readonly SummaryStatus[] = ["Succeeded", "InProgress", "NotStarted", "Skipped"];
 
 const STATUSES: readonly SummaryStatus[] = ["Succeeded", "Failed", "InProgress", "NotStarted", "NotReady", "Skipped"];
 
@@ -40,7 +45,8 @@ export function buildSummary(
   options: SummaryOptions = {},
 ): RunSummary {
   const progress = ringProgress(ledger);
-  const halted = haltReason(ledger, spec, progress);
+  const held = heldHalt(ledger, spec);
+  const halted = haltReason(ledger, spec, progress) ?? (held !== undefined ? heldHaltReason(held) : undefined);
   const alarm = ownAlarmReason(spec, options.alarmsInAlarm ?? new Set());
   const inWork = new Set(work);
 
@@ -96,6 +102,7 @@ export function buildSummary(
   for (const entry of entries) counts[entry.status]++;
 
   const why = [gate.blockedBy, halted, alarm].filter((text): text is string => text !== undefined);
+  const omit = new Set(options.omit ?? []);
   return {
     runId,
     package: spec.package,
@@ -104,6 +111,7 @@ export function buildSummary(
     final,
     ...(why.length > 0 ? { gate: why.join("; ") } : {}),
     counts,
-    results: entries,
+    ...(omit.size > 0 ? { omitted: STATUSES.filter((s) => omit.has(s)) } : {}),
+    results: omit.size > 0 ? entries.filter((entry) => !omit.has(entry.status)) : entries,
   };
 }
