@@ -518,3 +518,56 @@ describe("buildSummary", () => {
     expect(summary.gate).toBe("alarm broad-errors of ring broad is in ALARM: no new starts");
   });
 });
+
+describe("a held halt (the ring stopped at its error budget and nobody acknowledged it)", () => {
+  // Ring-wide MaxErrors as SSM applies it ("stops sending the command to additional targets after the
+  // number of errors exceeds the value of MaxErrors", Systems Manager User Guide, rate controls), held
+  // across runs: the next hourly run must not send the same version to another wave.
+  const spec = ringSpec({ ringIndex: 0, maxErrors: "0", maxConcurrency: "100%" });
+  const { previous: _previous, ...first } = spec;
+  const halt = { version: "1.1.0", at: iso(HOUR), reason: "ring halted: 1 failed of 6 pairs exceed MaxErrors 0 (0 allowed)" };
+  const [a, b, c] = broadAccounts as [string, string, string];
+  const heldLedger: RingLedger = {
+    ...withPairs(
+      ledger("broad", broadAccounts, "NotStarted", "1.1.0"),
+      pair(a, "eu-west-1", "Failed", "1.1.0", { error: "association failed" }),
+      pair(a, "us-east-1", "Succeeded", "1.1.0"),
+      pair(b, "eu-west-1", "Pending", "1.1.0"),
+      pair(b, "us-east-1", "NotReady", "1.1.0", { error: "role not there yet" }),
+    ),
+    ringVersion: "1.1.0",
+    halt,
+  };
+  const targets = { accounts: broadAccounts };
+
+  it("retries only the failed pairs (and reads back Pending ones); never-started and NotReady pairs wait", () => {
+    const planned = planRun(first, deepFreeze(heldLedger), undefined, targets, NONE, NOW);
+    expect(planned.work).toEqual([pairKey(a, "eu-west-1"), pairKey(b, "eu-west-1")]);
+    expect(planned.ledger.halt).toEqual(halt);
+    expect(planned.ledger.pairs[pairKey(a, "eu-west-1")]).toMatchObject({ status: "NotStarted", error: "association failed", attempts: 1 });
+    expect(planned.ledger.pairs[pairKey(b, "us-east-1")]!.status).toBe("NotReady");
+    expect(planned.halted).toContain("ring held since");
+    // Only the retry may start, even with free slots and the never-started pairs in the work list.
+    const work = [...planned.work, pairKey(c, "eu-west-1"), pairKey(c, "us-east-1")];
+    expect(nextStarts(planned.ledger, work, first)).toEqual([pairKey(a, "eu-west-1")]);
+  });
+
+  it("a new account targeted while the ring is held is recorded but not started", () => {
+    const planned = planRun(first, heldLedger, undefined, { accounts: [...broadAccounts, account(7)] }, NONE, NOW);
+    expect(planned.ledger.pairs[pairKey(account(7), "eu-west-1")]).toMatchObject({ status: "NotStarted", wanted: "1.1.0" });
+    expect(planned.work).not.toContain(pairKey(account(7), "eu-west-1"));
+  });
+
+  it("is cleared by a resume value the halt was not recorded with, or by another version (a rollback)", () => {
+    const resumed = planRun({ ...first, resume: "CHG-1234" }, heldLedger, undefined, targets, NONE, NOW);
+    expect(resumed.ledger.halt).toBeUndefined();
+    expect(resumed.work).toEqual(expect.arrayContaining([pairKey(c, "eu-west-1"), pairKey(b, "us-east-1")]));
+    const rolledBack = planRun({ ...first, release: "1.0.0" }, heldLedger, undefined, targets, NONE, NOW);
+    expect(rolledBack.ledger.halt).toBeUndefined();
+    expect(rolledBack.work).toHaveLength(6);
+    // The same resume value as recorded keeps holding.
+    const same = planRun({ ...first, resume: "CHG-1234" }, { ...heldLedger, halt: { ...halt, resume: "CHG-1234" } }, undefined, targets, NONE, NOW);
+    expect(same.ledger.halt?.resume).toBe("CHG-1234");
+    expect(same.work).toEqual([pairKey(a, "eu-west-1"), pairKey(b, "eu-west-1")]);
+  });
+});
