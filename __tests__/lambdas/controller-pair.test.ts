@@ -30,7 +30,11 @@ import {
   type AssociationSpec,
   type MemberRole,
 } from "../../lambdas/controller/pair";
-import { clientConfig, s3ClientConfig } from "../../lambdas/shared/clients";
+import { clientConfig, s3ClientConfig, sharedHttpHandler, SHARED_MAX_SOCKETS_PER_HOST, SHARED_MAX_TOTAL_SOCKETS } from "../../lambdas/shared/clients";
+import { MemberClientCache, memberSsmClient, type MemberClientConfig, type MemberCredentials } from "../../lambdas/controller/pair-credentials";
+import { memberImageClients } from "../../lambdas/controller/job-asg-image";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import type { Agent } from "node:https";
 import { motoAvailable, startMoto, useFakeAwsEnv, type MotoServer } from "../helpers/moto";
 import { installSsmStub, type SsmStub } from "./ssm-association-stub";
 import { awsError, recordingSleep, spySend, stubSend } from "./stub";
@@ -498,6 +502,87 @@ describe("assumeMember with a stubbed STS", () => {
     await expect(assumeMember(sts, { ...role(), sessionName: "run id" })).rejects.toMatchObject({ field: "sessionName" });
     await expect(assumeMember(sts, { ...role(), partition: "aws-xx" })).rejects.toMatchObject({ field: "partition" });
     expect(sent).toHaveLength(0);
+  });
+});
+
+describe("member clients share one HTTP handler and are cached per account, Region and credentials", () => {
+  let restoreEnv: () => void;
+  beforeAll(() => {
+    restoreEnv = useFakeAwsEnv();
+  });
+  afterAll(() => restoreEnv());
+
+  const credentialsOf = (account: string, expiresInMs: number, key = `ASIA${account}`): MemberCredentials => ({
+    accessKeyId: key,
+    secretAccessKey: "secret",
+    sessionToken: "token",
+    expiration: new Date(Date.now() + expiresInMs),
+    account,
+  });
+
+  it("SSM, EC2 and Auto Scaling clients of different accounts and Regions use the same NodeHttpHandler, with bounded sockets", async () => {
+    const a = memberSsmClient(credentialsOf(MEMBER, 3600_000), "eu-west-1");
+    const b = memberSsmClient(credentialsOf("444455556666", 3600_000), "us-east-1");
+    const image = memberImageClients(credentialsOf("555566667777", 3600_000), "eu-west-1");
+    const handler = sharedHttpHandler();
+    expect(handler).toBeInstanceOf(NodeHttpHandler);
+    for (const client of [a, b, image.ssm, image.ec2, image.autoScaling]) expect(client.config.requestHandler).toBe(handler);
+    expect(a).not.toBe(b);
+    const config = await (handler as unknown as { configProvider: Promise<{ httpsAgent: Agent; httpAgent: Agent }> }).configProvider;
+    for (const agent of [config.httpsAgent, config.httpAgent]) {
+      expect(agent).toMatchObject({ keepAlive: true, maxSockets: SHARED_MAX_SOCKETS_PER_HOST, maxTotalSockets: SHARED_MAX_TOTAL_SOCKETS });
+    }
+    // Lambda's 1,024 file descriptors (Lambda quotas) bound what one container may hold open.
+    expect(SHARED_MAX_TOTAL_SOCKETS).toBeLessThan(1024 / 2);
+  });
+
+  it("reuses a client for the same account, Region and credentials; new credentials get a new one; expired and least recently used ones are dropped", () => {
+    let now = Date.now();
+    const created: MemberClientConfig[] = [];
+    const cache = new MemberClientCache((config) => {
+      created.push(config);
+      return { n: created.length };
+    }, 3, () => now);
+    const first = credentialsOf(MEMBER, 3600_000);
+    const one = cache.get(first, "eu-west-1");
+    expect(cache.get(first, "eu-west-1")).toBe(one);
+    expect(cache.get({ ...first }, "eu-west-1")).toBe(one); // an equal copy (a warm invocation's cached credentials)
+    expect(cache.get(first, "us-east-1")).not.toBe(one);
+    expect(created.map((c) => c.region)).toEqual(["eu-west-1", "us-east-1"]);
+    expect(created[0]).toMatchObject({ credentials: { accessKeyId: `ASIA${MEMBER}`, sessionToken: "token" }, requestHandler: sharedHttpHandler(), maxAttempts: 3 });
+
+    // Refreshed credentials (a new AssumeRole) are a new client; the same key id in another account too.
+    const refreshed = credentialsOf(MEMBER, 7200_000, "ASIANEW");
+    expect(cache.get(refreshed, "eu-west-1")).not.toBe(one);
+    expect(cache.get({ ...first, account: "444455556666" }, "eu-west-1")).not.toBe(one);
+    expect(cache.size).toBe(3);
+    expect(created).toHaveLength(4);
+
+    // Once the first credentials expire, adding a client drops theirs.
+    now += 3600_001;
+    cache.get(credentialsOf("555566667777", 3600_000 * 3), "eu-west-1");
+    expect(cache.size).toBe(2);
+    // At the cap, the least recently used goes.
+    cache.get(refreshed, "eu-west-1"); // touched: most recent
+    cache.get(credentialsOf("666677778888", 3600_000 * 3), "eu-west-1");
+    cache.get(credentialsOf("777788889999", 3600_000 * 3), "eu-west-1");
+    expect(cache.size).toBe(3);
+    const before = created.length;
+    cache.get(refreshed, "eu-west-1");
+    expect(created).toHaveLength(before); // still cached
+    cache.get(credentialsOf("555566667777", 3600_000 * 3), "eu-west-1");
+    expect(created).toHaveLength(before + 1); // it was the least recently used, dropped and recreated
+  });
+
+  it("memberSsm reuses the client of a warm invocation's cached credentials", async () => {
+    const sts = centralStsClient(CENTRAL_REGION);
+    const sent = stubSend(sts, () => ({ Credentials: { AccessKeyId: "ASIAWARM", SecretAccessKey: "s", SessionToken: "t", Expiration: new Date(Date.now() + 3600_000) } }));
+    const cache = new CredentialCache();
+    const cold = await memberSsm(sts, role(), REGION, { cache });
+    const warm = await memberSsm(sts, role(), REGION, { cache });
+    expect(warm).toBe(cold);
+    expect(sent).toHaveLength(1);
+    expect((await assumeMember(sts, role(), { cache })).account).toBe(MEMBER);
   });
 });
 

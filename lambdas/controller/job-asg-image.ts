@@ -43,10 +43,10 @@ import { AutoScalingClient, DescribeAutoScalingGroupsCommand, DescribeInstanceRe
 import { CreateLaunchTemplateVersionCommand, DescribeImagesCommand, DescribeLaunchTemplateVersionsCommand, EC2Client, ModifyLaunchTemplateCommand } from "@aws-sdk/client-ec2";
 import { GetAutomationExecutionCommand, StartAutomationExecutionCommand, type SSMClient } from "@aws-sdk/client-ssm";
 import { UPDATE_LINUX_AMI_DOCUMENT, UPDATE_WINDOWS_AMI_DOCUMENT, type AsgImageRingSpec, type ImageGroupStep } from "../../contract";
-import { clientConfig, describeError } from "../shared/clients";
+import { describeError } from "../shared/clients";
 import { withBackoff, type BackoffOptions } from "../shared/retry";
 import type { MemberCredentials } from "./pair-credentials";
-import { memberSsmClient } from "./pair-credentials";
+import { MemberClientCache, memberSsmClient } from "./pair-credentials";
 
 export interface ImageClients {
   readonly ssm: SSMClient;
@@ -54,10 +54,15 @@ export interface ImageClients {
   readonly autoScaling: AutoScalingClient;
 }
 
-/** The member's SSM, EC2 and Auto Scaling clients in `region` (same settings as the SSM client). */
+const memberEc2Clients = new MemberClientCache((config) => new EC2Client(config));
+const memberAutoScalingClients = new MemberClientCache((config) => new AutoScalingClient(config));
+
+/**
+ * The member's SSM, EC2 and Auto Scaling clients in `region` (same settings as the SSM client: the shared
+ * HTTP handler, cached per account, Region and credentials).
+ */
 export function memberImageClients(credentials: MemberCredentials, region: string): ImageClients {
-  const config = { ...clientConfig(region), credentials: { ...credentials } };
-  return { ssm: memberSsmClient(credentials, region), ec2: new EC2Client(config), autoScaling: new AutoScalingClient(config) };
+  return { ssm: memberSsmClient(credentials, region), ec2: memberEc2Clients.get(credentials, region), autoScaling: memberAutoScalingClients.get(credentials, region) };
 }
 
 export const AUTOMATION_PENDING: ReadonlySet<string> = new Set(["Pending", "InProgress", "Waiting", "Cancelling", "PendingApproval", "Approved", "Scheduled", "RunbookInProgress"]);
