@@ -28,7 +28,7 @@ describe("loadConfig: valid input", () => {
     expect(model.source).toBe("examples/fleet.yaml");
     expect(model.organization.workloadRegions).toEqual(["us-east-1", "eu-west-1"]);
     const pkg = model.packages[0]!;
-    expect(pkg.versions.map((v) => v.prefix)).toEqual(["ExampleAgent/1.0.0/"]);
+    expect(pkg.versions.map((v) => v.prefix)).toEqual(["packages/ExampleAgent/1.0.0/"]);
     expect(pkg.versions[0]!.bundles.map((b) => b.zipName)).toEqual(["linux.zip", "windows.zip"]);
     expect(pkg.rings.map((r) => r.name)).toEqual(["canary", "broad"]);
     expect(pkg.rings[1]!.targetGroup.organizationalUnits).toEqual(["ou-ab12-sandbox01", "ou-ab12-workload1"]);

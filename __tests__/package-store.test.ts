@@ -7,6 +7,7 @@ import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-own
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import { ledgerKey, ringSpecKey, runObjectKey, versionPrefix } from "../contract/names";
 import { PackageStore, PackageStoreProps } from "../modules/package-store";
 
 const props: PackageStoreProps = {
@@ -14,8 +15,17 @@ const props: PackageStoreProps = {
   organizationId: "o-abcdef1234",
   accountId: "222222222222",
   region: "eu-west-1",
-  packageNames: ["ZetaAgent", "AlphaAgent"],
 };
+
+/**
+ * Whether an IAM resource or StringLike pattern matches: `*` any run of characters (a `/` too), `?` one
+ * character (IAM User Guide, "IAM JSON policy elements: Resource", Using wildcards in resource ARNs; and
+ * "Condition operators", StringLike).
+ */
+function iamMatches(pattern: string, value: string): boolean {
+  const re = new RegExp(`^${pattern.split("").map((c) => (c === "*" ? ".*" : c === "?" ? "." : c.replace(/[\\^$.|+()[\]{}]/g, "\\$&"))).join("")}$`);
+  return re.test(value);
+}
 
 function synth(extra: Partial<PackageStoreProps> = {}) {
   const out = Testing.synthScope((stack) => new PackageStore(stack, "PackageStore", { ...props, ...extra }));
@@ -60,10 +70,21 @@ describe("PackageStore", () => {
     }
     const read = policy.Statement.find((s: any) => s.Sid === "OrganizationReadsPackages");
     expect(read.Action).toEqual(["s3:GetObject", "s3:GetObjectVersion"]);
-    expect(read.Resource).toEqual(["arn:aws:s3:::store-bucket/AlphaAgent/*", "arn:aws:s3:::store-bucket/ZetaAgent/*"]);
-    // Listing only under package prefixes: ledgers, ring specs and run summaries are not the organization's to see.
+    // One prefix for every package: the statement names no package, so a new package leaves the policy as it is.
+    expect(read.Resource).toBe("arn:aws:s3:::store-bucket/packages/*");
+    // Listing only under the package prefix: ledgers, ring specs and run summaries are not the organization's to see.
     const list = policy.Statement.find((s: any) => s.Sid === "OrganizationListsPackages");
-    expect(list.Condition.StringLike).toEqual({ "s3:prefix": ["AlphaAgent/*", "ZetaAgent/*"] });
+    expect(list.Condition.StringLike).toEqual({ "s3:prefix": "packages/*" });
+    // Every key a version is uploaded under is readable and listable; no private key is, whatever the package is named.
+    for (const pkg of ["AlphaAgent", "ledger", "controller", "rollouts", "packages"]) {
+      const manifest = `${versionPrefix(pkg, "1.0.0")}manifest.json`;
+      expect(iamMatches(read.Resource, `arn:aws:s3:::store-bucket/${manifest}`)).toBe(true);
+      expect(iamMatches(list.Condition.StringLike["s3:prefix"], manifest)).toBe(true);
+      for (const key of [ledgerKey(pkg, "canary"), ringSpecKey(pkg, "canary"), runObjectKey("run-1", "summary.json")]) {
+        expect(iamMatches(read.Resource, `arn:aws:s3:::store-bucket/${key}`)).toBe(false);
+        expect(iamMatches(list.Condition.StringLike["s3:prefix"], key)).toBe(false);
+      }
+    }
     // No organization-wide write anywhere (one account could overwrite another's objects).
     expect(policy.Statement.filter((s: any) => s.Effect === "Allow" && [s.Action].flat().some((a: string) => /Put|Delete/.test(a)))).toEqual([]);
   });

@@ -54,19 +54,21 @@ describe("global tree: the execution role and nothing package- or version-specif
     ]);
   });
 
-  it("may manage only the package's documents and this account's associations, and read only package prefixes", () => {
+  it("may manage only aft-fleet's package documents and this account's associations, and read only the package prefix", () => {
     const policy = JSON.parse(Object.values<any>(globalTree.resource.aws_iam_role_policy)[0].policy);
     const by = (sid: string) => policy.Statement.find((s: any) => s.Sid === sid);
     expect(policy.Statement.map((s: any) => s.Sid).sort()).toEqual(
       ["CheckPackageParameters", "DecryptPackagesThroughS3", "FindAssociationsByName", "ListPackageVersions", "ManagePackageAssociations", "ManagePackageDocuments", "ReadPackageVersions"].sort(),
     );
-    // Every Region through the wildcard: adding a workload Region changes no member policy.
+    // Every Region and every package through the wildcards: adding a workload Region or a package changes no member
+    // policy. The documents are packageDocumentNameOf(<package>) = aft-fleet-<package>.
     expect(by("ManagePackageDocuments").Resource).toEqual([
-      "arn:aws:ssm:*:${data.aws_caller_identity.ExecutionRole_Account_A0DC8D94.account_id}:document/ExampleAgent",
+      "arn:aws:ssm:*:${data.aws_caller_identity.ExecutionRole_Account_A0DC8D94.account_id}:document/aft-fleet-*",
     ].map((arn) => expect.stringMatching(new RegExp(`^${arn.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/ExecutionRole_Account_A0DC8D94/, "[A-Za-z0-9_]+")}$`))));
     expect(by("ManagePackageDocuments").Action).not.toContain("ssm:ModifyDocumentPermission");
-    expect(by("ReadPackageVersions").Resource).toEqual(["arn:aws:s3:::aft-fleet-packages-222222222222-us-east-1/ExampleAgent/*"]);
-    expect(by("ListPackageVersions").Condition).toEqual({ StringLike: { "s3:prefix": ["ExampleAgent/*"] } });
+    expect(JSON.stringify(policy)).not.toContain("ExampleAgent");
+    expect(by("ReadPackageVersions").Resource).toBe("arn:aws:s3:::aft-fleet-packages-222222222222-us-east-1/packages/*");
+    expect(by("ListPackageVersions").Condition).toEqual({ StringLike: { "s3:prefix": "packages/*" } });
     expect(by("DecryptPackagesThroughS3").Condition.StringEquals).toEqual({ "kms:ViaService": "s3.us-east-1.amazonaws.com" });
     // Every "*" resource is one of the calls that support no resource-level permissions.
     const wildcards = policy.Statement.filter((s: any) => [s.Resource].flat().includes("*")).map((s: any) => s.Action);
@@ -378,10 +380,19 @@ describe("the controller role: what S3 needs to say 404, and alarm names as lite
     expect(list.Resource).toBe("arn:aws:s3:::aft-fleet-packages-222222222222-us-east-1");
     // ListObjectsV2 with Prefix = the key read: the ledger (ledger/<package>/<ring>.json), the run's plan, the ring spec, the manifest.
     const patterns = list.Condition.StringLike["s3:prefix"].map((p: string) => new RegExp(`^${p.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`));
-    for (const key of ["ledger/ExampleAgent/canary.json", "rollouts/run-1/plan.json", "controller/ExampleAgent/canary.json", "ExampleAgent/1.0.0/manifest.json"]) {
+    for (const key of ["ledger/ExampleAgent/canary.json", "rollouts/run-1/plan.json", "controller/ExampleAgent/canary.json", "packages/ExampleAgent/1.0.0/manifest.json"]) {
       expect({ key, listable: patterns.some((p: RegExp) => p.test(key)) }).toEqual({ key, listable: true });
     }
-    expect(patterns.some((p: RegExp) => p.test("OtherAgent/1.0.0/manifest.json"))).toBe(false);
+    // The whole package prefix, whatever packages there are, and nothing outside the store's four prefixes.
+    expect(patterns.some((p: RegExp) => p.test("packages/OtherAgent/1.0.0/manifest.json"))).toBe(true);
+    expect(patterns.some((p: RegExp) => p.test("ExampleAgent/1.0.0/manifest.json"))).toBe(false);
+    // Manifests of every package by one pattern (a `*` in a resource ARN matches `/` too: IAM User Guide, "IAM JSON
+    // policy elements: Resource"); the policy names no package.
+    expect(policy.Statement.find((s: any) => s.Sid === "ReadRingSpecsAndManifests").Resource).toEqual([
+      "arn:aws:s3:::aft-fleet-packages-222222222222-us-east-1/controller/*",
+      "arn:aws:s3:::aft-fleet-packages-222222222222-us-east-1/packages/*/manifest.json",
+    ]);
+    expect(JSON.stringify(policy)).not.toContain("ExampleAgent");
   });
 
   it("names each ring alarm exactly: Terraform reads no template in it and IAM no variable or wildcard", () => {

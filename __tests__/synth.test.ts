@@ -102,13 +102,14 @@ describe("synth of the bundled example organization", () => {
     const c = tfJson(central).resource;
     expect(Object.keys(c.aws_s3_bucket).sort()).toEqual(["orchestration_bucket", "package_store_bucket", "patching_reports_bucket"]);
     expect(Object.values<any>(c.aws_s3_object).map((o) => o.key).sort()).toEqual([
-      "ExampleAgent/1.0.0/linux.zip",
-      "ExampleAgent/1.0.0/manifest.json",
-      "ExampleAgent/1.0.0/windows.zip",
       "controller/ExampleAgent/broad.json",
       "controller/ExampleAgent/canary.json",
       // The controller's inventory sync job (patching is configured): each member's resource data sync.
       "controller/_inventory/sync.json",
+      // Package versions below the one package prefix (contract versionPrefix), apart from ring specs, ledgers and runs.
+      "packages/ExampleAgent/1.0.0/linux.zip",
+      "packages/ExampleAgent/1.0.0/manifest.json",
+      "packages/ExampleAgent/1.0.0/windows.zip",
     ]);
     expect(Object.values<any>(c.aws_lambda_function).map((f) => f.function_name)).toEqual(["aft-fleet-rollout-controller"]);
     const g = tfJson(global);

@@ -24,13 +24,11 @@ export class CentralStack extends FleetStack {
   constructor(scope: Construct, id: string, model: FleetModel, stackProps: FleetStackProps, options: CentralStackOptions) {
     super(scope, id, stackProps);
     const org = model.organization;
-    const packageNames = model.packages.map((p) => p.name);
     this.store = new PackageStore(this, "PackageStore", {
       bucketName: model.store.bucketName,
       organizationId: org.id,
       accountId: org.centralAccount,
       region: org.homeRegion,
-      packageNames,
       noncurrentVersionDays: model.store.noncurrentVersionDays,
       encryption: model.store.encryption,
       rolloutRetentionDays: model.store.rolloutRetentionDays,
@@ -42,7 +40,6 @@ export class CentralStack extends FleetStack {
       accountId: org.centralAccount,
       region: org.homeRegion,
       store: this.store,
-      packageNames,
       alarmNames: [...model.packages.flatMap((p) => p.rings.flatMap((r) => r.alarms)), ...(model.patching?.emergency?.rings.flatMap((r) => r.alarms) ?? []), ...(model.patching?.autoScaling?.rings.flatMap((r) => r.alarms) ?? [])],
       bundleDir: options.lambdaBundleDir,
     });

@@ -14,10 +14,18 @@ export const RUNBOOK_ROLE_NAME = "aft-fleet-rollout-runbook";
 /** The central runbook one association per package ring runs: plan -> apply passes -> summarize. */
 export const RUNBOOK_NAME = "aft-fleet-RolloutRing";
 
-/** Package store key prefixes. Packages live under `<package>/<version>/`; these names are reserved. */
+/**
+ * Package store key prefixes. Package versions live under `packages/<package>/<version>/`
+ * (PACKAGE_STORE_PREFIX), the only prefix the organization may read: one prefix for every package lets the
+ * member role, the bucket policy and the controller role grant `packages/*` whatever the packages are (a new
+ * package changes no policy). Package names share no key space with the private prefixes below, so no
+ * package name is reserved by them.
+ */
+export const PACKAGE_STORE_PREFIX = "packages";
 export const LEDGER_PREFIX = "ledger";
 export const ROLLOUT_PREFIX = "rollouts";
 export const RING_SPEC_PREFIX = "controller";
+/** The store's private prefixes (central account only); none of them is PACKAGE_STORE_PREFIX. */
 export const RESERVED_PREFIXES: readonly string[] = [LEDGER_PREFIX, ROLLOUT_PREFIX, RING_SPEC_PREFIX];
 
 /** CloudWatch namespace and metric the controller publishes per run. */
@@ -53,14 +61,14 @@ export function runObjectKey(runId: string, file: string): string {
   return `${ROLLOUT_PREFIX}/${runId}/${file}`;
 }
 
-/** `<package>/<version>/`: a version's zips and manifest.json in the store. */
+/** `packages/<package>/<version>/`: a version's zips and manifest.json in the store (the only source of these keys). */
 export function versionPrefix(packageName: string, version: string): string {
-  return `${packageName}/${version}/`;
+  return `${PACKAGE_STORE_PREFIX}/${packageName}/${version}/`;
 }
 
-/** The SourceUrl CreateDocument copies a version's attachments from (never a `//`). */
+/** `s3://<bucket>/packages/<package>/<version>`: the SourceUrl CreateDocument copies a version's attachments from (never a `//`). */
 export function sourceUrlOf(bucket: string, packageName: string, version: string): string {
-  return `s3://${bucket}/${packageName}/${version}`;
+  return `s3://${bucket}/${versionPrefix(packageName, version).replace(/\/$/, "")}`;
 }
 
 /** `aft-fleet-rollout-<package>-<ring>`: the central association of one ring (AssociationName: at most 128). */

@@ -23,7 +23,6 @@ export class GlobalStack extends FleetStack {
       organizationId: org.id,
       centralAccountId: org.centralAccount,
       homeRegion: org.homeRegion,
-      packageNames: model.packages.map((p) => p.name),
       storeBucket: model.store.bucketName,
       ...(model.store.encryption === "kms" ? { storeKeyAlias: storeKeyAliasOf(model.store.bucketName) } : {}),
       // The controller's own jobs, granted only when configured.

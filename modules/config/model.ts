@@ -46,7 +46,7 @@ export interface Bundle {
 
 export interface PackageVersion {
   readonly version: string;
-  /** S3 key prefix in the store, `<package>/<version>/` (no leading slash). */
+  /** S3 key prefix in the store, `packages/<package>/<version>/` (contract `versionPrefix`; no leading slash). */
   readonly prefix: string;
   readonly bundles: readonly Bundle[];
 }

@@ -5,6 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { versionPrefix } from "../../contract/names";
 import { ConfigIssue, showValue } from "./errors";
 import type { Bundle, PackageVersion } from "./model";
 import { LINUX_PLATFORMS, PackageConfig } from "./schema";
@@ -97,7 +98,7 @@ export function buildVersion(pkg: PackageConfig, where: string, sourceDir: strin
     });
     return undefined;
   }
-  return { version, prefix: `${pkg.name}/${version}/`, bundles };
+  return { version, prefix: versionPrefix(pkg.name, version), bundles };
 }
 
 export type EntryKind = "directory" | "file" | "symlink" | "missing" | "special";

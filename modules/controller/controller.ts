@@ -16,6 +16,7 @@ import {
   EXECUTION_ROLE_NAME,
   LEDGER_PREFIX,
   METRIC_NAMESPACE,
+  PACKAGE_STORE_PREFIX,
   RING_SPEC_PREFIX,
   ROLLOUT_PREFIX,
   RUNBOOK_NAME,
@@ -54,8 +55,11 @@ export interface RolloutControllerProps {
   /** Home Region: the function, the runbook and the store. */
   readonly region: string;
   readonly store: PackageStore;
-  /** Packages whose manifests the controller reads. */
-  readonly packageNames: readonly string[];
+  /**
+   * @deprecated Not read: the controller reads every package's manifests below the store's `packages/` prefix,
+   * so its policy names no package. Accepted so existing callers compile; leave it out.
+   */
+  readonly packageNames?: readonly string[];
   /** CloudWatch alarms any ring gates on (DescribeAlarms is scoped to them). */
   readonly alarmNames: readonly string[];
   /** Folder holding the controller bundle (`<dir>/controller/index.js`). */
@@ -123,7 +127,10 @@ export class RolloutController extends Construct {
       ),
       tags,
     });
-    const packages = [...new Set(props.packageNames)].sort();
+    // Every version's manifest is `packages/<package>/<version>/manifest.json` (contract/names.ts versionPrefix):
+    // one wildcard covers all packages (a `*` in a resource ARN also matches `/`: IAM User Guide, "IAM JSON policy
+    // elements: Resource", Using wildcards in resource ARNs), so the policy does not grow with them.
+    const manifests = `${bucketArn}/${PACKAGE_STORE_PREFIX}/*/manifest.json`;
     const statements: PolicyStatement[] = [
       { Sid: "WriteOwnLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${logGroupArn}:*` },
       // X-Ray's write calls support no resource-level permissions.
@@ -153,7 +160,7 @@ export class RolloutController extends Construct {
         Sid: "ReadRingSpecsAndManifests",
         Effect: "Allow",
         Action: "s3:GetObject",
-        Resource: [`${bucketArn}/${RING_SPEC_PREFIX}/*`, ...packages.map((name) => `${bucketArn}/${tfLiteral(iamResourceLiteral(name))}/*/manifest.json`)],
+        Resource: [`${bucketArn}/${RING_SPEC_PREFIX}/*`, manifests],
       },
       {
         Sid: "KeepLedgersAndRuns",
@@ -173,7 +180,7 @@ export class RolloutController extends Construct {
         Resource: bucketArn,
         Condition: {
           StringLike: {
-            "s3:prefix": [`${LEDGER_PREFIX}/*`, `${ROLLOUT_PREFIX}/*`, `${RING_SPEC_PREFIX}/*`, ...packages.map((name) => `${tfLiteral(iamResourceLiteral(name))}/*`)],
+            "s3:prefix": [`${LEDGER_PREFIX}/*`, `${ROLLOUT_PREFIX}/*`, `${RING_SPEC_PREFIX}/*`, `${PACKAGE_STORE_PREFIX}/*`],
           },
         },
       },

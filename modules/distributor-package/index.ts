@@ -2,6 +2,7 @@ import { AssetType, TerraformAsset, TerraformLocal } from "cdktf";
 import { Construct } from "constructs";
 import { DataArchiveFile } from "@cdktf/provider-archive/lib/data-archive-file";
 import { S3Object } from "@cdktf/provider-aws/lib/s3-object";
+import { sourceUrlOf, versionPrefix } from "../../contract/names";
 import type { FleetPackage, PackageVersion } from "../config/model";
 import { fleetTags } from "../core/tags";
 import { tfJsonLiteral } from "../core/literal";
@@ -75,14 +76,19 @@ export interface PackageUploadProps {
   readonly version: PackageVersion;
 }
 
-/** Uploads one version's zips and manifest.json to `<package>/<version>/` in the package store. */
+/**
+ * Uploads one version's zips and manifest.json to `packages/<package>/<version>/` in the package store. The
+ * keys come only from contract/names.ts (`versionPrefix`), the prefix the controller reads manifests from and
+ * the member role and bucket policy grant.
+ */
 export class PackageUpload extends Construct {
-  /** `s3://bucket/<package>/<version>`: the SourceUrl for package documents. */
+  /** `s3://bucket/packages/<package>/<version>` (contract `sourceUrlOf`): the SourceUrl for package documents. */
   readonly sourceUrl: string;
 
   constructor(scope: Construct, id: string, props: PackageUploadProps) {
     super(scope, id);
     const { artifacts, store, pkg, version } = props;
+    const prefix = versionPrefix(pkg.name, version.version);
     const tags = fleetTags({ "aft-fleet:package": pkg.name, "aft-fleet:version": version.version });
     const common = {
       region: store.region,
@@ -94,7 +100,7 @@ export class PackageUpload extends Construct {
     for (const zip of artifacts.zips) {
       new S3Object(this, zip.zipName, {
         ...common,
-        key: `${version.prefix}${zip.zipName}`,
+        key: `${prefix}${zip.zipName}`,
         source: zip.outputPath,
         sourceHash: zip.base64Sha256,
         contentType: "application/zip",
@@ -102,10 +108,10 @@ export class PackageUpload extends Construct {
     }
     new S3Object(this, "manifest.json", {
       ...common,
-      key: `${version.prefix}manifest.json`,
+      key: `${prefix}manifest.json`,
       content: artifacts.manifest,
       contentType: "application/json",
     });
-    this.sourceUrl = `s3://${store.bucketName}/${version.prefix.replace(/\/$/, "")}`;
+    this.sourceUrl = sourceUrlOf(store.bucketName, pkg.name, version.version);
   }
 }

@@ -3,7 +3,16 @@ import { Construct } from "constructs";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { CONTROLLER_ROLE_NAME, EXECUTION_ROLE_NAME, INVENTORY_SYNC_NAME, RUN_PATCH_BASELINE_DOCUMENT, UPDATE_LINUX_AMI_DOCUMENT, UPDATE_WINDOWS_AMI_DOCUMENT } from "../../contract/names";
+import {
+  CONTROLLER_ROLE_NAME,
+  EXECUTION_ROLE_NAME,
+  INVENTORY_SYNC_NAME,
+  PACKAGE_STORE_PREFIX,
+  RUN_PATCH_BASELINE_DOCUMENT,
+  UPDATE_LINUX_AMI_DOCUMENT,
+  UPDATE_WINDOWS_AMI_DOCUMENT,
+  packageDocumentNameOf,
+} from "../../contract/names";
 import { PACKAGE_PARAMETER_PREFIX } from "../../contract/patterns";
 import { fleetTags, partitionOf } from "../core/tags";
 import type { PolicyStatement } from "../iam/policy";
@@ -15,8 +24,10 @@ export interface ExecutionRoleProps {
   readonly centralAccountId: string;
   /** Home Region: the package store's Region (and the ARN partition). */
   readonly homeRegion: string;
-  /** Packages whose documents the controller may manage; their store prefixes are readable. */
-  readonly packageNames: readonly string[];
+  /**
+   * The package store. The role reads its `packages/` prefix and manages the `aft-fleet-*` documents, so it
+   * takes no package names: adding a package changes nothing here (and no member tree).
+   */
   readonly storeBucket: string;
   /** Alias of the store's customer key, when the store uses SSE-KMS. @default - SSE-S3: no key statement */
   readonly storeKeyAlias?: string;
@@ -61,7 +72,10 @@ export class ExecutionRole extends Construct {
     // Region would make the policy grow with them (IAM: inline policies of a role total at most 10,240
     // characters) and make adding a Region a re-customization of every account.
     const regions = ["*"];
-    const packages = [...new Set(props.packageNames)].sort();
+    // Likewise every package through one document prefix and one store prefix (contract/names.ts): naming each
+    // package took about 180 characters of the 10,240 and made a new package a re-customization of every account.
+    const packageDocuments = packageDocumentNameOf("*");
+    const packageObjects = `${PACKAGE_STORE_PREFIX}/*`;
     const ssm = (region: string, resource: string) => `arn:${partition}:ssm:${region}:${account}:${resource}`;
     const bucketArn = `arn:${partition}:s3:::${props.storeBucket}`;
 
@@ -86,7 +100,9 @@ export class ExecutionRole extends Construct {
 
     const statements: PolicyStatement[] = [
       {
-        // Create, add and delete versions, move the default, read: only the documents named like the packages.
+        // Create, add and delete versions, move the default, read: only aft-fleet's Package documents
+        // (`aft-fleet-<package>`); SSM document ARNs are `document/<name>` (Service Authorization Reference,
+        // Systems Manager, resource type document).
         Sid: "ManagePackageDocuments",
         Effect: "Allow",
         Action: [
@@ -97,7 +113,7 @@ export class ExecutionRole extends Construct {
           "ssm:UpdateDocument",
           "ssm:UpdateDocumentDefaultVersion",
         ],
-        Resource: regions.flatMap((r) => packages.map((name) => ssm(r, `document/${name}`))),
+        Resource: regions.map((r) => ssm(r, `document/${packageDocuments}`)),
       },
       {
         // Associations are addressed by id, not name; this account's associations running AWS-ConfigureAWSPackage only.
@@ -119,18 +135,20 @@ export class ExecutionRole extends Construct {
         Resource: "*",
       },
       {
-        // CreateDocument/UpdateDocument copy the attachments from the store with the caller's credentials.
+        // CreateDocument/UpdateDocument copy the attachments from the store (Attachments SourceUrl
+        // `s3://<bucket>/packages/<package>/<version>`) with the caller's credentials; only the package prefix.
         Sid: "ReadPackageVersions",
         Effect: "Allow",
         Action: ["s3:GetObject", "s3:GetObjectVersion"],
-        Resource: packages.map((name) => `${bucketArn}/${name}/*`),
+        Resource: `${bucketArn}/${packageObjects}`,
       },
       {
+        // A SourceUrl names a prefix, not the files: listing it is limited to the package prefix.
         Sid: "ListPackageVersions",
         Effect: "Allow",
         Action: "s3:ListBucket",
         Resource: bucketArn,
-        Condition: { StringLike: { "s3:prefix": packages.map((name) => `${name}/*`) } },
+        Condition: { StringLike: { "s3:prefix": packageObjects } },
       },
     ];
     if (props.packageParameters) {

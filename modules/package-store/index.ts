@@ -3,7 +3,7 @@ import { Construct } from "constructs";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
-import { ROLLOUT_PREFIX } from "../../contract/names";
+import { PACKAGE_STORE_PREFIX, ROLLOUT_PREFIX } from "../../contract/names";
 import { hardenedBucket, type HardenedBucket } from "../core/bucket";
 import { fleetTags, partitionOf } from "../core/tags";
 import { accountAdministersKey, policyDocument, toJson } from "../iam/policy";
@@ -23,8 +23,6 @@ export interface PackageStoreProps {
   /** Account that owns the store (the central account). */
   readonly accountId: string;
   readonly region: string;
-  /** Packages whose `<name>/` prefix the organization may read; nothing else in the store is readable. */
-  readonly packageNames: readonly string[];
   /** Existing bucket for server access logs. @default - no access logging */
   readonly accessLogBucket?: string;
   /** Days a replaced or deleted object version is kept. @default 365 */
@@ -36,8 +34,8 @@ export interface PackageStoreProps {
 }
 
 /**
- * The package store: a versioned, SSE-KMS encrypted, non-public, TLS-only S3 bucket that the
- * organization may read, plus its customer-managed key with rotation on.
+ * The package store: a versioned, SSE-KMS encrypted, non-public, TLS-only S3 bucket whose `packages/`
+ * prefix the organization may list and read, plus its customer-managed key with rotation on.
  */
 export class PackageStore extends Construct {
   readonly bucketName: string;
@@ -55,7 +53,9 @@ export class PackageStore extends Construct {
     const partition = partitionOf(props.region);
     const bucketArn = `arn:${partition}:s3:::${props.bucketName}`;
     const viaS3 = `s3.${props.region}.amazonaws.com`;
-    const packageNames = [...new Set(props.packageNames)].sort();
+    // Every package version is below `packages/` (contract/names.ts versionPrefix), so one prefix covers all
+    // packages: the policy does not grow with them, and ring specs, ledgers and runs stay outside it.
+    const packageObjects = `${PACKAGE_STORE_PREFIX}/*`;
     this.region = props.region;
     this.bucketName = props.bucketName;
     this.bucketArn = bucketArn;
@@ -96,7 +96,7 @@ export class PackageStore extends Construct {
       ...(props.accessLogBucket ? { accessLogBucket: props.accessLogBucket } : {}),
       statements: [
         {
-          // Only package prefixes: ring specs, ledgers and run summaries stay with the central account.
+          // Only the package prefix: ring specs, ledgers and run summaries stay with the central account.
           Sid: "OrganizationListsPackages",
           Effect: "Allow",
           Principal: "*",
@@ -104,7 +104,7 @@ export class PackageStore extends Construct {
           Resource: bucketArn,
           Condition: {
             StringEquals: { "aws:PrincipalOrgID": props.organizationId },
-            StringLike: { "s3:prefix": packageNames.map((name) => `${name}/*`) },
+            StringLike: { "s3:prefix": packageObjects },
           },
         },
         {
@@ -112,7 +112,7 @@ export class PackageStore extends Construct {
           Effect: "Allow",
           Principal: "*",
           Action: ["s3:GetObject", "s3:GetObjectVersion"],
-          Resource: packageNames.map((name) => `${bucketArn}/${name}/*`),
+          Resource: `${bucketArn}/${packageObjects}`,
           Condition: { StringEquals: { "aws:PrincipalOrgID": props.organizationId } },
         },
       ],

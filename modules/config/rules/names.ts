@@ -1,5 +1,5 @@
-import { ASSOCIATION_NAME } from "../../../contract/patterns";
-import { ringAssociationNameOf } from "../../../contract/names";
+import { ASSOCIATION_NAME, DOCUMENT_NAME } from "../../../contract/patterns";
+import { packageDocumentNameOf, ringAssociationNameOf } from "../../../contract/names";
 import { showValue } from "../errors";
 import type { ConfigRule } from "./types";
 
@@ -14,3 +14,15 @@ export const ringAssociationNamesFit: ConfigRule = (config) =>
     }),
   );
 
+/**
+ * Each package's member Package document is `aft-fleet-<package>` (packageDocumentNameOf); CreateDocument Name
+ * allows 3-128 of [a-zA-Z0-9_.-] (SSM API Reference, CreateDocument, Name). The schema's 100-character cap on
+ * package names keeps every accepted name within it; this rule keeps the two tied if either changes.
+ */
+export const packageDocumentNamesFit: ConfigRule = (config) =>
+  config.packages.flatMap((pkg, i) => {
+    const name = packageDocumentNameOf(pkg.name);
+    return DOCUMENT_NAME.test(name)
+      ? []
+      : [{ path: `packages[${i}].name`, value: `${showValue(pkg.name)} (document ${name.length} characters)`, allowed: "a package name whose member document aft-fleet-<package> has at most 128 characters" }];
+  });
