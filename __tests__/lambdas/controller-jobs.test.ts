@@ -86,10 +86,11 @@ describeMoto("controller jobs against moto + stubs: inventory resource data sync
   });
   const inventoryEvent = (step: ControllerEvent["step"], runId: string): ControllerEvent => ({ step, runId, bucket: BUCKET, specKey: ringSpecKey(INVENTORY_JOB, INVENTORY_RING) });
 
-  async function runToEnd(eventOf: (step: ControllerEvent["step"], runId: string) => ControllerEvent, runId: string): Promise<RunSummary> {
-    if ((await runStep(eventOf("plan", runId), deps, NOW, forever)).status === "Continue") {
-      for (let i = 0; i < 5 && (await runStep(eventOf("apply", runId), deps, NOW, forever)).status === "Continue"; i++);
-      await runStep(eventOf("summarize", runId), deps, NOW, forever);
+  /** plan, apply until Done (at most 5 passes; `afterPass` runs after each), summarize. */
+  async function runToEnd(eventOf: (step: ControllerEvent["step"], runId: string) => ControllerEvent, runId: string, afterPass: () => void = () => undefined, now = NOW): Promise<RunSummary> {
+    if ((await runStep(eventOf("plan", runId), deps, now, forever)).status === "Continue") {
+      for (let i = 0; i < 5 && (await runStep(eventOf("apply", runId), deps, now, forever)).status === "Continue"; i++) afterPass();
+      await runStep(eventOf("summarize", runId), deps, now, forever);
     }
     return (await readJson<RunSummary>(runObjectKey(runId, "summary.json")))!;
   }
@@ -110,9 +111,14 @@ describeMoto("controller jobs against moto + stubs: inventory resource data sync
     for (const { stub } of stubs.values()) stub.sent.length = 0;
   }
 
-  it("inventory sync: created once per account and Region with the reports destination (SyncType left default); the next run does nothing", async () => {
+  /** Every member's sync ran with `status` (ListResourceDataSync LastStatus). */
+  const syncsRan = (status: "Successful" | "Failed", message?: string) => (): void => {
+    for (const { stub } of stubs.values()) for (const name of stub.syncs.keys()) stub.syncStatus(name, status, message);
+  };
+
+  it("inventory sync: created once per account and Region with the reports destination (SyncType left default), Pending until its LastStatus says it delivered; the next run does nothing", async () => {
     await put(ringSpecKey(INVENTORY_JOB, INVENTORY_RING), inventorySpec());
-    const summary = await runToEnd(inventoryEvent, "inv-1");
+    const summary = await runToEnd(inventoryEvent, "inv-1", syncsRan("Successful"));
     expect(summary).toMatchObject({ package: INVENTORY_JOB, ring: INVENTORY_RING, final: true, counts: { Succeeded: 4, Failed: 0 } });
     const creates = memberCalls("CreateResourceDataSync");
     expect(creates.map((c) => `${c.account}:${c.region}`).sort()).toEqual(accounts.flatMap((a) => REGIONS.map((r) => `${a}:${r}`)).sort());
@@ -124,18 +130,39 @@ describeMoto("controller jobs against moto + stubs: inventory resource data sync
     }
     for (const { stub } of stubs.values()) expect([...stub.syncs.keys()]).toEqual(["aft-fleet-inventory"]);
 
+    // One listing to create or check the sync, one to read its status back.
+    expect(memberCalls("ListResourceDataSync")).toHaveLength(8);
     const again = await runToEnd(inventoryEvent, "inv-2");
     expect(again.counts.Succeeded).toBe(4);
     expect(memberCalls("CreateResourceDataSync")).toHaveLength(4);
-    expect(memberCalls("ListResourceDataSync")).toHaveLength(4);
+    expect(memberCalls("ListResourceDataSync")).toHaveLength(8);
+  });
+
+  // "LastStatus: The status reported by the last sync" (Successful | Failed | InProgress) and
+  // "LastSyncStatusMessage: The status message details reported by the last sync" (ResourceDataSyncItem).
+  it("inventory sync: a sync whose last run failed fails its pair with SSM's message; one that never reports fails after an hour", async () => {
+    await put(ringSpecKey(INVENTORY_JOB, INVENTORY_RING), inventorySpec());
+    const failed = await runToEnd(inventoryEvent, "inv-1", syncsRan("Failed", "Access Denied writing to the bucket"));
+    expect(failed.counts).toMatchObject({ Failed: 4, Succeeded: 0 });
+    expect(failed.results[0]!.reason).toBe("resource data sync: Access Denied writing to the bucket");
+
+    // No status at all (the sync never ran): Pending within the hour, Failed after it.
+    await put(ringSpecKey(INVENTORY_JOB, INVENTORY_RING), { ...inventorySpec(), release: "dest-2" });
+    for (const { stub } of stubs.values()) for (const name of stub.syncs.keys()) stub.syncStatus(name, undefined);
+    const silent = await runToEnd(inventoryEvent, "inv-2", () => undefined, new Date(NOW.getTime() + 3600_000));
+    expect(silent.counts).toMatchObject({ InProgress: 4 });
+    const late = new Date(NOW.getTime() + 3 * 3600_000);
+    const timedOut = await runToEnd(inventoryEvent, "inv-3", () => undefined, late);
+    expect(timedOut.counts).toMatchObject({ Failed: 4 });
+    expect(timedOut.results[0]!.reason).toContain("reported no status within 60 min");
   });
 
   it("inventory sync: a sync already there with the same destination is left alone", async () => {
     await presetSync(KEY_ARN);
     await put(ringSpecKey(INVENTORY_JOB, INVENTORY_RING), inventorySpec());
-    const summary = await runToEnd(inventoryEvent, "inv-1");
+    const summary = await runToEnd(inventoryEvent, "inv-1", syncsRan("Successful"));
     expect(summary.counts).toMatchObject({ Succeeded: 4, Failed: 0 });
-    expect(memberCalls("ListResourceDataSync")).toHaveLength(4);
+    expect(memberCalls("ListResourceDataSync")).toHaveLength(8);
     expect(memberCalls("CreateResourceDataSync")).toHaveLength(0);
     expect(memberCalls("DeleteResourceDataSync")).toHaveLength(0);
   });
@@ -143,7 +170,7 @@ describeMoto("controller jobs against moto + stubs: inventory resource data sync
   it("inventory sync: a sync with another destination (key) is deleted and created again with the wanted one", async () => {
     await presetSync(OTHER_KEY_ARN);
     await put(ringSpecKey(INVENTORY_JOB, INVENTORY_RING), inventorySpec());
-    const summary = await runToEnd(inventoryEvent, "inv-1");
+    const summary = await runToEnd(inventoryEvent, "inv-1", syncsRan("Successful"));
     expect(summary.counts).toMatchObject({ Succeeded: 4, Failed: 0 });
     expect(memberCalls("DeleteResourceDataSync")).toHaveLength(4);
     expect(memberCalls("CreateResourceDataSync")).toHaveLength(4);
