@@ -5,6 +5,7 @@
  */
 export * from "./events";
 export * from "./ledger";
+export * from "./metrics";
 export * from "./names";
 export * from "./partition";
 export * from "./patterns";
