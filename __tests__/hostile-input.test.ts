@@ -176,7 +176,8 @@ describe("config text reaches Terraform as literal data", () => {
       const unbraced = (v: string) => v.replace(/\{(?=\{)/g, "{ ").replace(/\}(?=\})/g, "} ");
       config.packages[0].additionalArguments = Object.fromEntries(hostile.slice(0, 10).map((v, i) => [`SSM_ARG_${i}`, unbraced(v)]));
       config.packages[0].additionalArguments.SSM_PATHLIKE = "${path.cwd}";
-      config.organization.targetGroups.all.instanceTags = { "team${x}": hostile.slice(10, 20).map((v) => v.replace(/\n/g, " ").slice(0, 200)).filter((v) => v.trim() !== "") };
+      // Tag keys become SSM Target.Key tag:<key> (model ssm/2014-11-06, shape TargetKey: no `$`, `{`, `}`); values are free text.
+      config.organization.targetGroups.all.instanceTags = { "team:x": hostile.slice(10, 20).map((v) => v.replace(/\n/g, " ").slice(0, 200)).filter((v) => v.trim() !== "") };
       fs.writeFileSync(fx.configFile, JSON.stringify(config));
       const out = path.join(fx.dir, "out");
       expect(await main(["synth", "--config", fx.configFile, "--out", out])).toBe(0);
@@ -195,7 +196,7 @@ describe("config text reaches Terraform as literal data", () => {
       }
       // The central tree carries the manifest (publisher) and the ring specs (arguments, tag values), literally.
       expect(allLiterals.some((l) => l.includes('"publisher":"Evil \\"Corp\\" ${path.cwd} %{ if true }x%{ endif } \\\\ end"'))).toBe(true);
-      for (const value of [...hostile.slice(0, 10).map((v) => v.replace(/\{(?=\{)/g, "{ ").replace(/\}(?=\})/g, "} ")), "${path.cwd}", ...config.organization.targetGroups.all.instanceTags["team${x}"]]) {
+      for (const value of [...hostile.slice(0, 10).map((v) => v.replace(/\{(?=\{)/g, "{ ").replace(/\}(?=\})/g, "} ")), "${path.cwd}", ...config.organization.targetGroups.all.instanceTags["team:x"]]) {
         expect({ value, found: allLiterals.some((l) => l.includes(JSON.stringify(value).slice(1, -1))) }).toEqual({ value, found: true });
       }
     } finally {
@@ -498,15 +499,17 @@ describe("config text never becomes Terraform template code: every free-text fie
         ".packages[0].additionalArguments.SSM_LOG_LEVEL",
         ".packages[0].rings[0].alarms[0]",
         ".organization.targetGroups.canary.instanceTags.team-tag[0]",
-        ".organization.targetGroups.canary.instanceTags{key team-tag}",
         ".patching.baselines.amazon-linux.description",
         ".patching.emergency.rings[0].alarms[0]",
         ".patching.autoScaling.rings[0].alarms[0]",
       ]) {
         expect({ field, accepted: accepted.includes(field) }).toEqual({ field, accepted: true });
       }
-      // Target group, ring, package and version names are restricted patterns: no `$`, `%` or braces.
-      for (const refused of [".packages[0].name", ".packages[0].rings[0].name", ".organization.targetGroups{key canary}"]) expect(accepted).not.toContain(refused);
+      // Target group, ring, package and version names are restricted patterns: no `$`, `%` or braces. So are
+      // node tag keys: they become SSM Target.Key tag:<key> (model ssm/2014-11-06, shape TargetKey).
+      for (const refused of [".packages[0].name", ".packages[0].rings[0].name", ".organization.targetGroups{key canary}", ".organization.targetGroups.canary.instanceTags{key team-tag}"]) {
+        expect(accepted).not.toContain(refused);
+      }
       fs.writeFileSync(fx.configFile, JSON.stringify(config));
       const out = path.join(fx.dir, "out");
       expect(await main(["synth", "--config", fx.configFile, "--out", out])).toBe(0);
@@ -543,7 +546,7 @@ describe("config text never becomes Terraform template code: every free-text fie
         return literals.filter((l) => l.includes(`hostile${i}}`)).length;
       };
       // (The package description reaches no tree today: the walk above covers it should it ever do.)
-      for (const field of [".packages[0].publisher", ".packages[0].additionalArguments.SSM_LOG_LEVEL", ".organization.targetGroups.canary.instanceTags.team-tag[0]", ".organization.targetGroups.canary.instanceTags{key team-tag}", ".patching.baselines.amazon-linux.description"]) {
+      for (const field of [".packages[0].publisher", ".packages[0].additionalArguments.SSM_LOG_LEVEL", ".organization.targetGroups.canary.instanceTags.team-tag[0]", ".patching.baselines.amazon-linux.description"]) {
         expect({ field, arrived: arrived(field) > 0 }).toEqual({ field, arrived: true });
       }
       for (const field of [".packages[0].rings[0].alarms[0]", ".patching.emergency.rings[0].alarms[0]", ".patching.autoScaling.rings[0].alarms[0]"]) {

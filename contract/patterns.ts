@@ -3,9 +3,9 @@
  * its inputs with them, and tests cite the source of each.
  */
 
+/** Organizations ids: model organizations/2016-11-28, shapes AccountId, OrganizationId, OrganizationalUnitId, RootId. */
 export const ACCOUNT_ID = /^\d{12}$/;
 export const ORG_ID = /^o-[a-z0-9]{10,32}$/;
-/** Organizations OU id (API reference, OrganizationalUnit.Id). */
 export const OU_ID = /^ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}$/;
 export const ROOT_ID = /^r-[0-9a-z]{4,32}$/;
 export const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
@@ -18,11 +18,61 @@ export const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 export const VERSION_NAME = /^[0-9A-Za-z_.-]{3,128}$/;
 /** SSM document names: 3-128 of `[a-zA-Z0-9_.-]`; the AWS and Amazon prefixes are reserved (CreateDocument). */
 export const DOCUMENT_NAME = /^(?![Aa][Ww][Ss]|[Aa][Mm][Aa][Zz][Oo][Nn])[A-Za-z0-9_.-]{3,128}$/;
+/** A document one may name, AWS's own included: model ssm/2014-11-06 shape DocumentName, `^[a-zA-Z0-9_\-.]{3,128}$`. */
+export const SSM_DOCUMENT_NAME = /^[a-zA-Z0-9_.-]{3,128}$/;
 /** CreateAssociation AssociationName: `^[a-zA-Z0-9_\-.]{3,128}$`. */
 export const ASSOCIATION_NAME = /^[a-zA-Z0-9_.-]{3,128}$/;
-/** Rate control of associations and Automation (MaxConcurrency / MaxErrors API patterns). */
-export const MAX_CONCURRENCY = /^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$/;
-export const MAX_ERRORS = /^([1-9][0-9]*|0|[1-9][0-9]%|[0-9]%|100%)$/;
+/**
+ * Rate control of associations, commands, window tasks and Automation: botocore model
+ * ssm/2014-11-06, shapes MaxConcurrency (`^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$`) and MaxErrors
+ * (`^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$`), both 1-7 characters (RATE_CONTROL_LENGTH): the
+ * lookahead keeps "12345678", which the bare pattern admits, out.
+ */
+export const MAX_CONCURRENCY = /^(?=.{1,7}$)([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$/;
+export const MAX_ERRORS = /^(?=.{1,7}$)([1-9][0-9]*|0|[1-9][0-9]%|[0-9]%|100%)$/;
+/**
+ * Target.Key of associations, commands and window targets (model ssm/2014-11-06, shape TargetKey:
+ * `^[\p{L}\p{Z}\p{N}_.:/=\-@]*$`, 1-163 characters; the resource-groups alternatives are not used here).
+ * Note: no `+`, which tag keys allow.
+ */
+export const TARGET_KEY = /^[\p{L}\p{Z}\p{N}_.:/=\-@]{1,163}$/u;
+/**
+ * A node tag key that aft-fleet targets as `tag:<key>`: an EC2 tag key (1-128 characters, EC2 User Guide
+ * "Tag restrictions") whose target key matches TARGET_KEY. AWS's own keys (`aws:autoscaling:groupName`)
+ * may be targeted; they cannot be created.
+ */
+export const TARGET_TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=\-@]{1,128}$/u;
+/**
+ * A tag key aft-fleet writes: model ssm/2014-11-06 shape TagKey (`^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`,
+ * 1-128; IAM's tagKeyType is the same), without the `aws:` prefix AWS reserves for its own tags (Tagging
+ * AWS Resources User Guide, "Tag naming limits and requirements").
+ */
+export const TAG_KEY = /^(?![Aa][Ww][Ss]:)[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
+/** A tag key aft-fleet both writes and targets as `tag:<key>`: TAG_KEY without `+` (TARGET_KEY refuses it). */
+export const WRITTEN_TARGET_TAG_KEY = /^(?![Aa][Ww][Ss]:)[\p{L}\p{Z}\p{N}_.:/=\-@]{1,128}$/u;
+/** Tag values: model ssm/2014-11-06 shape TagValue, 0-256 of the TagKey characters. */
+export const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
+/** Alarm names: model ssm/2014-11-06 shape AlarmName (1-255, `^(?!\s*$).+`), no control characters. */
+export const ALARM_NAME = /^(?!\s*$)[^\u0000-\u001f]{1,255}$/;
+/**
+ * General purpose bucket names (Amazon S3 User Guide, "General purpose bucket naming rules"): 3-63
+ * lowercase letters, digits, `.` and `-`, starting and ending with a letter or digit, no `..`, no `xn--`.
+ * The other reserved prefixes and suffixes are bucketNameProblem's (aws-rules.ts).
+ */
+export const BUCKET_NAME = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** IAM role names: model iam/2010-05-08 shape roleNameType, 1-64 of `[\w+=,.@-]`. */
+export const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+/** IAM instance profile names: model iam/2010-05-08 shape instanceProfileNameType, 1-128 of `[\w+=,.@-]`. */
+export const INSTANCE_PROFILE_NAME = /^[\w+=,.@-]{1,128}$/;
+/** SSM TargetLocation.ExecutionRoleName: model ssm/2014-11-06 shape ExecutionRoleName, 1-64 of `[\w+=,.@/-]`. */
+export const TARGET_LOCATION_ROLE_NAME = /^[\w+=,.@/-]{1,64}$/;
+/** STS AssumeRole ExternalId: model sts/2011-06-15 shape externalIdType, 2-1224 of `[\w+=,.@:/-]`. */
+export const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
+/**
+ * CloudWatch Logs log group names: model logs/2014-03-28 shape LogGroupName (1-512 of `[.\-_/#A-Za-z0-9]`);
+ * CreateLogGroup: "Log group names can't start with the string aws/".
+ */
+export const LOG_GROUP_NAME = /^(?!aws\/)[A-Za-z0-9_.\-/#]{1,512}$/;
 /** KMS alias names (CreateAlias): `alias/` then letters, digits, `/`, `_`, `-`. */
 export const KMS_ALIAS = /^alias\/[a-zA-Z0-9/_-]+$/;
 /** An Automation parameter value may be at most 512 characters; a StringList at most 50 values. */

@@ -1,20 +1,15 @@
 /** Event validation: every handler rejects a malformed event before calling any AWS API. */
 
-export const ACCOUNT_ID = /^\d{12}$/;
-export const OU_ID = /^ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}$/;
-export const ROOT_ID = /^r-[0-9a-z]{4,32}$/;
-export const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+import { SSM_DOCUMENT_NAME, TARGET_LOCATION_ROLE_NAME } from "../../contract/patterns";
+
+/** AWS's patterns, one home: contract/patterns.ts (model sources there). */
+export { ACCOUNT_ID, BUCKET_NAME, MAX_CONCURRENCY, MAX_ERRORS, OU_ID, REGION, ROOT_ID } from "../../contract/patterns";
 /** SSM document name (own documents) or a document ARN (shared documents). */
-export const DOCUMENT_NAME = /^([a-zA-Z0-9_\-.]{3,128}|arn:aws[a-z-]*:ssm:[a-z0-9-]+:\d{12}:document\/[a-zA-Z0-9_\-.]{3,128})$/;
+export const DOCUMENT_NAME = new RegExp(`^(${SSM_DOCUMENT_NAME.source.slice(1, -1)}|arn:aws[a-z-]*:ssm:[a-z0-9-]+:\\d{12}:document\\/${SSM_DOCUMENT_NAME.source.slice(1, -1)})$`);
 /** IAM role name, as TargetLocation.ExecutionRoleName allows it (1-64 characters). */
-export const ROLE_NAME = /^[\w+=,.@/-]{1,64}$/;
-/** TargetLocation.TargetLocationMaxConcurrency. */
-export const MAX_CONCURRENCY = /^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$/;
-/** TargetLocation.TargetLocationMaxErrors. */
-export const MAX_ERRORS = /^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$/;
+export const ROLE_NAME = TARGET_LOCATION_ROLE_NAME;
 /** Run ids become S3 key segments: no slashes, no dot-only names. */
 export const RUN_ID = /^(?!\.+$)[A-Za-z0-9._-]{1,128}$/;
-export const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 /** A key prefix of slash-separated segments; leading and trailing slashes are tolerated and dropped. */
 export const KEY_PREFIX = /^\/*([A-Za-z0-9!_.*'()=-]+\/)*[A-Za-z0-9!_.*'()=-]*\/*$/;
 

@@ -71,6 +71,8 @@ export interface RolloutRing {
   readonly nodeMaxConcurrency: string;
   readonly nodeMaxErrors: string;
   readonly complianceSeverity: "CRITICAL" | "HIGH" | "MEDIUM" | "LOW" | "UNSPECIFIED";
+  /** The ring spec's `resume`: a new value acknowledges a halt at the error budget. */
+  readonly resume?: string;
 }
 
 export interface FleetPackage {

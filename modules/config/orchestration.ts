@@ -4,6 +4,10 @@ import type { ConfigIssue } from "./errors";
 import { showValue } from "./errors";
 import { AWS_REGIONS } from "./regions";
 import { bucketNameProblem } from "./rules/bucket-names";
+import { ownRoleProblem } from "./rules/collisions";
+import { bucketNameField, iamNameField, tagKeyField } from "./fields";
+import { EXTERNAL_ID_LENGTH, LOG_GROUP_NAME_LENGTH, LOG_GROUP_RESERVED_PREFIX, TAG_VALUE_LENGTH } from "../../contract/aws-rules";
+import { EXTERNAL_ID, LOG_GROUP_NAME, SSM_DOCUMENT_NAME as DOCUMENT_NAME, TAG_VALUE } from "../../contract/patterns";
 import type { TargetGroup } from "./model";
 import { TRUST_POLICY_MAX_CHARS, orchestrationTrustPolicy, trustPolicyLength } from "../orchestration/trust";
 
@@ -30,25 +34,17 @@ export const MAX_ORCHESTRATION_PRINCIPALS = 10;
 export const LOG_ENCRYPTIONS = ["aws-managed", "kms"] as const;
 export type LogEncryption = (typeof LOG_ENCRYPTIONS)[number];
 
-/** STS AssumeRole ExternalId: 2-1224 characters of `[\w+=,.@:/-]` (STS API reference). */
-const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 /** An IAM role ARN, optionally with a path; group 2 is the account. Role names: 1-64 of `[\w+=,.@-]`. */
 const ROLE_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role\/(?:[\u0021-\u007e]{0,510}\/)?[\w+=,.@-]{1,64}$/;
-/** SSM document names (CreateDocument Name: `[a-zA-Z0-9_\-.]{3,128}`). */
-const DOCUMENT_NAME = /^[A-Za-z0-9_.-]{3,128}$/;
 /** A document ARN: AWS-owned documents have no account (`arn:aws:ssm:us-east-1::document/AWS-RunShellScript`). */
 const DOCUMENT_ARN = /^arn:(aws|aws-cn|aws-us-gov):ssm:([a-z0-9-]+):(\d{12})?:document\/([A-Za-z0-9_.-]{3,128})$/;
 /** Documents AWS owns are named with these prefixes; users cannot create documents named so. */
 const AWS_OWNED_DOCUMENT = /^(?:[Aa][Ww][Ss]|[Aa][Mm][Aa][Zz][Oo][Nn])/;
-/** Tag keys: 1-128 characters, not starting with the reserved `aws:` prefix. */
-const TAG_KEY = /^(?![Aa][Ww][Ss]:)[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
-const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
-const BUCKET_NAME = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
-/** CloudWatch Logs log group names: 1-512 of letters, digits, `_-./#` (CreateLogGroup). */
-const LOG_GROUP_NAME = /^[A-Za-z0-9_.\-/#]{1,512}$/;
-const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 
 const ROLE_ARN_TEXT = "an IAM role ARN such as arn:aws:iam::123456789012:role/rundeck";
+const EXTERNAL_ID_TEXT = `an STS ExternalId: ${EXTERNAL_ID_LENGTH.min}-${EXTERNAL_ID_LENGTH.max} letters, digits or '_+=,.@:/-'`;
+const TAG_VALUE_TEXT = `a tag value of ${TAG_VALUE_LENGTH.min}-${TAG_VALUE_LENGTH.max} letters, digits, spaces or '_.:/=+-@'`;
+const LOG_GROUP_TEXT = `a log group name: ${LOG_GROUP_NAME_LENGTH.min}-${LOG_GROUP_NAME_LENGTH.max} letters, digits or '_-./#', not starting with ${LOG_GROUP_RESERVED_PREFIX} (CloudWatch Logs reserves it)`;
 
 export const OrchestrationSchema = z
   .strictObject({
@@ -58,8 +54,8 @@ export const OrchestrationSchema = z
       .max(MAX_ORCHESTRATION_PRINCIPALS, { error: `at most ${MAX_ORCHESTRATION_PRINCIPALS} IAM role ARNs` })
       .describe("The central tool's IAM roles (central or tooling account of this organization) that may assume aft-fleet-orchestration in every account."),
     externalId: z
-      .string({ error: "an STS ExternalId: 2-1224 letters, digits or '_+=,.@:/-'" })
-      .regex(EXTERNAL_ID, { error: "an STS ExternalId: 2-1224 letters, digits or '_+=,.@:/-'" })
+      .string({ error: EXTERNAL_ID_TEXT })
+      .regex(EXTERNAL_ID, { error: EXTERNAL_ID_TEXT })
       .optional()
       .describe("When set, the member role requires this sts:ExternalId on AssumeRole."),
     documents: z
@@ -77,8 +73,8 @@ export const OrchestrationSchema = z
       ),
     nodeTag: z
       .strictObject({
-        key: z.string({ error: "a tag key of 1-128 characters, not starting with aws:" }).regex(TAG_KEY, { error: "a tag key of 1-128 characters, not starting with aws:" }),
-        value: z.string({ error: "a tag value of 0-256 characters" }).regex(TAG_VALUE, { error: "a tag value of 0-256 letters, digits, spaces or '_.:/=+-@'" }),
+        key: tagKeyField(),
+        value: z.string({ error: TAG_VALUE_TEXT }).regex(TAG_VALUE, { error: TAG_VALUE_TEXT }),
       })
       .optional()
       .describe("Only nodes with this tag (e.g. orchestration=allowed) may receive commands. Default: every node of the account."),
@@ -87,14 +83,12 @@ export const OrchestrationSchema = z
       .min(1, { error: "at least one Region" })
       .optional()
       .describe("Regions where commands may run; each one of organization.workloadRegions. Default: all workload Regions."),
-    fileCopierBucket: z
-      .string({ error: "an S3 bucket name: 3-63 lowercase letters, digits, '.' or '-'" })
-      .regex(BUCKET_NAME, { error: "an S3 bucket name: 3-63 lowercase letters, digits, '.' or '-'" })
+    fileCopierBucket: bucketNameField()
       .optional()
       .describe("Bucket (central account, home Region) the tool's file copier uploads to and nodes download from. Default: no file copier."),
     logGroupName: z
-      .string({ error: "a log group name: 1-512 letters, digits or '_-./#'" })
-      .regex(LOG_GROUP_NAME, { error: "a log group name: 1-512 letters, digits or '_-./#'" })
+      .string({ error: LOG_GROUP_TEXT })
+      .regex(LOG_GROUP_NAME, { error: LOG_GROUP_TEXT })
       .optional()
       .describe("Log group for command output beyond Run Command's 48,000 characters, created in every account and Region. Default: no log group."),
     logEncryption: z
@@ -110,8 +104,9 @@ export const OrchestrationSchema = z
       .describe("Target groups (organization.targetGroups) whose accounts and OUs the central tool configures; listed in orchestration.json. The role exists in every account either way. Default: none listed."),
     instancePolicy: z
       .strictObject({
-        attachToRole: z.string({ error: "an IAM role name" }).regex(ROLE_NAME, { error: "an IAM role name: 1-64 letters, digits or '+=,.@_-'" }).optional(),
-        createInstanceProfile: z.string({ error: "an IAM role name" }).regex(ROLE_NAME, { error: "an IAM role and instance profile name: 1-64 letters, digits or '+=,.@_-'" }).optional(),
+        attachToRole: iamNameField("role").optional(),
+        // Names a new role and its instance profile alike: the role's 1-64 is the tighter limit.
+        createInstanceProfile: iamNameField("role").optional(),
       })
       .optional()
       .describe("How nodes get the file-copier and log permissions: attachToRole (an instance role that exists in every account) or createInstanceProfile (a new role + profile with AmazonSSMManagedInstanceCore). Default: nothing for nodes."),
@@ -316,13 +311,9 @@ export function resolveOrchestration(
         allowed: "nothing unless fileCopierBucket or logGroupName is set (nodes would get an empty policy)",
       });
     }
-    if (ip.createInstanceProfile !== undefined && /^aft-fleet-orchestration(-node)?$/i.test(ip.createInstanceProfile)) {
-      issues.push({
-        path: "orchestration.instancePolicy.createInstanceProfile",
-        value: showValue(ip.createInstanceProfile),
-        allowed: "a name other than aft-fleet-orchestration and aft-fleet-orchestration-node (aft-fleet's own role and node policy)",
-      });
-    }
+    // aft-fleet creates this role and profile: not one of its own names (the config rule checks the other fields).
+    const own = ip.createInstanceProfile !== undefined ? ownRoleProblem(ip.createInstanceProfile) : undefined;
+    if (own !== undefined) issues.push({ path: "orchestration.instancePolicy.createInstanceProfile", value: showValue(ip.createInstanceProfile), allowed: own });
   }
 
   return {

@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { ASSOCIATION_TARGET_VALUES_MAX, ASSOCIATION_TARGETS_MAX } from "../../contract/patterns";
 import { ConfigIssue, showValue } from "./errors";
 import type { FleetModel, FleetPackage, PackageVersion, PlatformEntry, RolloutRing, TargetGroup } from "./model";
+import { durationSeconds, storeBucketDefault } from "./fields";
 import { buildVersion } from "./package-files";
 import { resolveOrchestration } from "./orchestration";
 import { resolvePatching } from "./patching";
@@ -110,7 +111,7 @@ export function buildModel(cfg: FleetConfig, baseDir: string, shown: string, iss
         : {}),
     },
     store: {
-      bucketName: store.bucketName ?? `aft-fleet-packages-${org.centralAccount}-${org.homeRegion}`,
+      bucketName: store.bucketName ?? storeBucketDefault(org),
       ...(store.accessLogBucket ? { accessLogBucket: store.accessLogBucket } : {}),
       noncurrentVersionDays: store.noncurrentVersionDays,
       encryption: store.encryption,
@@ -176,6 +177,7 @@ function buildPackage(
       nodeMaxConcurrency: ring.nodeMaxConcurrency,
       nodeMaxErrors: ring.nodeMaxErrors,
       complianceSeverity: ring.complianceSeverity,
+      ...(ring.resume !== undefined ? { resume: ring.resume } : {}),
     });
   });
 
@@ -225,9 +227,4 @@ function buildPackage(
   };
 }
 
-/** "30m" / "24h" / "2d" -> seconds. */
-function durationSeconds(text: string): number {
-  const n = Number(text.slice(0, -1));
-  const unit = text.slice(-1);
-  return n * (unit === "m" ? 60 : unit === "h" ? 3600 : 86400);
-}
+

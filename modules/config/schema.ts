@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { concurrencyField, errorsField } from "./fields";
-import { ADDITIONAL_ARGUMENT_KEY, ADDITIONAL_ARGUMENTS_MAX, argumentValueProblem, PACKAGE_PARAMETER_PREFIX, VERSION_NAME } from "../../contract/patterns";
+import { alarmsField, bakeField, bucketNameField, concurrencyField, errorsField, iamNameField, resumeField, RING_NAME, ringNameField, scheduleField, daysField, targetTagKeyField } from "./fields";
+import { ASSOCIATION_COMPLIANCE_SEVERITIES, INSTALLATION_TYPES as AWS_INSTALLATION_TYPES, PACKAGE_ACTIONS, TAG_VALUE_LENGTH } from "../../contract/aws-rules";
+import { ACCOUNT_ID, ADDITIONAL_ARGUMENT_KEY, ADDITIONAL_ARGUMENTS_MAX, argumentValueProblem, DOCUMENT_NAME, ORG_ID, OU_ID, PACKAGE_PARAMETER_PREFIX, VERSION_NAME } from "../../contract/patterns";
 import { OrchestrationSchema } from "./orchestration";
 import { PatchingSchema } from "./patching";
 import { AWS_REGIONS } from "./regions";
@@ -11,30 +12,22 @@ import { AWS_REGIONS } from "./regions";
  * Semantic checks that need more than one field (ring -> target group, package folders) live in load.ts.
  */
 
-export const ACCOUNT_ID = /^\d{12}$/;
-export const ORG_ID = /^o-[a-z0-9]{10,32}$/;
-export const OU_ID = /^ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$/;
+/** AWS's patterns, one home: contract/patterns.ts (re-exported for the config's users). */
+export { ACCOUNT_ID, BUCKET_NAME, DOCUMENT_NAME, MAX_CONCURRENCY, MAX_ERRORS, ORG_ID, OU_ID, ROLE_NAME } from "../../contract/patterns";
+export { RING_NAME, SCHEDULE } from "./fields";
 /** Package versions are document VersionNames (contract VERSION_NAME: 3-128 of letters, digits, `_.-`). */
 export const VERSION = VERSION_NAME;
-/** SSM document names: letters, digits, `_-.`, 3-128 characters; AWS reserves the `AWS`/`Amazon` prefixes. */
-export const DOCUMENT_NAME = /^(?![Aa][Ww][Ss]|[Aa][Mm][Aa][Zz][Oo][Nn])[A-Za-z0-9_.-]{3,128}$/;
-export const SCHEDULE = /^(cron|rate)\(.+\)$/;
-/** Rate-control patterns of SSM (TargetLocation / association MaxConcurrency, MaxErrors). */
-export { MAX_CONCURRENCY, MAX_ERRORS } from "../../contract/patterns";
-/** S3 bucket names: 3-63 lowercase letters, digits, dots and hyphens. */
-export const BUCKET_NAME = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 export const CUSTOMIZATION_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
-export const TARGET_GROUP_NAME = /^[a-z][a-z0-9-]{0,31}$/;
-export const RING_NAME = /^[a-z][a-z0-9-]{0,31}$/;
-export const ROLE_NAME = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
+/** Target group names: aft-fleet's rule, as ring names. */
+export const TARGET_GROUP_NAME = RING_NAME;
 
 /** Distributor's platforms. Oracle Linux is not one: "Systems Manager doesn't support distributing packages to Oracle Linux managed nodes by using Distributor" (User Guide, Distributor prerequisites). */
 export const LINUX_PLATFORMS = ["amazon", "centos", "debian", "opensuse", "opensuseleap", "redhat", "suse", "ubuntu"] as const;
 export const PLATFORMS = [...LINUX_PLATFORMS, "windows"] as const;
 export const ARCHES = ["x86_64", "arm64", "386"] as const;
-export const INSTALLATION_TYPES = ["Uninstall and reinstall", "In-place update"] as const;
-export const ACTIONS = ["Install", "Uninstall"] as const;
-export const SEVERITIES = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNSPECIFIED"] as const;
+export const INSTALLATION_TYPES = AWS_INSTALLATION_TYPES;
+export const ACTIONS = PACKAGE_ACTIONS;
+export const SEVERITIES = ASSOCIATION_COMPLIANCE_SEVERITIES;
 
 const accountId = z
   .string({ error: 'a 12-digit account id as a quoted string, e.g. "123456789012"' })
@@ -55,8 +48,8 @@ export const TargetGroupSchema = z
       .describe("OUs in this group; the central fan-out expands them recursively to their active accounts."),
     instanceTags: z
       .record(
-        z.string().regex(/^[^\s].{0,126}$/, { error: "a tag key of 1-127 characters" }),
-        z.array(text("a tag value", 256)).min(1, { error: "at least one tag value" }),
+        targetTagKeyField(),
+        z.array(text("a tag value", TAG_VALUE_LENGTH.max)).min(1, { error: "at least one tag value" }),
       )
       .optional()
       .describe("Managed nodes to target, by one tag key and its allowed values. Default: every managed node."),
@@ -90,33 +83,18 @@ export const PlatformSchema = z.strictObject({
     .describe("Folder under <source>/<version>/ whose files are zipped for this platform."),
 });
 
-/** CloudWatch alarm names (PutMetricAlarm AlarmName: 1-255 characters). */
-const alarmName = z
-  .string({ error: "a CloudWatch alarm name" })
-  .regex(/^[^\u0000-\u001f]{1,255}$/, { error: "a CloudWatch alarm name of 1-255 printable characters" });
-
 export const RingSchema = z.strictObject({
-  name: z.string({ error: "a ring name" }).regex(RING_NAME, { error: "a ring name: lowercase letters, digits and '-', starting with a letter" }),
+  name: ringNameField(),
   targets: z.string({ error: "the name of a target group" }).describe("A key of organization.targetGroups. An account in two rings of a package belongs to the first."),
   pin: z
     .string({ error: "a package version" })
     .regex(VERSION, { error: "a version of 3-128 letters, digits, '_', '-' or '.' (an SSM document version name)" })
     .optional()
     .describe("Holds this ring at a version (hold or rollback), whatever the release and the gates."),
-  bake: z
-    .string({ error: 'a duration such as "30m", "24h" or "2d"' })
-    .regex(/^(0|[1-9]\d{0,4})(m|h|d)$/, { error: 'a duration such as "30m", "24h" or "2d"' })
-    .default("0h")
-    .describe("After this ring reached a release, the next ring waits this long before taking it (not for rollbacks)."),
-  alarms: z
-    .array(alarmName)
-    .max(20, { error: "at most 20 alarms" })
-    .default([])
-    .describe("CloudWatch alarms (central account, home Region): any in ALARM stops this ring and keeps the next ring from promoting."),
+  bake: bakeField("After this ring reached a release, the next ring waits this long before taking it (not for rollbacks)."),
+  alarms: alarmsField("CloudWatch alarms (central account, home Region): any in ALARM stops this ring and keeps the next ring from promoting."),
   action: z.enum(ACTIONS, { error: "Install or Uninstall" }).default("Install"),
-  schedule: z
-    .string({ error: "a State Manager schedule such as rate(1 day) or cron(0 2 ? * SUN *)" })
-    .regex(SCHEDULE, { error: "a State Manager schedule such as rate(1 day) or cron(0 2 ? * SUN *)" })
+  schedule: scheduleField("rate(1 day) or cron(0 2 ? * SUN *)")
     .default("rate(1 day)")
     .describe("How often each member association re-applies the package on its nodes."),
   maxConcurrency: concurrencyField("Ring-wide: account-Region pairs that change at once.", "10%"),
@@ -124,6 +102,7 @@ export const RingSchema = z.strictObject({
   nodeMaxConcurrency: concurrencyField("Per account and Region: managed nodes that install at once (the member association's MaxConcurrency).", "10%"),
   nodeMaxErrors: errorsField("Per account and Region: failed nodes after which the association stops (its MaxErrors).", "10%"),
   complianceSeverity: z.enum(SEVERITIES, { error: SEVERITIES.join(", ") }).default("MEDIUM"),
+  resume: resumeField(),
 });
 
 export const PackageSchema = z.strictObject({
@@ -167,52 +146,38 @@ export const PackageSchema = z.strictObject({
     .max(24, { error: "a whole number from 2 to 24 (Distributor keeps at most 25 versions of a package)" })
     .default(10)
     .describe("Document versions each member account keeps of this package; older ones are deleted (never the default or the one in use)."),
-  controllerSchedule: z
-    .string({ error: "a State Manager schedule such as rate(1 hour)" })
-    .regex(SCHEDULE, { error: "a State Manager schedule such as rate(1 hour)" })
+  controllerSchedule: scheduleField("rate(1 hour)")
     .default("rate(1 hour)")
     .describe("How often the controller runs each ring (it also runs once whenever the ring changes)."),
   rings: z.array(RingSchema).min(1, { error: "at least one rollout ring" }),
 });
 
 export const PackageStoreSchema = z.strictObject({
-  bucketName: z
-    .string()
-    .regex(BUCKET_NAME, { error: "an S3 bucket name: 3-63 lowercase letters, digits, '.' or '-'" })
+  bucketName: bucketNameField()
     .optional()
     .describe("Default: aft-fleet-packages-<centralAccount>-<homeRegion>."),
-  accessLogBucket: z
-    .string()
-    .regex(BUCKET_NAME, { error: "an S3 bucket name: 3-63 lowercase letters, digits, '.' or '-'" })
+  accessLogBucket: bucketNameField()
     .optional()
     .describe("Existing bucket that receives server access logs. Default: no access logging."),
-  noncurrentVersionDays: z
-    .number({ error: "a whole number of days from 1 to 3650" })
-    .int({ error: "a whole number of days from 1 to 3650" })
-    .min(1, { error: "a whole number of days from 1 to 3650" })
-    .max(3650, { error: "a whole number of days from 1 to 3650" })
+  noncurrentVersionDays: daysField(1, 3650)
     .default(365)
     .describe("Days a replaced or deleted object version is kept."),
   encryption: z
     .enum(["kms", "s3"], { error: "kms or s3" })
     .default("kms")
     .describe("kms: SSE-KMS with a customer key (default). s3: SSE-S3, if member accounts' CreateDocument cannot copy attachments from an SSE-KMS bucket."),
-  rolloutRetentionDays: z
-    .number({ error: "a whole number of days from 1 to 3650" })
-    .int({ error: "a whole number of days from 1 to 3650" })
-    .min(1, { error: "a whole number of days from 1 to 3650" })
-    .max(3650, { error: "a whole number of days from 1 to 3650" })
+  rolloutRetentionDays: daysField(1, 3650)
     .default(90)
     .describe("Days run plans and summaries (rollouts/) are kept."),
 });
 
 export const DirectSchema = z.strictObject({
-  stateBucket: z.string().regex(BUCKET_NAME, { error: "an S3 bucket name for Terraform state" }),
+  stateBucket: bucketNameField(),
   stateRegion: region,
   stateKeyPrefix: z.string().regex(/^[A-Za-z0-9_.\-/]{1,256}$/, { error: "an S3 key prefix" }).default("aft-fleet"),
   lockTable: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, { error: "a DynamoDB table name" }).optional(),
   memberAccounts: z.array(accountId).default([]).describe("Accounts that get a global-customization stack; the central account always gets one."),
-  memberRoleName: z.string().regex(ROLE_NAME, { error: "an IAM role name" }).default("OrganizationAccountAccessRole"),
+  memberRoleName: iamNameField("role").default("OrganizationAccountAccessRole"),
 });
 
 export const DeploymentSchema = z.strictObject({

@@ -42,6 +42,7 @@ export function ringSpecOf(model: FleetModel, pkg: FleetPackage, index: number):
     alarms: [...ring.alarms],
     maxConcurrency: ring.maxConcurrency,
     maxErrors: ring.maxErrors,
+    ...(ring.resume !== undefined ? { resume: ring.resume } : {}),
     versionRetention: pkg.versionRetention,
     store: { bucket: model.store.bucketName, region: org.homeRegion },
     association: {
@@ -87,7 +88,7 @@ export function emergencyNodeTargetsOf(patching: Patching, group: TargetGroup): 
 /** The ring fields every job kind shares: targets, order, gates and ring-wide rate control. */
 function jobRingCommon<K extends string>(
   model: FleetModel,
-  rings: readonly { readonly name: string; readonly targetGroup: TargetGroup; readonly bakeSeconds: number; readonly alarms: readonly string[]; readonly maxConcurrency: string; readonly maxErrors: string }[],
+  rings: readonly { readonly name: string; readonly targetGroup: TargetGroup; readonly bakeSeconds: number; readonly alarms: readonly string[]; readonly maxConcurrency: string; readonly maxErrors: string; readonly resume?: string }[],
   index: number,
   kind: K,
   job: string,
@@ -112,6 +113,7 @@ function jobRingCommon<K extends string>(
     alarms: [...ring.alarms],
     maxConcurrency: ring.maxConcurrency,
     maxErrors: ring.maxErrors,
+    ...(ring.resume !== undefined ? { resume: ring.resume } : {}),
   } as const;
 }
 
