@@ -185,11 +185,15 @@ describeMoto("controller handler against moto (S3, STS, SSM documents, Organizat
     const done = await runStep(event("summarize"), deps, NOW, forever);
     expect(done.status).toBe("Done");
     expect(done.message).toContain("Succeeded 3, Failed 1");
-    const metric = cwSent.find((s) => s.name === "PutMetricData")!;
-    expect(metric.input).toMatchObject({
-      Namespace: "AftFleet",
-      MetricData: [{ MetricName: "FailedTargets", Value: 1, Dimensions: [{ Name: "Package", Value: PKG }, { Name: "Ring", Value: RING }] }],
-    });
+    const metrics = cwSent.filter((s) => s.name === "PutMetricData").map((s) => s.input as { Namespace: string; MetricData: { MetricName: string; Value: number; Dimensions: { Name: string; Value: string }[] }[] });
+    const final = metrics.at(-1)!;
+    expect(final.Namespace).toBe("AftFleet");
+    expect(final.MetricData[0]).toMatchObject({ MetricName: "FailedTargets", Value: 1, Dimensions: [{ Name: "Package", Value: PKG }, { Name: "Ring", Value: RING }] });
+    // Every apply pass and the end of the run publish the ring's pairs by status and whether it is held.
+    const byStatus = (call: (typeof metrics)[number], status: string) => call.MetricData.find((m) => m.MetricName === "PairsByStatus" && m.Dimensions.some((d) => d.Name === "Status" && d.Value === status))?.Value;
+    expect(metrics.map((call) => byStatus(call, "InProgress"))).toEqual([4, 0, 0]);
+    expect(byStatus(final, "Succeeded")).toBe(3);
+    expect(final.MetricData.find((m) => m.MetricName === "RingHeld")).toMatchObject({ Value: 1, Dimensions: [{ Name: "Package", Value: PKG }, { Name: "Ring", Value: RING }] });
     const summary = await readJson<RunSummary>(runObjectKey("run-1", "summary.json"));
     expect(summary).toMatchObject({ final: true, counts: { Succeeded: 3, Failed: 1 } });
     expect(summary!.gate).toContain("ring halted");

@@ -18,7 +18,7 @@ import { EXECUTION_ROLE_NAME, type AnyRingSpec, type ControllerEvent, type Contr
 import { describeError } from "../shared/clients";
 import type { LambdaContext } from "../shared/context";
 import type { BackoffOptions } from "../shared/retry";
-import { alarmsInAlarm, putFailedTargets } from "./alarms";
+import { alarmsInAlarm, putRingMetrics } from "./alarms";
 import { jobOf, type PairContext } from "./jobs";
 import { deadRun, foreignLease, LEASE_MS, leaseHeldMessage, mergeRecords, withLease, withoutLease } from "./lease";
 import { loadOrgSnapshot } from "./org";
@@ -354,6 +354,7 @@ export class Run {
     if (saved.held) return saved.held;
     const summary = buildSummary(runId, spec, ledger, plan.work, plan.gate, false, { alarmsInAlarm: alarms, skipped: plan.skipped, omit: PARTIAL_SUMMARY_OMITS });
     await this.store.writeSummary(summary);
+    await putRingMetrics(this.deps.cloudwatch, spec, { counts: summary.counts, held: heldHalt(ledger, spec) !== undefined, final: false }, this.now, this.deps.backoff);
     const written = Array.from({ length: records.written }, (_, batch) => journalKey(runId, pass, batch));
     await this.deleteKeys([...journals.map(({ key }) => key), ...written]);
 
@@ -382,7 +383,7 @@ export class Run {
     const gate: GateDecision = plan?.gate ?? (ledger.ringVersion === undefined ? { kind: "hold", blockedBy: "no plan" } : { kind: "steady", wanted: ledger.ringVersion });
     const summary = buildSummary(runId, spec, ledger, plan?.work ?? [], gate, true, { alarmsInAlarm: alarms, skipped: plan?.skipped ?? [] });
     await this.store.writeSummary(summary);
-    await putFailedTargets(this.deps.cloudwatch, spec, summary.counts.Failed, this.now, this.deps.backoff);
+    await putRingMetrics(this.deps.cloudwatch, spec, { counts: summary.counts, held: heldHalt(ledger, spec) !== undefined, final: true }, this.now, this.deps.backoff);
     return result("Done", runId, `${spec.package}/${spec.ring}${summary.version ? ` ${summary.version}` : ""}: ${countsLine(summary)}`);
   }
 }
