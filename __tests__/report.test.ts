@@ -14,7 +14,7 @@ import { diffTrees, readTrees } from "../modules/report/tree-diff";
 import { fleetWarnings } from "../modules/report/warnings";
 import { patchingSection } from "../modules/report/patching";
 import { synthToDir } from "../main";
-import { benchReport, buildReport, parseReportArgs } from "../scripts/report";
+import { benchReport, buildReport, main as reportMain, parseReportArgs } from "../scripts/report";
 import { baseConfig, basePackageFiles, makeFixture, type Fixture } from "./helpers/fixture";
 
 /*
@@ -187,7 +187,9 @@ describe("golden content: a new package and a new Region", () => {
     const before = baseConfig();
     const after = baseConfig();
     after.organization.workloadRegions = ["us-east-1", "eu-west-1", "eu-central-1"];
-    after.packages.push({ ...after.packages[0], name: "OtherAgent", release: "1.0.0", rings: [{ name: "first", targets: "canary" }, { name: "rest", targets: "all" }] });
+    // The fleet's first Parameter Store reference in package arguments is what changes the member tree here (the
+    // execution role gains CheckPackageParameters); a package by itself changes no member tree.
+    after.packages.push({ ...after.packages[0], name: "OtherAgent", release: "1.0.0", additionalArguments: { SSM_KEY: "{{ssm:/aft-fleet/other-agent/key}}" }, rings: [{ name: "first", targets: "canary" }, { name: "rest", targets: "all" }] });
     pair = await reportPair(fixture(before, ["1.0.0"]), fixture(after, ["1.0.0"]));
   });
 
@@ -200,7 +202,7 @@ describe("golden content: a new package and a new Region", () => {
     expect(pair.markdown).toContain("### TestAgent: release 1.0.0 (unchanged)");
   });
 
-  it("calls out the member tree: a new package changes the execution role's policy", () => {
+  it("calls out the member tree: the first package argument that references Parameter Store changes the execution role's policy", () => {
     const global = pair.trees.find((t) => t.member)!;
     expect(global.status).toBe("changed");
     const verdict = pair.markdown.split("\n")[2]!;
@@ -516,6 +518,81 @@ describe("the CLI", () => {
     expect(md).toContain("The versions before this change are unknown (--base");
     expect(md).toContain("| ? -> 1.1.0 |");
     expect(section(md, "Emitted trees")).toMatch(/aft-account-customizations\/aft-fleet-central\/terraform\/aft-fleet\.tf\.json`: \d+ added/);
+  });
+});
+
+describe("the CLI's inputs and --out: one line, no stack trace, nothing written but the named file", () => {
+  /** Every file below `dir`, relative path -> content (links as their target). */
+  const snapshot = (dir: string): Map<string, string> => {
+    const out = new Map<string, string>();
+    const walk = (rel: string) => {
+      for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
+        const child = rel ? `${rel}/${entry.name}` : entry.name;
+        const full = path.join(dir, child);
+        if (entry.isSymbolicLink()) out.set(child, `-> ${fs.readlinkSync(full)}`);
+        else if (entry.isDirectory()) walk(child);
+        else out.set(child, fs.readFileSync(full, "utf8"));
+      }
+    };
+    walk("");
+    return out;
+  };
+  /** Runs the CLI's main with stderr captured; returns the exit code and what it printed. */
+  const run = async (args: string[]) => {
+    const lines: string[] = [];
+    const err = jest.spyOn(process.stderr, "write").mockImplementation((chunk) => (lines.push(String(chunk)), true));
+    const out = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
+    try {
+      return { code: await reportMain(args), stderr: lines.join("") };
+    } finally {
+      err.mockRestore();
+      out.mockRestore();
+    }
+  };
+  const refused = async (f: Fixture, args: string[], message: RegExp) => {
+    const before = snapshot(f.dir);
+    const { code, stderr } = await run(args);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(message);
+    expect(stderr).not.toMatch(/internal error/);
+    expect(stderr.trim().split("\n")).toHaveLength(1);
+    expect(stderr).not.toMatch(/\n\s+at /);
+    expect(snapshot(f.dir)).toEqual(before);
+  };
+
+  it("refuses --out naming the config, the ledger, a link to the config, or a file inside the --base folder", async () => {
+    const f = fixture(twoRings("1.1.0", ["1.0.0", "1.1.0"]), ["1.0.0", "1.1.0"]);
+    f.write({ "ledger.json": "{}", "base/a.txt": "kept" });
+    fs.symlinkSync(f.configFile, path.join(f.dir, "link.json"));
+    fs.linkSync(f.configFile, path.join(f.dir, "hard.json"));
+    await refused(f, ["--config", f.configFile, "--out", f.configFile], /^--out .*fleet\.json: got the --config input .*fleet\.json; allowed: a file that is none of the report's inputs/);
+    await refused(f, ["--config", f.configFile, "--out", path.join(f.dir, "hard.json")], /got the --config input/);
+    await refused(f, ["--config", f.configFile, "--out", path.join(f.dir, "link.json")], /got a symbolic link; allowed: a regular file or a new file/);
+    await refused(f, ["--config", f.configFile, "--ledger", path.join(f.dir, "ledger.json"), "--out", path.join(f.dir, "ledger.json")], /got the --ledger input/);
+    await refused(f, ["--config", f.configFile, "--base", path.join(f.dir, "base"), "--out", path.join(f.dir, "base", "report.md")], /got a file inside the --base output folder/);
+    await refused(f, ["--config", f.configFile, "--base", path.join(f.dir, "base"), "--out", path.join(f.dir, "base")], /got a folder; allowed: a regular file/);
+  });
+
+  it("--out in a missing folder is the user's error, not an internal one, and creates no folder", async () => {
+    const f = fixture(twoRings("1.1.0", ["1.0.0", "1.1.0"]), ["1.0.0", "1.1.0"]);
+    await refused(f, ["--config", f.configFile, "--out", path.join(f.dir, "missing", "report.md")], /^--out .*report\.md: got a file in a folder that does not exist \(.*missing\); allowed: a file in an existing folder/);
+    expect(fs.existsSync(path.join(f.dir, "missing"))).toBe(false);
+  });
+
+  it("a deeply nested --ledger is refused with its depth, not a stack overflow", async () => {
+    const f = fixture(twoRings("1.1.0", ["1.0.0", "1.1.0"]), ["1.0.0", "1.1.0"]);
+    f.write({ "deep.json": `{"TestAgent/canary":${"[".repeat(200_000)}${"]".repeat(200_000)}}` });
+    await refused(f, ["--config", f.configFile, "--ledger", path.join(f.dir, "deep.json")], /^--ledger .*deep\.json: got JSON nested 200001 levels deep; allowed: at most 64 levels of nesting/);
+  });
+
+  it("writes the named file and only it", async () => {
+    const f = fixture(twoRings("1.1.0", ["1.0.0", "1.1.0"]), ["1.0.0", "1.1.0"]);
+    const before = snapshot(f.dir);
+    const { code, stderr } = await run(["--config", f.configFile, "--out", path.join(f.dir, "report.md")]);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
+    const after = snapshot(f.dir);
+    expect([...after.keys()].filter((k) => !before.has(k))).toEqual(["report.md"]);
+    expect(after.get("report.md")).toMatch(/^# aft-fleet rollout report\n/);
   });
 });
 
