@@ -12,6 +12,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError, DEFAULT_CONFIG, loadConfig } from "../modules/config";
 import type { FleetModel } from "../modules/config/model";
+import { jsonDepth, MAX_DEPTH } from "../modules/config/read";
 import { OutputError } from "../modules/aft/output-dir";
 import { diffTrees, parseLedgers, readTrees, renderReport, ReportError, type ReportInput, type Trees } from "../modules/report";
 
@@ -147,7 +148,7 @@ async function gitBase(ref: string, configFile: string, tmp: string, synth: Synt
 export async function buildReport(args: ReportArgs, synth: Synth): Promise<string> {
   const configFile = args.config ?? DEFAULT_CONFIG;
   const after = loadConfig(configFile);
-  const ledgers = args.ledger !== undefined ? parseLedgers(readText(args.ledger, "--ledger"), args.ledger) : undefined;
+  const ledgers = args.ledger !== undefined ? readLedgers(args.ledger) : undefined;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "aft-fleet-report-"));
   try {
     let base: BaseSide;
@@ -180,6 +181,78 @@ export async function buildReport(args: ReportArgs, synth: Synth): Promise<strin
   }
 }
 
+/**
+ * The ledger file, refused in one line when it cannot be parsed safely: nesting deeper than the config
+ * reader allows is counted first, without recursion, so no parser exhausts the stack on it.
+ */
+function readLedgers(file: string): ReturnType<typeof parseLedgers> {
+  const text = readText(file, "--ledger");
+  const depth = jsonDepth(text);
+  if (depth > MAX_DEPTH) throw new ReportError(`--ledger ${file}: got JSON nested ${depth} levels deep; allowed: at most ${MAX_DEPTH} levels of nesting (a ring ledger needs 4)`);
+  try {
+    return parseLedgers(text, file);
+  } catch (err) {
+    if (err instanceof RangeError) throw new ReportError(`--ledger ${file}: got JSON too large or deep to read (${err.message}); allowed: { "<package>/<ring>": <ledger object> }`);
+    throw err;
+  }
+}
+
+/** Device and inode of an existing path (following links), or undefined. */
+function identity(file: string): { dev: number; ino: number; real: string } | undefined {
+  try {
+    const stat = fs.statSync(file);
+    return { dev: stat.dev, ino: stat.ino, real: fs.realpathSync(file) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Checks `--out` before anything is read or written: a regular file (new or existing, not a link) in an
+ * existing folder, and none of the report's inputs (the config, --ledger, --base, nor a file inside a
+ * --base output folder), compared by real path and by device and inode, so a link or a second name for
+ * an input is refused too. The report writes that one file and nothing else.
+ */
+export function checkOutPath(args: ReportArgs): void {
+  if (args.out === undefined) return;
+  const shown = `--out ${args.out}`;
+  const out = path.resolve(args.out);
+  const dir = path.dirname(out);
+  const dirStat = fs.statSync(dir, { throwIfNoEntry: false });
+  if (!dirStat?.isDirectory()) {
+    throw new ReportError(`${shown}: got a file in ${dirStat ? "a path that is not a folder" : "a folder that does not exist"} (${dir}); allowed: a file in an existing folder (report creates no folders)`);
+  }
+  const own = fs.lstatSync(out, { throwIfNoEntry: false });
+  if (own?.isSymbolicLink()) throw new ReportError(`${shown}: got a symbolic link; allowed: a regular file or a new file (report writes only the file it is given, never through a link)`);
+  if (own && !own.isFile()) throw new ReportError(`${shown}: got ${own.isDirectory() ? "a folder" : "a special file"}; allowed: a regular file or a new file`);
+  const realOut = path.join(fs.realpathSync(dir), path.basename(out));
+  const outId = identity(out);
+  const inputs: Array<[string, string | undefined]> = [
+    ["--config", args.config ?? DEFAULT_CONFIG],
+    ["--ledger", args.ledger],
+    ["--base", args.base],
+  ];
+  for (const [option, input] of inputs) {
+    if (input === undefined) continue;
+    const id = identity(input);
+    if (id === undefined) continue;
+    const same = id.real === realOut || (outId !== undefined && outId.dev === id.dev && outId.ino === id.ino);
+    if (same) throw new ReportError(`${shown}: got the ${option} input ${input}; allowed: a file that is none of the report's inputs (--config, --base, --ledger)`);
+    if (option === "--base" && fs.statSync(input).isDirectory()) {
+      const rel = path.relative(id.real, realOut);
+      if (!rel.startsWith("..") && !path.isAbsolute(rel)) throw new ReportError(`${shown}: got a file inside the --base output folder ${input}; allowed: a file outside the folders the report reads`);
+    }
+  }
+}
+
+function writeOut(file: string, text: string): void {
+  try {
+    fs.writeFileSync(file, text);
+  } catch (err) {
+    throw new ReportError(`--out ${file}: cannot be written (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); allowed: a writable file in an existing folder`);
+  }
+}
+
 function readText(file: string, option: string): string {
   try {
     return fs.readFileSync(file, "utf8");
@@ -202,9 +275,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   try {
     // Required here, not imported at the top: the bench and tests use buildReport without loading cdktf.
+    checkOutPath(args);
     const { synthToDir } = require("../main") as typeof import("../main");
     const markdown = await buildReport(args, synthToDir);
-    if (args.out !== undefined) fs.writeFileSync(args.out, markdown);
+    if (args.out !== undefined) writeOut(args.out, markdown);
     else process.stdout.write(markdown);
     return 0;
   } catch (err) {

@@ -63,7 +63,8 @@ function lineColumn(text: string, offset: number): string {
 }
 
 /** Bracket depth of JSON text outside strings, counted without recursion, so depth is refused before parsing. */
-function jsonDepth(text: string): number {
+/** Deepest nesting of `{`/`[` in JSON text, counted without parsing (so without recursion). */
+export function jsonDepth(text: string): number {
   let depth = 0;
   let max = 0;
   let inString = false;
