@@ -73,7 +73,8 @@ export class ExecutionRole extends Construct {
     // characters) and make adding a Region a re-customization of every account.
     const regions = ["*"];
     // Likewise every package through one document prefix and one store prefix (contract/names.ts): naming each
-    // package took about 180 characters of the 10,240 and made a new package a re-customization of every account.
+    // package took 130-200 characters of the 10,240 per package (its document, store prefix and list condition) and
+    // made a new package a re-customization of every account.
     const packageDocuments = packageDocumentNameOf("*");
     const packageObjects = `${PACKAGE_STORE_PREFIX}/*`;
     const ssm = (region: string, resource: string) => `arn:${partition}:ssm:${region}:${account}:${resource}`;
@@ -137,13 +138,15 @@ export class ExecutionRole extends Construct {
       {
         // CreateDocument/UpdateDocument copy the attachments from the store (Attachments SourceUrl
         // `s3://<bucket>/packages/<package>/<version>`) with the caller's credentials; only the package prefix.
+        // Which S3 calls Systems Manager makes for that copy is not documented, so both reads stay, on this prefix only.
         Sid: "ReadPackageVersions",
         Effect: "Allow",
         Action: ["s3:GetObject", "s3:GetObjectVersion"],
         Resource: `${bucketArn}/${packageObjects}`,
       },
       {
-        // A SourceUrl names a prefix, not the files: listing it is limited to the package prefix.
+        // A SourceUrl is "an S3 bucket location" (SSM API Reference, AttachmentsSource), a prefix rather than the
+        // files; listing, if the copy lists it, is limited to the package prefix.
         Sid: "ListPackageVersions",
         Effect: "Allow",
         Action: "s3:ListBucket",
