@@ -48,6 +48,33 @@ async function listAccounts(org: OrganizationsClient, parentId: string, backoff?
   return accounts;
 }
 
+/** One OU's (or root's) direct accounts and child OUs: ListAccountsForParent, then ListOrganizationalUnitsForParent, all pages. */
+export async function listOu(org: OrganizationsClient, ouId: string, backoff?: BackoffOptions): Promise<{ accounts: OrgAccount[]; children: string[] }> {
+  const accounts = await listAccounts(org, ouId, backoff);
+  const children = await listChildOus(org, ouId, backoff);
+  return { accounts, children };
+}
+
+/** DescribeAccount: the account, or undefined when the organization has no such account (AccountNotFoundException). */
+export async function describeOrgAccount(org: OrganizationsClient, id: string, backoff?: BackoffOptions): Promise<OrgAccount | undefined> {
+  try {
+    const response = await withBackoff(() => org.send(new DescribeAccountCommand({ AccountId: id })), backoff);
+    return response.Account?.Id ? { id, state: accountState(response.Account) } : undefined;
+  } catch (error) {
+    if (errorName(error) !== "AccountNotFoundException") throw error;
+    return undefined;
+  }
+}
+
+/** The OUs and roots a spec (and its earlier rings) name, de-duplicated in order, and its listed accounts, sorted. */
+export function specOrgNeeds(spec: RingSpecCore): { roots: string[]; listedAccounts: string[] } {
+  const all = [spec.targets, ...spec.earlierRingTargets];
+  return {
+    roots: [...new Set(all.flatMap((t) => t.organizationalUnits))],
+    listedAccounts: [...new Set(all.flatMap((t) => t.accounts))].sort(),
+  };
+}
+
 /**
  * Walks every OU and root the spec (and its earlier rings) name, breadth-first, and looks up listed
  * accounts found under none of them. An unknown OU fails the walk (the SDK error propagates).
@@ -56,19 +83,12 @@ export async function loadOrgSnapshot(org: OrganizationsClient, spec: RingSpecCo
   const children = new Map<string, string[]>();
   const members = new Map<string, OrgAccount[]>();
   const byId = new Map<string, OrgAccount>();
-  const queue: string[] = [];
-  const seen = new Set<string>();
-  const roots = [spec.targets, ...spec.earlierRingTargets].flatMap((t) => t.organizationalUnits);
-  for (const id of roots) {
-    if (!seen.has(id)) {
-      seen.add(id);
-      queue.push(id);
-    }
-  }
+  const { roots, listedAccounts } = specOrgNeeds(spec);
+  const queue: string[] = [...roots];
+  const seen = new Set<string>(roots);
   for (let i = 0; i < queue.length; i++) {
     const ou = queue[i]!;
-    const accounts = await listAccounts(org, ou, backoff);
-    const childOus = await listChildOus(org, ou, backoff);
+    const { accounts, children: childOus } = await listOu(org, ou, backoff);
     members.set(ou, accounts);
     children.set(ou, childOus);
     for (const a of accounts) byId.set(a.id, a);
@@ -79,15 +99,10 @@ export async function loadOrgSnapshot(org: OrganizationsClient, spec: RingSpecCo
       }
     }
   }
-  const listed = new Set([spec.targets, ...spec.earlierRingTargets].flatMap((t) => t.accounts));
-  for (const id of [...listed].sort()) {
+  for (const id of listedAccounts) {
     if (byId.has(id)) continue;
-    try {
-      const response = await withBackoff(() => org.send(new DescribeAccountCommand({ AccountId: id })), backoff);
-      if (response.Account?.Id) byId.set(id, { id, state: accountState(response.Account) });
-    } catch (error) {
-      if (errorName(error) !== "AccountNotFoundException") throw error;
-    }
+    const account = await describeOrgAccount(org, id, backoff);
+    if (account !== undefined) byId.set(id, account);
   }
   const known = <T>(map: Map<string, T>, ouId: string): T => {
     const value = map.get(ouId);
