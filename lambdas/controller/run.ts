@@ -17,6 +17,7 @@ import { partitionOf } from "../../contract/partition";
 import { EXECUTION_ROLE_NAME, type AnyRingSpec, type ControllerEvent, type ControllerResult, type PairRecord, type RingLedger, type RingSpecCore, type RunSummary } from "../../contract";
 import { describeError } from "../shared/clients";
 import type { LambdaContext } from "../shared/context";
+import { DEFAULT_RATES, RateLimiter, rateLimited, type Rate } from "../shared/rate-limit";
 import type { BackoffOptions } from "../shared/retry";
 import { alarmsInAlarm, putRingMetrics } from "./alarms";
 import { jobOf, type PairContext } from "./jobs";
@@ -66,6 +67,35 @@ export interface ControllerDeps {
   readonly concurrency?: number;
   /** Pair records per journal object. @default JOURNAL_BATCH */
   readonly journalBatch?: number;
+  /** Client-side rates (shared/rate-limit.ts). @default DEFAULT_RATES */
+  readonly rates?: Partial<Record<keyof typeof DEFAULT_RATES, Rate>>;
+}
+
+interface Limiters {
+  readonly sts: RateLimiter;
+  readonly organizations: RateLimiter;
+  readonly ssm: RateLimiter;
+}
+
+/**
+ * One set of rate limiters per dependency set: the Lambda's defaults live as long as its container, so
+ * the rates hold across warm invocations. The limiters keep time with `deps.pair` (now, sleep) when given.
+ */
+const limiterSets = new WeakMap<ControllerDeps, Limiters>();
+
+function limitersOf(deps: ControllerDeps): Limiters {
+  let set = limiterSets.get(deps);
+  if (set === undefined) {
+    const clock = { ...(deps.pair?.now ? { now: deps.pair.now } : {}), ...(deps.pair?.sleep ? { sleep: deps.pair.sleep } : {}) };
+    const rates = { ...DEFAULT_RATES, ...deps.rates };
+    set = {
+      sts: new RateLimiter({ ...rates.stsAssumeRole, ...clock }),
+      organizations: new RateLimiter({ ...rates.organizations, ...clock }),
+      ssm: new RateLimiter({ ...rates.ssmPerAccountRegion, ...clock }),
+    };
+    limiterSets.set(deps, set);
+  }
+  return set;
 }
 
 /** The partition of the Region the controller runs in (the Lambda runtime sets AWS_REGION). */
@@ -225,7 +255,9 @@ export class Run {
 
     const previous = spec.previous ? (await this.store.readLedger(spec.package, spec.previous.name)).ledger : undefined;
     const alarms = await alarmsInAlarm(this.deps.cloudwatch, [...spec.alarms, ...(spec.previous?.alarms ?? [])], this.deps.backoff);
-    const org = await loadOrgSnapshot(this.deps.organizations, spec, this.deps.backoff);
+    const limiters = limitersOf(this.deps);
+    const organizations = rateLimited(this.deps.organizations, () => limiters.organizations.take("organizations"));
+    const org = await loadOrgSnapshot(organizations, spec, this.deps.backoff);
     const targets = resolveTargets(spec, org);
     const planned = planRun(spec, base, previous, targets, alarms, this.now);
 
@@ -259,19 +291,26 @@ export class Run {
   /** What jobs may use: member clients, the manifest cache, the failure rule. */
   private pairContext(): PairContext {
     const cache = this.deps.credentialCache ?? defaultCredentialCache;
+    const limiters = limitersOf(this.deps);
+    const sts = rateLimited(this.deps.sts, () => limiters.sts.take("sts"));
+    const limitSsm = <C extends { send: (...a: any[]) => Promise<any> }>(client: C, account: string, region: string): C => rateLimited(client, () => limiters.ssm.take(`${account}:${region}`));
     const target = (account: string) => ({ account, partition: partition(), roleName: EXECUTION_ROLE_NAME, sessionName: sessionNameOf(this.event.runId) });
     return {
       now: this.now,
       partition: partition(),
       backoff: this.backoff(),
       pair: { ...this.backoff(), ...this.deps.pair },
-      memberSsm: (account, region) => {
-        if (this.deps.memberSsm) return this.deps.memberSsm(account, region, this.event.runId);
-        return memberSsm(this.deps.sts, target(account), region, { cache, ...this.backoff() });
+      memberSsm: async (account, region) => {
+        const client = this.deps.memberSsm
+          ? await this.deps.memberSsm(account, region, this.event.runId)
+          : await memberSsm(sts, target(account), region, { cache, ...this.backoff() });
+        return limitSsm(client, account, region);
       },
       imageClients: async (account, region) => {
-        if (this.deps.memberImageClients) return this.deps.memberImageClients(account, region, this.event.runId);
-        return memberImageClients(await assumeMember(this.deps.sts, target(account), { cache, ...this.backoff() }), region);
+        const clients = this.deps.memberImageClients
+          ? await this.deps.memberImageClients(account, region, this.event.runId)
+          : memberImageClients(await assumeMember(sts, target(account), { cache, ...this.backoff() }), region);
+        return { ...clients, ssm: limitSsm(clients.ssm, account, region) };
       },
       manifest: (packageName, version) => {
         let manifest = this.manifests.get(version);
