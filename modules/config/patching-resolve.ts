@@ -323,22 +323,37 @@ export function resolvePatching(
 }
 
 type NeedsNodes = (what: string, at: string, name: string, group: TargetGroup) => void;
+type GroupOf = (name: string, where: string) => TargetGroup | undefined;
 
-function resolveAutoScaling(cfg: PatchingConfig, groupOf: (name: string, where: string) => TargetGroup | undefined, needsNodes: NeedsNodes, issues: ConfigIssue[]): AutoScalingPatching | undefined {
-  const a = cfg.autoScaling;
-  if (a === undefined) return undefined;
-  const scheduleIssue = scheduleProblem(a.controllerSchedule);
-  if (scheduleIssue) issues.push({ path: "patching.autoScaling.controllerSchedule", value: showValue(a.controllerSchedule), allowed: `a State Manager schedule such as rate(1 hour) (${scheduleIssue})` });
+/** Most SendCommand Targets entries (AND across keys): the environment tag plus the group's node tags (model ssm/2014-11-06, shape Targets). */
+const COMMAND_TARGETS_MAX = TARGETS_MAX;
+
+/** The ring fields emergency and Auto Scaling rings share (the schema's AutoScalingRingSchema is EmergencyRingSchema less node rate control). */
+type CampaignRingConfig = Pick<NonNullable<PatchingConfig["emergency"]>["rings"][number], "name" | "targets" | "maxConcurrency" | "maxErrors" | "alarms" | "bake" | "resume">;
+type CampaignRing = Pick<EmergencyRing, "name" | "targetGroup" | "maxConcurrency" | "maxErrors" | "alarms" | "bakeSeconds" | "resume">;
+
+/**
+ * One resolver for the campaign rings of both jobs: the controller schedule, unique ring names, the
+ * target group, and the common ring fields; `each` checks and adds what one kind has besides.
+ */
+function resolveCampaign<R extends CampaignRingConfig, M>(
+  where: string,
+  section: { readonly controllerSchedule: string; readonly rings: readonly R[] },
+  groupOf: GroupOf,
+  issues: ConfigIssue[],
+  each: (ring: R, at: string, group: TargetGroup, common: CampaignRing) => M,
+): M[] {
+  const scheduleIssue = scheduleProblem(section.controllerSchedule);
+  if (scheduleIssue) issues.push({ path: `${where}.controllerSchedule`, value: showValue(section.controllerSchedule), allowed: `a State Manager schedule such as rate(1 hour) (${scheduleIssue})` });
   const names = new Set<string>();
-  const rings: AutoScalingRing[] = [];
-  a.rings.forEach((ring, i) => {
-    const at = `patching.autoScaling.rings[${i}]`;
+  const rings: M[] = [];
+  section.rings.forEach((ring, i) => {
+    const at = `${where}.rings[${i}]`;
     if (names.has(ring.name)) issues.push({ path: `${at}.name`, value: showValue(ring.name), allowed: "a ring name used once (it names the ring's ledger, spec and association)" });
     names.add(ring.name);
     const group = groupOf(ring.targets, `${at}.targets`);
     if (!group) return;
-    needsNodes("an Auto Scaling image ring selects groups", `${at}.targets`, ring.targets, group);
-    rings.push({
+    const common: CampaignRing = {
       name: ring.name,
       targetGroup: group,
       maxConcurrency: ring.maxConcurrency,
@@ -346,43 +361,32 @@ function resolveAutoScaling(cfg: PatchingConfig, groupOf: (name: string, where: 
       alarms: [...new Set(ring.alarms)].sort(),
       bakeSeconds: durationSeconds(ring.bake),
       ...(ring.resume !== undefined ? { resume: ring.resume } : {}),
-    });
+    };
+    rings.push(each(ring, at, group, common));
+  });
+  return rings;
+}
+
+function resolveAutoScaling(cfg: PatchingConfig, groupOf: GroupOf, needsNodes: NeedsNodes, issues: ConfigIssue[]): AutoScalingPatching | undefined {
+  const a = cfg.autoScaling;
+  if (a === undefined) return undefined;
+  const rings: AutoScalingRing[] = resolveCampaign("patching.autoScaling", a, groupOf, issues, (ring, at, group, common) => {
+    needsNodes("an Auto Scaling image ring selects groups", `${at}.targets`, ring.targets, group);
+    return common;
   });
   return { campaign: a.campaign, healthyPercentage: a.healthyPercentage, instanceProfile: a.instanceProfile, automationRole: a.automationRole, controllerSchedule: a.controllerSchedule, rings };
 }
 
-/** Most SendCommand Targets entries (AND across keys): the environment tag plus the group's node tags (model ssm/2014-11-06, shape Targets). */
-const COMMAND_TARGETS_MAX = TARGETS_MAX;
-
-function resolveEmergency(cfg: PatchingConfig, groupOf: (name: string, where: string) => TargetGroup | undefined, needsNodes: NeedsNodes, issues: ConfigIssue[]): EmergencyPatching | undefined {
+function resolveEmergency(cfg: PatchingConfig, groupOf: GroupOf, needsNodes: NeedsNodes, issues: ConfigIssue[]): EmergencyPatching | undefined {
   const e = cfg.emergency;
   if (e === undefined) return undefined;
-  const scheduleIssue = scheduleProblem(e.controllerSchedule);
-  if (scheduleIssue) issues.push({ path: "patching.emergency.controllerSchedule", value: showValue(e.controllerSchedule), allowed: `a State Manager schedule such as rate(1 hour) (${scheduleIssue})` });
-  const names = new Set<string>();
-  const rings: EmergencyRing[] = [];
-  e.rings.forEach((ring, i) => {
-    const at = `patching.emergency.rings[${i}]`;
-    if (names.has(ring.name)) issues.push({ path: `${at}.name`, value: showValue(ring.name), allowed: "a ring name used once (it names the ring's ledger, spec and association)" });
-    names.add(ring.name);
-    const group = groupOf(ring.targets, `${at}.targets`);
-    if (!group) return;
+  const rings: EmergencyRing[] = resolveCampaign("patching.emergency", e, groupOf, issues, (ring, at, group, common) => {
     needsNodes("an emergency ring selects nodes", `${at}.targets`, ring.targets, group);
     const keys = new Set([...Object.keys(group.instanceTags), cfg.environmentTag]);
     if (keys.size > COMMAND_TARGETS_MAX) {
       issues.push({ path: `${at}.targets`, value: showValue(ring.targets), allowed: `a target group with at most ${COMMAND_TARGETS_MAX - 1} node tag keys besides ${cfg.environmentTag} (SendCommand takes at most ${COMMAND_TARGETS_MAX} targets)` });
     }
-    rings.push({
-      name: ring.name,
-      targetGroup: group,
-      maxConcurrency: ring.maxConcurrency,
-      maxErrors: ring.maxErrors,
-      nodeMaxConcurrency: ring.nodeMaxConcurrency,
-      nodeMaxErrors: ring.nodeMaxErrors,
-      alarms: [...new Set(ring.alarms)].sort(),
-      bakeSeconds: durationSeconds(ring.bake),
-      ...(ring.resume !== undefined ? { resume: ring.resume } : {}),
-    });
+    return { ...common, nodeMaxConcurrency: ring.nodeMaxConcurrency, nodeMaxErrors: ring.nodeMaxErrors };
   });
   return { campaign: e.campaign, operation: e.operation, rebootOption: e.rebootOption, controllerSchedule: e.controllerSchedule, rings };
 }
