@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import { benchController } from "./bench-controller";
 import { benchReport } from "./report";
+import { benchRollout } from "./bench-rollout";
 
 const ROOT = path.join(__dirname, "..");
 const RUNS = 3;
@@ -96,6 +97,7 @@ function main(): number {
       { what: `large peak RSS <= 5x example (${(large.rssMb / example.rssMb).toFixed(1)}x)`, ok: large.rssMb <= 5 * example.rssMb },
       ...benchController(),
       ...benchReport(),
+      ...benchRollout(),
     ];
     for (const c of checks) process.stdout.write(`${c.ok ? "within budget" : "OVER BUDGET  "}  ${c.what}\n`);
     return process.argv.includes("--strict") && checks.some((c) => !c.ok) ? 1 : 0;
