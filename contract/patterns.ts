@@ -78,9 +78,8 @@ export const KMS_ALIAS = /^alias\/[a-zA-Z0-9/_-]+$/;
 /** An Automation parameter value may be at most 512 characters; a StringList at most 50 values. */
 export const AUTOMATION_VALUE_MAX = 512;
 export const AUTOMATION_LIST_MAX = 50;
-/** CreateAssociation Targets: at most 5 key/values entries, each with at most 50 values. */
-export const ASSOCIATION_TARGETS_MAX = 5;
-export const ASSOCIATION_TARGET_VALUES_MAX = 50;
+/** CreateAssociation Targets: at most 5 key/values entries, each with at most 50 values (aws-rules.ts TARGETS_MAX, TARGET_VALUES_MAX). */
+export { TARGETS_MAX as ASSOCIATION_TARGETS_MAX, TARGET_VALUES_MAX as ASSOCIATION_TARGET_VALUES_MAX } from "./aws-rules";
 
 /*
  * AWS-ConfigureAWSPackage additionalArguments, as the node's SSM Agent takes them.
