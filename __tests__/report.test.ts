@@ -571,6 +571,7 @@ describe("the CLI's inputs and --out: one line, no stack trace, nothing written 
     await refused(f, ["--config", f.configFile, "--ledger", path.join(f.dir, "ledger.json"), "--out", path.join(f.dir, "ledger.json")], /got the --ledger input/);
     await refused(f, ["--config", f.configFile, "--base", path.join(f.dir, "base"), "--out", path.join(f.dir, "base", "report.md")], /got a file inside the --base output folder/);
     await refused(f, ["--config", f.configFile, "--base", path.join(f.dir, "base"), "--out", path.join(f.dir, "base")], /got a folder; allowed: a regular file/);
+    await refused(f, ["--config", f.configFile, "--out", path.join(f.dir, "pkg", "1.0.0", "linux", "install.sh")], /got a file inside the package source folder of TestAgent/);
   });
 
   it("--out in a missing folder is the user's error, not an internal one, and creates no folder", async () => {

@@ -148,6 +148,7 @@ async function gitBase(ref: string, configFile: string, tmp: string, synth: Synt
 export async function buildReport(args: ReportArgs, synth: Synth): Promise<string> {
   const configFile = args.config ?? DEFAULT_CONFIG;
   const after = loadConfig(configFile);
+  checkOutOutsideSources(args, after);
   const ledgers = args.ledger !== undefined ? readLedgers(args.ledger) : undefined;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "aft-fleet-report-"));
   try {
@@ -241,6 +242,22 @@ export function checkOutPath(args: ReportArgs): void {
     if (option === "--base" && fs.statSync(input).isDirectory()) {
       const rel = path.relative(id.real, realOut);
       if (!rel.startsWith("..") && !path.isAbsolute(rel)) throw new ReportError(`${shown}: got a file inside the --base output folder ${input}; allowed: a file outside the folders the report reads`);
+    }
+  }
+}
+
+/** `--out` inside a package source folder would be zipped by the next synth (or overwrite a script): refused. */
+function checkOutOutsideSources(args: ReportArgs, model: FleetModel): void {
+  if (args.out === undefined) return;
+  const out = path.resolve(args.out);
+  const realOut = path.join(fs.realpathSync(path.dirname(out)), path.basename(out));
+  for (const pkg of model.packages) {
+    for (const bundle of pkg.versions.flatMap((v) => v.bundles)) {
+      const root = fs.realpathSync(path.dirname(path.dirname(bundle.sourceDir)));
+      const rel = path.relative(root, realOut);
+      if (!rel.startsWith("..") && !path.isAbsolute(rel)) {
+        throw new ReportError(`--out ${args.out}: got a file inside the package source folder of ${pkg.name} (${root}); allowed: a file outside the package sources (synth zips what they hold)`);
+      }
     }
   }
 }
