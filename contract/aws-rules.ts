@@ -128,6 +128,23 @@ export const PATCH_FILTER_VALUES: Readonly<Partial<Record<PatchOperatingSystem, 
   RASPBIAN: DEBIAN_FAMILY_VALUES,
 };
 
+/* ---------- Distributor (AWS Systems Manager User Guide, "Distributor", package platforms) ---------- */
+
+/**
+ * Distributor's platforms. Oracle Linux is not one: "Systems Manager doesn't support distributing packages
+ * to Oracle Linux managed nodes by using Distributor" (User Guide, Distributor prerequisites).
+ */
+export const DISTRIBUTOR_LINUX_PLATFORMS = ["amazon", "centos", "debian", "opensuse", "opensuseleap", "redhat", "suse", "ubuntu"] as const;
+export const DISTRIBUTOR_PLATFORMS = [...DISTRIBUTOR_LINUX_PLATFORMS, "windows"] as const;
+export const DISTRIBUTOR_ARCHES = ["x86_64", "arm64", "386"] as const;
+/** Architectures Distributor supports per platform; a platform not listed takes DISTRIBUTOR_DEFAULT_ARCHES. */
+export const DISTRIBUTOR_ARCHES_BY_PLATFORM: Readonly<Record<string, readonly string[]>> = {
+  amazon: ["x86_64", "arm64", "386"],
+  redhat: ["x86_64", "arm64", "386"],
+  ubuntu: ["x86_64", "arm64", "386"],
+};
+export const DISTRIBUTOR_DEFAULT_ARCHES: readonly string[] = ["x86_64", "386"];
+
 /* ---------- IAM: model iam/2010-05-08 ---------- */
 
 /** Role names: 1-64 characters (shape roleNameType; pattern ROLE_NAME in patterns.ts). */

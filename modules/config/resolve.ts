@@ -5,6 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ASSOCIATION_TARGET_VALUES_MAX, ASSOCIATION_TARGETS_MAX } from "../../contract/patterns";
+import { DISTRIBUTOR_ARCHES_BY_PLATFORM, DISTRIBUTOR_DEFAULT_ARCHES } from "../../contract/aws-rules";
 import { ConfigIssue, showValue } from "./errors";
 import type { FleetModel, FleetPackage, PackageVersion, PlatformEntry, RolloutRing, TargetGroup } from "./model";
 import { durationSeconds, storeBucketDefault } from "./fields";
@@ -13,13 +14,6 @@ import { resolveOrchestration } from "./orchestration";
 import { resolvePatching } from "./patching";
 import { FleetConfig, PackageConfig } from "./schema";
 
-/** Architectures Distributor supports per platform (AWS Systems Manager user guide, "Distributor"). */
-const ARCHES_BY_PLATFORM: Record<string, readonly string[]> = {
-  amazon: ["x86_64", "arm64", "386"],
-  redhat: ["x86_64", "arm64", "386"],
-  ubuntu: ["x86_64", "arm64", "386"],
-};
-const DEFAULT_ARCHES = ["x86_64", "386"];
 
 export function buildModel(cfg: FleetConfig, baseDir: string, shown: string, issues: ConfigIssue[]): FleetModel {
   const org = cfg.organization;
@@ -145,7 +139,7 @@ function buildPackage(
     const id = `${p.platform}/${p.platformVersion}/${p.arch}`;
     if (seenPlatforms.has(id)) issues.push({ path: `${where}.platforms[${j}]`, value: showValue(id), allowed: "each platform/platformVersion/arch once" });
     seenPlatforms.add(id);
-    const arches = ARCHES_BY_PLATFORM[p.platform] ?? DEFAULT_ARCHES;
+    const arches = DISTRIBUTOR_ARCHES_BY_PLATFORM[p.platform] ?? DISTRIBUTOR_DEFAULT_ARCHES;
     if (!arches.includes(p.arch)) {
       issues.push({ path: `${where}.platforms[${j}].arch`, value: showValue(p.arch), allowed: `an architecture Distributor supports for ${p.platform}: ${arches.join(", ")}` });
     }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { alarmsField, bakeField, bucketNameField, concurrencyField, errorsField, iamNameField, resumeField, RING_NAME, ringNameField, scheduleField, daysField, targetTagKeyField } from "./fields";
-import { ASSOCIATION_COMPLIANCE_SEVERITIES, INSTALLATION_TYPES as AWS_INSTALLATION_TYPES, PACKAGE_ACTIONS, TAG_VALUE_LENGTH } from "../../contract/aws-rules";
+import { DISTRIBUTOR_ARCHES, DISTRIBUTOR_LINUX_PLATFORMS, DISTRIBUTOR_PLATFORMS, ASSOCIATION_COMPLIANCE_SEVERITIES, INSTALLATION_TYPES as AWS_INSTALLATION_TYPES, PACKAGE_ACTIONS, TAG_VALUE_LENGTH } from "../../contract/aws-rules";
 import { ACCOUNT_ID, ADDITIONAL_ARGUMENT_KEY, ADDITIONAL_ARGUMENTS_MAX, argumentValueProblem, DOCUMENT_NAME, ORG_ID, OU_ID, PACKAGE_PARAMETER_PREFIX, VERSION_NAME } from "../../contract/patterns";
 import { OrchestrationSchema } from "./orchestration";
 import { PatchingSchema } from "./patching";
@@ -21,10 +21,10 @@ export const CUSTOMIZATION_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 /** Target group names: aft-fleet's rule, as ring names. */
 export const TARGET_GROUP_NAME = RING_NAME;
 
-/** Distributor's platforms. Oracle Linux is not one: "Systems Manager doesn't support distributing packages to Oracle Linux managed nodes by using Distributor" (User Guide, Distributor prerequisites). */
-export const LINUX_PLATFORMS = ["amazon", "centos", "debian", "opensuse", "opensuseleap", "redhat", "suse", "ubuntu"] as const;
-export const PLATFORMS = [...LINUX_PLATFORMS, "windows"] as const;
-export const ARCHES = ["x86_64", "arm64", "386"] as const;
+/** Distributor's platforms and architectures: contract/aws-rules.ts. */
+export const LINUX_PLATFORMS = DISTRIBUTOR_LINUX_PLATFORMS;
+export const PLATFORMS = DISTRIBUTOR_PLATFORMS;
+export const ARCHES = DISTRIBUTOR_ARCHES;
 export const INSTALLATION_TYPES = AWS_INSTALLATION_TYPES;
 export const ACTIONS = PACKAGE_ACTIONS;
 export const SEVERITIES = ASSOCIATION_COMPLIANCE_SEVERITIES;
