@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { OrganizationsClient } from "@aws-sdk/client-organizations";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { RingSpecCore, RingTargets } from "../../contract";
-import { DEFAULT_ORG_SNAPSHOT_TTL_MS, ORG_SNAPSHOT_KEY, loadOrgSnapshotCached, parseStoredSnapshot } from "../../lambdas/controller/org-cache";
+import { DEFAULT_ORG_SNAPSHOT_TTL_MS, ORG_SNAPSHOT_KEY, ORG_WALK_LEASE_KEY, loadOrgSnapshotCached, parseStoredSnapshot, snapshotCovers } from "../../lambdas/controller/org-cache";
 import { loadOrgSnapshot } from "../../lambdas/controller/org";
 import { resolveTargets, type OrgTree } from "../../lambdas/controller/targets";
 import { awsError } from "./stub";
@@ -50,7 +50,7 @@ function tree(): World {
  * the organization does not have: AccountNotFoundException (Organizations API Reference, each action's
  * Errors). Counts every call.
  */
-function fakeOrganizations(org: World) {
+function fakeOrganizations(org: World, options: { delayMs?: number } = {}) {
   const calls: { name: string; input: Record<string, unknown> }[] = [];
   const PAGE = 2;
   const parents = new Set([org.rootId, ...org.ous.map((o) => o.id)]);
@@ -64,6 +64,7 @@ function fakeOrganizations(org: World) {
     async send(command: { constructor: { name: string }; input: Record<string, unknown> }) {
       const name = command.constructor.name.replace(/Command$/, "");
       calls.push({ name, input: { ...command.input } });
+      if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
       const input = command.input;
       if (name === "ListAccountsForParent" || name === "ListOrganizationalUnitsForParent") {
         const parent = input.ParentId as string;
@@ -106,6 +107,7 @@ function fakeS3(options: { listBucket?: boolean } = {}) {
   const objects = new Map<string, { body: string; etag: string }>();
   const puts: { key: string; body: string }[] = [];
   let refusedPuts = 0;
+  const deletes: string[] = [];
   let beforePut: (() => void) | undefined;
   const etagOf = (body: string) => `"${createHash("md5").update(body).digest("hex")}"`;
   const put = (key: string, body: string) => objects.set(key, { body, etag: etagOf(body) });
@@ -125,10 +127,17 @@ function fakeS3(options: { listBucket?: boolean } = {}) {
         const keys = [...objects.keys()].filter((k) => k.startsWith(prefix)).sort();
         return { Contents: keys.slice(0, Number(input.MaxKeys ?? 1000)).map((Key) => ({ Key })), IsTruncated: false };
       }
+      if (name === "DeleteObject") {
+        deletes.push(input.Key as string);
+        objects.delete(input.Key as string); // S3 answers 204 whether or not the key existed
+        return {};
+      }
       if (name === "PutObject") {
-        beforePut?.();
-        beforePut = undefined;
         const key = input.Key as string;
+        if (key === ORG_SNAPSHOT_KEY) {
+          beforePut?.();
+          beforePut = undefined;
+        }
         const existing = objects.get(key);
         const refuse = (): Error => {
           refusedPuts++;
@@ -140,7 +149,7 @@ function fakeS3(options: { listBucket?: boolean } = {}) {
           if (existing.etag !== input.IfMatch) throw refuse();
         }
         const body = String(input.Body);
-        puts.push({ key, body });
+        if (key === ORG_SNAPSHOT_KEY) puts.push({ key, body });
         put(key, body);
         return { ETag: objects.get(key)!.etag };
       }
@@ -152,8 +161,9 @@ function fakeS3(options: { listBucket?: boolean } = {}) {
     objects,
     puts,
     refusedPuts: () => refusedPuts,
+    deletes,
     put,
-    /** Runs `fn` just before the next PutObject is judged (a concurrent writer). */
+    /** Runs `fn` just before the next PutObject of the snapshot is judged (a concurrent writer). */
     beforeNextPut: (fn: () => void) => void (beforePut = fn),
     stored: () => parseStoredSnapshot(objects.get(ORG_SNAPSHOT_KEY)?.body),
   };
@@ -319,6 +329,88 @@ describe("loadOrgSnapshotCached: one organization walk per cycle", () => {
     };
     const snapshot = await loadOrgSnapshotCached(org.client, noWrite.client, BUCKET, broad, T0, { onCacheError: (e) => errors.push(e) });
     expect(resolveTargets(broad, snapshot).accounts).toHaveLength(4);
-    expect(errors).toEqual([expect.objectContaining({ name: "AccessDenied" })]);
+    // Reported twice, the walk going ahead regardless: the walk lease, then the snapshot itself.
+    expect(errors).toEqual([expect.objectContaining({ name: "AccessDenied" }), expect.objectContaining({ name: "AccessDenied" })]);
+  });
+
+  describe("one walker at a time (rings whose plans start together)", () => {
+    const quick = { singleFlight: { pollMs: 5 } };
+
+    it("two rings starting together share one walk: the second waits for the first's snapshot", async () => {
+      const org = fakeOrganizations(tree(), { delayMs: 2 });
+      const s3 = fakeS3();
+      const [a, b] = await Promise.all([
+        loadOrgSnapshotCached(org.client, s3.client, BUCKET, broad, T0, quick),
+        loadOrgSnapshotCached(org.client, s3.client, BUCKET, broad, T0, quick),
+      ]);
+      expect(org.named("ListAccountsForParent")).toHaveLength(3); // one walk: workload1 (2 pages), prodeu01
+      expect(org.named("DescribeAccount")).toHaveLength(2);
+      expect(resolveTargets(broad, b)).toEqual(resolveTargets(broad, a));
+      expect(s3.objects.has(ORG_WALK_LEASE_KEY)).toBe(false); // released
+      expect(s3.deletes).toEqual([ORG_WALK_LEASE_KEY]);
+    });
+
+    it("a waiter needing OUs the walker did not walk takes the lease after it and walks only those", async () => {
+      const org = fakeOrganizations(tree(), { delayMs: 2 });
+      const s3 = fakeS3();
+      const sandbox = spec({ organizationalUnits: ["ou-ab12-sandbox1", "ou-ab12-workload1"] });
+      await Promise.all([
+        loadOrgSnapshotCached(org.client, s3.client, BUCKET, broad, T0, quick),
+        loadOrgSnapshotCached(org.client, s3.client, BUCKET, sandbox, T0, quick),
+      ]);
+      expect(org.named("ListAccountsForParent").map((c) => c.input.ParentId)).toEqual(["ou-ab12-workload1", "ou-ab12-workload1", "ou-ab12-prodeu01", "ou-ab12-sandbox1"]);
+      expect(snapshotCovers(s3.stored(), sandbox, T0.getTime(), DEFAULT_ORG_SNAPSHOT_TTL_MS)).toBe(true);
+      expect(snapshotCovers(s3.stored(), broad, T0.getTime(), DEFAULT_ORG_SNAPSHOT_TTL_MS)).toBe(true);
+      expect(s3.deletes).toEqual([ORG_WALK_LEASE_KEY, ORG_WALK_LEASE_KEY]);
+    });
+
+    it("takes over an abandoned lease, and walks itself when a live lease outlasts waitMs", async () => {
+      let clock = 1_000_000;
+      const sleeps: number[] = [];
+      const virtual = { clock: () => clock, sleep: async (ms: number) => void (sleeps.push(ms), (clock += ms)), pollMs: 2_000, waitMs: 10_000 };
+
+      const org = fakeOrganizations(tree());
+      const s3 = fakeS3();
+      s3.put(ORG_WALK_LEASE_KEY, JSON.stringify({ until: clock - 1 })); // its walker was killed
+      await loadOrgSnapshotCached(org.client, s3.client, BUCKET, broad, T0, { singleFlight: virtual });
+      expect(sleeps).toEqual([]);
+      expect(org.named("ListAccountsForParent")).toHaveLength(3);
+      expect(s3.objects.has(ORG_WALK_LEASE_KEY)).toBe(false);
+
+      const other = fakeS3();
+      other.put(ORG_WALK_LEASE_KEY, JSON.stringify({ until: clock + 60 * MINUTE })); // alive, but its walk never lands
+      org.reset();
+      await loadOrgSnapshotCached(org.client, other.client, BUCKET, broad, T0, { singleFlight: virtual });
+      expect(sleeps).toEqual([2_000, 2_000, 2_000, 2_000, 2_000]);
+      expect(org.named("ListAccountsForParent")).toHaveLength(3);
+      expect(other.objects.has(ORG_WALK_LEASE_KEY)).toBe(true); // not ours to release
+      expect(other.deletes).toEqual([]);
+    });
+
+    it("the walker stores its progress every checkpointEvery OUs, and releases the lease when the walk fails", async () => {
+      const org = fakeOrganizations(tree());
+      const s3 = fakeS3();
+      const everything = spec({ organizationalUnits: [ROOT] });
+      await loadOrgSnapshotCached(org.client, s3.client, BUCKET, everything, T0, { singleFlight: { checkpointEvery: 1 } });
+      expect(s3.puts.map((p) => Object.keys(JSON.parse(p.body).ous).length)).toEqual([1, 2, 3, 4, 4]); // root, its two OUs, prodeu01, then the final write
+
+      const failing = fakeS3();
+      await expect(loadOrgSnapshotCached(org.client, failing.client, BUCKET, spec({ organizationalUnits: ["ou-ab12-nothere"] }), T0)).rejects.toMatchObject({
+        name: "ParentNotFoundException",
+      });
+      expect(failing.deletes).toEqual([ORG_WALK_LEASE_KEY]);
+      expect(failing.objects.size).toBe(0);
+    });
+
+    it("singleFlight false: no lease, every run that misses walks", async () => {
+      const org = fakeOrganizations(tree(), { delayMs: 1 });
+      const s3 = fakeS3();
+      await Promise.all([
+        loadOrgSnapshotCached(org.client, s3.client, BUCKET, broad, T0, { singleFlight: false }),
+        loadOrgSnapshotCached(org.client, s3.client, BUCKET, broad, T0, { singleFlight: false }),
+      ]);
+      expect(org.named("ListAccountsForParent")).toHaveLength(6);
+      expect(s3.deletes).toEqual([]);
+    });
   });
 });
