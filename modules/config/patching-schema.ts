@@ -223,6 +223,19 @@ export const AutoScalingPatchingSchema = z
   })
   .describe("Patched images for Auto Scaling groups with launch templates (environment-tagged), through the rollout controller, ring by ring.");
 
+const InventorySchema = z.strictObject({
+  enabled: z.boolean({ error: "true or false" }).default(true).describe("false: aft-fleet gathers no inventory (no association)."),
+  existing: z
+    .boolean({ error: "true or false" })
+    .default(false)
+    .describe(
+      "true: the nodes already have an AWS-GatherSoftwareInventory association (Quick Setup Host Management, a Fleet Manager or Inventory setup, your own); aft-fleet creates none, and the resource data sync and reports use that one's data.",
+    ),
+  schedule: scheduleField(`${DEFAULT_INVENTORY_SCHEDULE} or rate(1 day)`)
+    .optional()
+    .describe(`When aft-fleet's inventory association runs. Default ${DEFAULT_INVENTORY_SCHEDULE}. Not with existing: true.`),
+});
+
 export const PatchingSchema = z
   .strictObject({
     environmentTag: writtenTargetTagKeyField()
@@ -244,20 +257,8 @@ export const PatchingSchema = z
     defaultWindow: PatchWindowSchema.optional().describe(
       "Opt-in: a window for nodes tagged <environmentTag>=Default, created only when this is set. `defaultWindow: {}` is every Friday 05:00 UTC, 6 h, cutoff 1 h, Install, RebootIfNeeded.",
     ),
-    inventory: z
-      .strictObject({
-        enabled: z.boolean({ error: "true or false" }).default(true).describe("false: aft-fleet gathers no inventory (no association)."),
-        existing: z
-          .boolean({ error: "true or false" })
-          .default(false)
-          .describe(
-            "true: the nodes already have an AWS-GatherSoftwareInventory association (Quick Setup Host Management, a Fleet Manager or Inventory setup, your own); aft-fleet creates none, and the resource data sync and reports use that one's data.",
-          ),
-        schedule: scheduleField(`${DEFAULT_INVENTORY_SCHEDULE} or rate(1 day)`)
-          .optional()
-          .describe(`When aft-fleet's inventory association runs. Default ${DEFAULT_INVENTORY_SCHEDULE}. Not with existing: true.`),
-      })
-      .default(() => ({ enabled: true, existing: false }))
+    inventory: InventorySchema
+      .default(() => InventorySchema.parse({}))
       .describe("The AWS-GatherSoftwareInventory association on every managed node of every Region (a node takes only one inventory association)."),
     tagUntagged: z
       .strictObject({

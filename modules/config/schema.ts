@@ -200,8 +200,9 @@ export const FleetConfigSchema = z
   .strictObject({
     $schema: z.string().optional(),
     organization: OrganizationSchema,
-    deployment: DeploymentSchema.default({ mode: "aft", accountCustomizationName: "aft-fleet-central", memberProviderRequirements: "emit" }),
-    packageStore: PackageStoreSchema.default({ noncurrentVersionDays: 365, encryption: "kms", rolloutRetentionDays: 90 }),
+    // A section left out takes its fields' own defaults (declared once, on the fields).
+    deployment: DeploymentSchema.default(() => DeploymentSchema.parse({})),
+    packageStore: PackageStoreSchema.default(() => PackageStoreSchema.parse({})),
     packages: z.array(PackageSchema).min(1, { error: "at least one package" }),
     orchestration: OrchestrationSchema.optional().describe("Cross-account command orchestration for a central runbook tool."),
     patching: PatchingSchema.optional().describe("Patch management: baselines, maintenance windows per environment, inventory and reports."),
