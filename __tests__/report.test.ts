@@ -586,6 +586,12 @@ describe("the CLI's inputs and --out: one line, no stack trace, nothing written 
     await refused(f, ["--config", f.configFile, "--ledger", path.join(f.dir, "deep.json")], /^--ledger .*deep\.json: got JSON nested 200001 levels deep; allowed: at most 64 levels of nesting/);
   });
 
+  it("a --base folder with a deeply nested tree is refused with its depth, not a stack overflow", async () => {
+    const f = fixture(twoRings("1.1.0", ["1.0.0", "1.1.0"]), ["1.0.0", "1.1.0"]);
+    f.write({ "base/aft-global-customizations/terraform/aft-fleet.tf.json": `{"resource":{"aws_x":{"y":${"[".repeat(100_000)}${"]".repeat(100_000)}}}}` });
+    await refused(f, ["--config", f.configFile, "--base", path.join(f.dir, "base")], /^--base .*base: aft-global-customizations\/terraform\/aft-fleet\.tf\.json: got JSON nested 100003 levels deep; allowed: at most 64 levels/);
+  });
+
   it("writes the named file and only it", async () => {
     const f = fixture(twoRings("1.1.0", ["1.0.0", "1.1.0"]), ["1.0.0", "1.1.0"]);
     const before = snapshot(f.dir);

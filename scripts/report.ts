@@ -156,7 +156,7 @@ export async function buildReport(args: ReportArgs, synth: Synth): Promise<strin
     if (args.base === undefined) {
       base = { before: { kind: "unknown", why: "no --base given" }, unavailable: "no --base given" };
     } else if (fs.statSync(args.base, { throwIfNoEntry: false })?.isDirectory()) {
-      base = { before: { kind: "unknown", why: `--base ${args.base} is an output folder` }, baseLabel: args.base, trees: readTrees(args.base) };
+      base = { before: { kind: "unknown", why: `--base ${args.base} is an output folder` }, baseLabel: args.base, trees: checkTreeDepth(readTrees(args.base), args.base) };
     } else {
       base = await gitBase(args.base, configFile, tmp, synth);
     }
@@ -196,6 +196,31 @@ function readLedgers(file: string): ReturnType<typeof parseLedgers> {
     if (err instanceof RangeError) throw new ReportError(`--ledger ${file}: got JSON too large or deep to read (${err.message}); allowed: { "<package>/<ring>": <ledger object> }`);
     throw err;
   }
+}
+
+/** Nesting depth of a parsed value, walked with an explicit stack. */
+function valueDepth(value: unknown): number {
+  let max = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== "object") continue;
+    max = Math.max(max, depth);
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return max;
+}
+
+/**
+ * The trees of a --base folder, refused in one line when one is nested deeper than any tree synth writes
+ * (about 10 levels) could be: the diff compares trees recursively.
+ */
+function checkTreeDepth(trees: Trees, base: string): Trees {
+  for (const [file, tree] of trees) {
+    const depth = valueDepth(tree);
+    if (depth > MAX_DEPTH) throw new ReportError(`--base ${base}: ${file}: got JSON nested ${depth} levels deep; allowed: at most ${MAX_DEPTH} levels of nesting (a tree synth writes)`);
+  }
+  return trees;
 }
 
 /** Device and inode of an existing path (following links), or undefined. */
