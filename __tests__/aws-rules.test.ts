@@ -101,6 +101,7 @@ const invalid: Array<[string, string, Mutate, RegExp]> = [
   ["a created profile named as the execution role", "orchestration.instancePolicy.createInstanceProfile", (c) => (c.orchestration.instancePolicy = { createInstanceProfile: "AFT-Fleet-Execution" }), /EXECUTION_ROLE_NAME.*regardless of case/],
   ["an automation role named as the controller's", "patching.autoScaling.automationRole", (c) => (c.patching.autoScaling.automationRole = "aft-fleet-controller"), /CONTROLLER_ROLE_NAME/],
   ["an instance profile named as a patching role", "patching.autoScaling.instanceProfile", (c) => (c.patching.autoScaling.instanceProfile = "aft-fleet-patching-tagger"), /not starting with aft-fleet-patching-/],
+  ["a direct deployment through the execution role", "deployment.direct.memberRoleName", (c) => (c.deployment = { mode: "direct", direct: { stateBucket: "state-bucket-1", stateRegion: "us-east-1", memberRoleName: EXECUTION_ROLE_NAME } }), /EXECUTION_ROLE_NAME/],
   ["a created role named as the automation role", "orchestration.instancePolicy.createInstanceProfile", (c) => (c.orchestration.instancePolicy = { createInstanceProfile: "Image-Automation" }), /other than the one of patching\.autoScaling\.automationRole/],
   // The ring spec's resume: 1-64 of [A-Za-z0-9._:-].
   ["a resume of 65", "packages[0].rings[0].resume", (c) => (ring(c).resume = a(65)), /1-64 letters, digits or '\._:-'/],

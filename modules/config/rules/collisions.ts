@@ -62,6 +62,8 @@ export const roleNamesDiffer: ConfigRule = (config) => {
     ["orchestration.instancePolicy.attachToRole", config.orchestration?.instancePolicy?.attachToRole],
     ["patching.autoScaling.automationRole", config.patching?.autoScaling?.automationRole],
     ["patching.autoScaling.instanceProfile", config.patching?.autoScaling?.instanceProfile],
+    // The role `cdktf deploy` assumes in each member account exists before aft-fleet creates its own there.
+    ["deployment.direct.memberRoleName", config.deployment.direct?.memberRoleName],
   ];
   // createInstanceProfile (named[0]) is checked where the orchestration section is resolved.
   for (const [path, name] of named.slice(1)) {
