@@ -31,7 +31,15 @@ import {
   type MemberRole,
 } from "../../lambdas/controller/pair";
 import { clientConfig, s3ClientConfig, sharedHttpHandler, SHARED_MAX_SOCKETS_PER_HOST, SHARED_MAX_TOTAL_SOCKETS } from "../../lambdas/shared/clients";
-import { MemberClientCache, memberSsmClient, type MemberClientConfig, type MemberCredentials } from "../../lambdas/controller/pair-credentials";
+import {
+  MemberClientCache,
+  memberRateKey,
+  memberSsmClient,
+  rateLimitedMemberSsmClient,
+  type MemberClientConfig,
+  type MemberCredentials,
+} from "../../lambdas/controller/pair-credentials";
+import { RateLimiter } from "../../lambdas/shared/rate-limit";
 import { memberImageClients } from "../../lambdas/controller/job-asg-image";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { Agent } from "node:https";
@@ -528,8 +536,10 @@ describe("member clients share one HTTP handler and are cached per account, Regi
     expect(handler).toBeInstanceOf(NodeHttpHandler);
     for (const client of [a, b, image.ssm, image.ec2, image.autoScaling]) expect(client.config.requestHandler).toBe(handler);
     expect(a).not.toBe(b);
-    const config = await (handler as unknown as { configProvider: Promise<{ httpsAgent: Agent; httpAgent: Agent }> }).configProvider;
-    for (const agent of [config.httpsAgent, config.httpAgent]) {
+    // @smithy/node-http-handler 4.14.2 resolves its options into `configProvider`: the https agent as given,
+    // the http agent through `httpAgentProvider` (node:http is loaded lazily).
+    const config = await (handler as unknown as { configProvider: Promise<{ httpsAgent: Agent; httpAgentProvider: () => Promise<Agent> }> }).configProvider;
+    for (const agent of [config.httpsAgent, await config.httpAgentProvider()]) {
       expect(agent).toMatchObject({ keepAlive: true, maxSockets: SHARED_MAX_SOCKETS_PER_HOST, maxTotalSockets: SHARED_MAX_TOTAL_SOCKETS });
     }
     // Lambda's 1,024 file descriptors (Lambda quotas) bound what one container may hold open.
@@ -572,6 +582,24 @@ describe("member clients share one HTTP handler and are cached per account, Regi
     expect(created).toHaveLength(before); // still cached
     cache.get(credentialsOf("555566667777", 3600_000 * 3), "eu-west-1");
     expect(created).toHaveLength(before + 1); // it was the least recently used, dropped and recreated
+  });
+
+  it("rateLimitedMemberSsmClient spaces one account and Region's calls, leaving other accounts alone", async () => {
+    let clock = 0;
+    const limiter = new RateLimiter({ ratePerSecond: 10, burst: 2, now: () => clock, sleep: async (ms) => void (clock += ms) });
+    const a = credentialsOf("888800001111", 3600_000);
+    const b = credentialsOf("888800002222", 3600_000);
+    const sent = stubSend(memberSsmClient(a, REGION), () => ({}));
+    const sentB = stubSend(memberSsmClient(b, REGION), () => ({}));
+    const limitedA = rateLimitedMemberSsmClient(a, REGION, limiter);
+    expect(limitedA.config).toBe(memberSsmClient(a, REGION).config);
+    for (let i = 0; i < 12; i++) await limitedA.send(new DescribeDocumentCommand({ Name: PKG }));
+    expect(sent).toHaveLength(12);
+    expect(clock).toBe(1000); // 2 at once, then 10 at 100 ms each
+    await rateLimitedMemberSsmClient(b, REGION, limiter).send(new DescribeDocumentCommand({ Name: PKG }));
+    expect(sentB).toHaveLength(1);
+    expect(clock).toBe(1000); // another account's bucket is full
+    expect(memberRateKey(a, REGION)).toBe(`888800001111|${REGION}`);
   });
 
   it("memberSsm reuses the client of a warm invocation's cached credentials", async () => {

@@ -15,6 +15,7 @@ import { SSMClient } from "@aws-sdk/client-ssm";
 import { ACCOUNT_ID } from "../../contract";
 import type { NodeHttpHandler } from "@smithy/node-http-handler";
 import { clientConfig, sharedHttpHandler, type BaseClientConfig } from "../shared/clients";
+import { RateLimiter, SSM_PER_ACCOUNT_REGION_RATE, rateLimited } from "../shared/rate-limit";
 import { withBackoff, type BackoffOptions } from "../shared/retry";
 import { NotReadyError, PairInputError, errorName } from "./pair-errors";
 
@@ -245,6 +246,20 @@ export const memberSsmClients = new MemberClientCache((config) => new SSMClient(
  */
 export function memberSsmClient(credentials: MemberCredentials, region: string): SSMClient {
   return memberSsmClients.get(credentials, region);
+}
+
+/** SSM calls per member account and Region in this container (shared/rate-limit.ts SSM_PER_ACCOUNT_REGION_RATE). */
+export const memberSsmRateLimiter = new RateLimiter(SSM_PER_ACCOUNT_REGION_RATE);
+
+/** The key of a member account and Region in the SSM limiter. */
+export function memberRateKey(credentials: MemberCredentials, region: string): string {
+  return `${credentials.account ?? credentials.accessKeyId}|${region}`;
+}
+
+/** memberSsmClient whose every send first takes a token of its account and Region from `limiter`. */
+export function rateLimitedMemberSsmClient(credentials: MemberCredentials, region: string, limiter: RateLimiter = memberSsmRateLimiter): SSMClient {
+  const key = memberRateKey(credentials, region);
+  return rateLimited(memberSsmClient(credentials, region), () => limiter.take(key));
 }
 
 /** assumeMember then memberSsmClient: the member's SSM in one Region. */
