@@ -178,7 +178,7 @@ describe("IAM covers exactly the calls the controller makes", () => {
   const commands = scan();
   // The package flow's member calls live in pair*.ts; other job kinds may need permissions only when configured.
   const packageCommands = scan(/^pair/);
-  const prefix: Record<string, string> = { ssm: "ssm", s3: "s3", organizations: "organizations", cloudwatch: "cloudwatch", sts: "sts" };
+  const prefix: Record<string, string> = { ssm: "ssm", s3: "s3", organizations: "organizations", cloudwatch: "cloudwatch", sts: "sts", eventbridge: "events" };
   const actionsOf = (policy: any) => new Set<string>(policy.Statement.flatMap((s: any) => [s.Action].flat()));
   const memberActions = actionsOf(JSON.parse(Object.values<any>(globalTree.resource.aws_iam_role_policy)[0].policy));
   const controllerPolicy = Object.values<any>(centralTree.resource.aws_iam_role_policy).map((p) => JSON.parse(p.policy)).find((p) => p.Statement.some((s: any) => s.Sid === "AssumeMemberExecutionRoles"));

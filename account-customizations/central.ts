@@ -3,6 +3,8 @@ import type { FleetModel } from "../modules/config/model";
 import { PackageArtifacts, PackageUpload } from "../modules/distributor-package";
 import { FleetStack, FleetStackProps } from "../modules/core/fleet-stack";
 import { INVENTORY_SYNC_SCHEDULE, RingRollout, RolloutController, asgImageRingSpecOf, emergencyRingSpecOf, inventorySyncSpecOf, ringSpecOf } from "../modules/controller";
+import { RolloutDashboard, dashboardRingsOf } from "../modules/controller/dashboard";
+import { RingNotifications } from "../modules/controller/notifications";
 import { PackageStore } from "../modules/package-store";
 import { OrchestrationCentral } from "../modules/orchestration";
 import { PatchingReporting } from "../modules/patching";
@@ -54,6 +56,8 @@ export class CentralStack extends FleetStack {
         new RingRollout(pkgScope, `Ring-${ring.name}`, { spec: ringSpecOf(model, pkg, index), store: this.store, controller: this.controller, schedule: pkg.controllerSchedule });
       });
     }
+    new RingNotifications(this, "RingNotifications", { accountId: org.centralAccount, region: org.homeRegion });
+    new RolloutDashboard(this, "RolloutDashboard", { region: org.homeRegion, rings: dashboardRingsOf(model) });
     if (model.orchestration?.fileCopierBucket) {
       new OrchestrationCentral(this, "Orchestration", {
         bucketName: model.orchestration.fileCopierBucket,

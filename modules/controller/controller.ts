@@ -29,6 +29,7 @@ import type { PolicyStatement } from "../iam/policy";
 import { accountAdministersKey, policyDocument, toJson, trustPolicy } from "../iam/policy";
 import type { PackageStore } from "../package-store";
 import { ringRunbook } from "./ring-runbook";
+import { ringEventsStatement } from "./notifications";
 
 /**
  * Config text inside an IAM policy's Resource: `$`, `*` and `?` mean a policy variable and wildcards to
@@ -192,6 +193,7 @@ export class RolloutController extends Construct {
         Resource: "*",
         Condition: { StringEquals: { "cloudwatch:namespace": METRIC_NAMESPACE } },
       },
+      ringEventsStatement(partition, region, accountId),
     ];
     if (store.keyArn) {
       statements.push({
