@@ -103,6 +103,8 @@ const invalid: Array<[string, string, Mutate, RegExp]> = [
   ["an instance profile named as a patching role", "patching.autoScaling.instanceProfile", (c) => (c.patching.autoScaling.instanceProfile = "aft-fleet-patching-tagger"), /not starting with aft-fleet-patching-/],
   ["a direct deployment through the execution role", "deployment.direct.memberRoleName", (c) => (c.deployment = { mode: "direct", direct: { stateBucket: "state-bucket-1", stateRegion: "us-east-1", memberRoleName: EXECUTION_ROLE_NAME } }), /EXECUTION_ROLE_NAME/],
   ["a created role named as the automation role", "orchestration.instancePolicy.createInstanceProfile", (c) => (c.orchestration.instancePolicy = { createInstanceProfile: "Image-Automation" }), /other than the one of patching\.autoScaling\.automationRole/],
+  // model athena/2017-05-18: every account has the primary workgroup (DeleteWorkGroup: it cannot be deleted).
+  ["a reports workgroup named primary", "patching.reports.workgroupName", (c) => (c.patching.reports = { workgroupName: "primary" }), /other than primary/],
   // The ring spec's resume: 1-64 of [A-Za-z0-9._:-].
   ["a resume of 65", "packages[0].rings[0].resume", (c) => (ring(c).resume = a(65)), /1-64 letters, digits or '\._:-'/],
   ["a resume with a space", "patching.emergency.rings[0].resume", (c) => (c.patching.emergency.rings[0].resume = "ticket 1"), /1-64 letters/],

@@ -163,6 +163,11 @@ export const EXTERNAL_ID_LENGTH: Length = { min: 2, max: 1224 };
 export const LOG_GROUP_NAME_LENGTH: Length = { min: 1, max: 512 };
 export const LOG_GROUP_RESERVED_PREFIX = "aws/";
 
+/* ---------- Athena: model athena/2017-05-18 ---------- */
+
+/** Every account has the workgroup `primary` ("The primary workgroup cannot be deleted", DeleteWorkGroup): aft-fleet cannot create one of that name. */
+export const ATHENA_PRIMARY_WORKGROUP = "primary";
+
 /* ---------- Amazon S3 ---------- */
 
 /**

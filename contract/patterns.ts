@@ -8,6 +8,7 @@ export const ACCOUNT_ID = /^\d{12}$/;
 export const ORG_ID = /^o-[a-z0-9]{10,32}$/;
 export const OU_ID = /^ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}$/;
 export const ROOT_ID = /^r-[0-9a-z]{4,32}$/;
+/** A Region code's shape (us-east-1, us-gov-west-1); the config's list of Regions is modules/config/regions.ts. */
 export const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
 /**
@@ -20,6 +21,8 @@ export const VERSION_NAME = /^[0-9A-Za-z_.-]{3,128}$/;
 export const DOCUMENT_NAME = /^(?![Aa][Ww][Ss]|[Aa][Mm][Aa][Zz][Oo][Nn])[A-Za-z0-9_.-]{3,128}$/;
 /** A document one may name, AWS's own included: model ssm/2014-11-06 shape DocumentName, `^[a-zA-Z0-9_\-.]{3,128}$`. */
 export const SSM_DOCUMENT_NAME = /^[a-zA-Z0-9_.-]{3,128}$/;
+/** Athena workgroup names: model athena/2017-05-18 shape WorkGroupName, `[a-zA-Z0-9._-]{1,128}`. */
+export const WORKGROUP_NAME = /^[a-zA-Z0-9._-]{1,128}$/;
 /** CreateAssociation AssociationName: `^[a-zA-Z0-9_\-.]{3,128}$`. */
 export const ASSOCIATION_NAME = /^[a-zA-Z0-9_.-]{3,128}$/;
 /**

@@ -30,7 +30,7 @@ import {
   scheduleField,
   writtenTargetTagKeyField,
 } from "./fields";
-import { VERSION_NAME } from "../../contract/patterns";
+import { VERSION_NAME, WORKGROUP_NAME } from "../../contract/patterns";
 
 /*
  * The optional `patching` section as a user writes it: `PatchingSchema` validates one field at a time
@@ -52,7 +52,6 @@ export const ENVIRONMENT_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 const BASELINE_KEY = /^[a-z][a-z0-9-]{0,62}$/;
 /** Glue database names: lowercase letters, digits and `_`, which Athena reads without quoting. */
 const GLUE_DATABASE = /^[a-z][a-z0-9_]{0,254}$/;
-const WORKGROUP_NAME = /^[a-zA-Z0-9._-]{1,128}$/;
 /** A campaign id is the emergency rings' "version": it follows the package versions' rule (contract VERSION_NAME). */
 const CAMPAIGN = VERSION_NAME;
 

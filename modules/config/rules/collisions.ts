@@ -1,3 +1,4 @@
+import { ATHENA_PRIMARY_WORKGROUP } from "../../../contract/aws-rules";
 import { CONTROLLER_ROLE_NAME, EXECUTION_ROLE_NAME, RUNBOOK_ROLE_NAME } from "../../../contract/names";
 import { ORCHESTRATION_NODE_POLICY_NAME, ORCHESTRATION_ROLE_NAME } from "../../orchestration/names";
 import { showValue } from "../errors";
@@ -72,6 +73,14 @@ export const roleNamesDiffer: ConfigRule = (config) => {
   }
   issues.push(...differ([named[2]!, named[0]!], (n) => n.toLowerCase(), "role"));
   return issues;
+};
+
+/** The reports workgroup is created in the central account, which already has Athena's `primary` workgroup. */
+export const workgroupIsNotPrimary: ConfigRule = (config) => {
+  const name = config.patching?.reports.workgroupName;
+  return name === ATHENA_PRIMARY_WORKGROUP
+    ? [{ path: "patching.reports.workgroupName", value: showValue(name), allowed: `a workgroup name other than ${ATHENA_PRIMARY_WORKGROUP} (every account has Athena's primary workgroup; aft-fleet creates its own)` }]
+    : [];
 };
 
 /** Problems for each later entry whose (normalized) name an earlier one has, naming both fields. */

@@ -2,7 +2,7 @@ import type { ConfigIssue } from "../errors";
 import type { FleetConfig } from "../schema";
 import { centralIsNotManagement } from "./accounts";
 import { bucketNamesAreValid } from "./bucket-names";
-import { bucketNamesDiffer, roleNamesDiffer } from "./collisions";
+import { bucketNamesDiffer, roleNamesDiffer, workgroupIsNotPrimary } from "./collisions";
 import { packageDocumentNamesFit, ringAssociationNamesFit } from "./names";
 import { packageArgumentsFit } from "./package-arguments";
 import { regionsShareOnePartition } from "./partition";
@@ -13,7 +13,7 @@ export type { ConfigRule } from "./types";
 export { bucketNameProblem } from "./bucket-names";
 
 /** The semantic rules every schema-valid config must pass, each in its own file. */
-export const CONFIG_RULES: readonly ConfigRule[] = [regionsShareOnePartition, centralIsNotManagement, bucketNamesAreValid, schedulesAreAccepted, ringAssociationNamesFit, packageDocumentNamesFit, packageArgumentsFit, bucketNamesDiffer, roleNamesDiffer];
+export const CONFIG_RULES: readonly ConfigRule[] = [regionsShareOnePartition, centralIsNotManagement, bucketNamesAreValid, schedulesAreAccepted, ringAssociationNamesFit, packageDocumentNamesFit, packageArgumentsFit, bucketNamesDiffer, roleNamesDiffer, workgroupIsNotPrimary];
 
 export function checkRules(config: FleetConfig): ConfigIssue[] {
   return CONFIG_RULES.flatMap((rule) => rule(config));
