@@ -16,6 +16,7 @@ import { patchingSection } from "../modules/report/patching";
 import { synthToDir } from "../main";
 import { benchReport, buildReport, main as reportMain, parseReportArgs } from "../scripts/report";
 import { baseConfig, basePackageFiles, makeFixture, type Fixture } from "./helpers/fixture";
+import { snapshot } from "./helpers/snapshot";
 
 /*
  * Mermaid's own parser (mermaid.parse) in a child process: mermaid is ESM-only, and its flowchart parser
@@ -522,21 +523,6 @@ describe("the CLI", () => {
 });
 
 describe("the CLI's inputs and --out: one line, no stack trace, nothing written but the named file", () => {
-  /** Every file below `dir`, relative path -> content (links as their target). */
-  const snapshot = (dir: string): Map<string, string> => {
-    const out = new Map<string, string>();
-    const walk = (rel: string) => {
-      for (const entry of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
-        const child = rel ? `${rel}/${entry.name}` : entry.name;
-        const full = path.join(dir, child);
-        if (entry.isSymbolicLink()) out.set(child, `-> ${fs.readlinkSync(full)}`);
-        else if (entry.isDirectory()) walk(child);
-        else out.set(child, fs.readFileSync(full, "utf8"));
-      }
-    };
-    walk("");
-    return out;
-  };
   /** Runs the CLI's main with stderr captured; returns the exit code and what it printed. */
   const run = async (args: string[]) => {
     const lines: string[] = [];
@@ -599,7 +585,7 @@ describe("the CLI's inputs and --out: one line, no stack trace, nothing written 
     expect({ code, stderr }).toEqual({ code: 0, stderr: "" });
     const after = snapshot(f.dir);
     expect([...after.keys()].filter((k) => !before.has(k))).toEqual(["report.md"]);
-    expect(after.get("report.md")).toMatch(/^# aft-fleet rollout report\n/);
+    expect(fs.readFileSync(path.join(f.dir, "report.md"), "utf8")).toMatch(/^# aft-fleet rollout report\n/);
   });
 });
 
