@@ -68,6 +68,7 @@ const invalid: Array<[string, string, Mutate, RegExp]> = [
   // PatchFilter API reference: the values a key takes per operating system.
   ["a Linux classification on Windows", "patching.baselines.win.approvalRules[0].patchFilters.CLASSIFICATION[0]", (c) => (rule(c).patchFilters = { CLASSIFICATION: ["Security"] }), /a CLASSIFICATION value WINDOWS patches have: CriticalUpdates, .*Upgrades, \*/],
   ["a Linux severity on Windows", "patching.baselines.win.approvalRules[0].patchFilters.MSRC_SEVERITY[0]", (c) => (rule(c).patchFilters = { MSRC_SEVERITY: ["Medium"] }), /Critical, Important, Moderate, Low, Unspecified, \*/],
+  ["a product as a Windows patch set", "patching.baselines.win.approvalRules[0].patchFilters.PATCH_SET[0]", (c) => (rule(c).patchFilters = { PATCH_SET: ["Office"] }), /a PATCH_SET value WINDOWS patches have: OS, APPLICATION, \*/],
   ["a severity as an Ubuntu priority", "patching.baselines.ubu.approvalRules[0].patchFilters.PRIORITY[0]", (c) => (c.patching.baselines.ubu = { operatingSystem: "UBUNTU", approvalRules: [{ patchFilters: { PRIORITY: ["Critical"] } }] }), /a PRIORITY value UBUNTU patches have: Required, Important, Standard, Optional, Extra, \*/],
   // shapes PatchRuleList (10), PatchIdList (50), PatchId (1-100), BaselineDescription (1-1024).
   ["11 approval rules", "patching.baselines.win.approvalRules", (c) => (c.patching.baselines.win.approvalRules = Array.from({ length: 11 }, () => ({ patchFilters: { PRODUCT: ["*"] } }))), /at most 10 approval rules/],

@@ -117,6 +117,8 @@ export const PATCH_FILTER_WILDCARD = "*";
  * take open values such as product names; only their length is checked.
  */
 const WINDOWS_VALUES = {
+  /** Model ssm/2014-11-06, shape PatchSet: the OS's patches or its applications'. */
+  PATCH_SET: ["OS", "APPLICATION"],
   CLASSIFICATION: ["CriticalUpdates", "DefinitionUpdates", "Drivers", "FeaturePacks", "SecurityUpdates", "ServicePacks", "Tools", "UpdateRollups", "Updates", "Upgrades"],
   MSRC_SEVERITY: ["Critical", "Important", "Moderate", "Low", "Unspecified"],
 } as const;
