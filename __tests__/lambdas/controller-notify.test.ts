@@ -16,6 +16,13 @@ import {
 import { batchEntries, entrySize, eventEntry, MAX_PUT_BYTES, publishEvents, ringCounts, ringEvents } from "../../lambdas/controller/notify";
 import { planRun, recordReached } from "../../lambdas/controller/plan";
 import { recordingSleep } from "./stub";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import type { SSMClient } from "@aws-sdk/client-ssm";
+import { associationNameOf, ledgerKey, ringSpecKey, versionPrefix, type ControllerEvent } from "../../contract";
+import { runStep, type ControllerDeps } from "../../lambdas/controller";
+import { motoAvailable } from "../helpers/moto";
+import { CENTRAL_REGION, useControllerWorld } from "./controller-world";
+import type { SsmStub } from "./ssm-association-stub";
 
 const NOW = new Date("2026-03-01T12:00:00.000Z");
 const REGIONS = ["eu-west-1", "us-east-1"];
@@ -263,5 +270,61 @@ describe("publishEvents", () => {
     expect(calls).toHaveLength(1);
     expect(result.sent).toBe(1);
     expect(result.failed).toEqual([expect.objectContaining({ ring: "ring-0", errorCode: "EntryTooLarge" })]);
+  });
+});
+
+const describeMoto = motoAvailable() ? describe : describe.skip;
+
+describeMoto("ringEvents over the ledgers the controller's own steps write (moto + SSM stub)", () => {
+  const BUCKET = "aft-fleet-store-notify";
+  const world = useControllerWorld(BUCKET, { packages: ["agent"] });
+  const forever = { getRemainingTimeInMillis: () => 200_000 };
+  let deps: ControllerDeps;
+  let stubs: Map<SSMClient, { account: string; region: string; stub: SsmStub }>;
+  const spec = ringSpec({
+    release: "1.0.0",
+    publishedVersions: ["1.0.0"],
+    maxConcurrency: "2",
+    maxErrors: "0",
+    versionRetention: 10,
+    store: { bucket: BUCKET, region: CENTRAL_REGION },
+    association: { ...ringSpec().association, name: associationNameOf("agent"), targets: [] },
+  });
+  const event = (step: ControllerEvent["step"]): ControllerEvent => ({ step, runId: RUN, bucket: BUCKET, specKey: ringSpecKey("agent", "canary") });
+  const ledger = async (): Promise<RingLedger> => (await world.readJson<RingLedger>(ledgerKey("agent", "canary"))) ?? emptyLedger("agent", "canary");
+
+  /** Runs one step and returns the events of the ledger before and after it, as the controller would send them. */
+  async function step(name: ControllerEvent["step"]): Promise<RingEvent[]> {
+    const before = await ledger();
+    await runStep(event(name), deps, NOW, forever);
+    return ringEvents(before, await ledger(), spec, RUN);
+  }
+
+  function finish(key: string, status: string): void {
+    const found = [...stubs.values()].find((s) => `${s.account}:${s.region}` === key);
+    for (const id of found!.stub.associations.keys()) found!.stub.finishExecution(id, status);
+  }
+
+  beforeEach(async () => {
+    ({ deps, stubs } = world);
+    const manifest = { schemaVersion: "2.0", version: "1.0.0", packages: { amazon: { _any: { x86_64: { file: "linux.zip" } } } }, files: { "linux.zip": { checksums: { sha256: "0".repeat(64) } } } };
+    await world.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${versionPrefix("agent", "1.0.0")}manifest.json`, Body: JSON.stringify(manifest) }));
+    await world.putJson(ringSpecKey("agent", "canary"), { ...spec, targets: { accounts: [], organizationalUnits: [world.ouId] } });
+  });
+
+  it("plan: none; the first apply: Ring Started; a failed pair past MaxErrors: Pairs Failed and Ring Held; summarize: none", async () => {
+    const [a, b] = world.accounts.flatMap((acct) => REGIONS.map((region) => `${acct}:${region}`));
+    expect(await step("plan")).toEqual([]);
+    const started = await step("apply");
+    expect(types(started)).toEqual([RING_STARTED]);
+    expect(started[0]!.detail).toMatchObject({ version: "1.0.0", counts: { total: 4, inFlight: 2, notStarted: 2 } });
+    finish(a!, "Failed");
+    finish(b!, "Success");
+    const failed = await step("apply");
+    expect(types(failed)).toEqual([PAIRS_FAILED, RING_HELD]);
+    const [account, region] = a!.split(":");
+    expect(failed[0]!.detail.failedPairs).toEqual([{ account, region, version: "1.0.0", reason: expect.stringContaining("Failed") }]);
+    expect(failed[1]!.detail.reason).toContain("exceed MaxErrors 0");
+    expect(await step("summarize")).toEqual([]);
   });
 });
