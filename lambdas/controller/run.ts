@@ -22,7 +22,7 @@ import type { BackoffOptions } from "../shared/retry";
 import { alarmsInAlarm, putRingMetrics } from "./alarms";
 import { jobOf, type PairContext } from "./jobs";
 import { deadRun, foreignLease, LEASE_MS, leaseHeldMessage, mergeRecords, withLease, withoutLease } from "./lease";
-import { loadOrgSnapshot } from "./org";
+import { loadOrgSnapshotCached } from "./org-cache";
 import { CredentialCache, classifyPairError, NotReadyError, assumeMember, defaultCredentialCache, memberSsm, type PairDeps, type StsSender } from "./pair";
 import { memberImageClients, type ImageClients } from "./job-asg-image";
 import {
@@ -257,7 +257,8 @@ export class Run {
     const alarms = await alarmsInAlarm(this.deps.cloudwatch, [...spec.alarms, ...(spec.previous?.alarms ?? [])], this.deps.backoff);
     const limiters = limitersOf(this.deps);
     const organizations = rateLimited(this.deps.organizations, () => limiters.organizations.take("organizations"));
-    const org = await loadOrgSnapshot(organizations, spec, this.deps.backoff);
+    // One walk of the organization per cycle, shared by every ring's plan through the store.
+    const org = await loadOrgSnapshotCached(organizations, this.deps.s3, this.event.bucket, spec, this.now, this.backoff());
     const targets = resolveTargets(spec, org);
     const planned = planRun(spec, base, previous, targets, alarms, this.now);
 
