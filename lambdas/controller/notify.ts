@@ -18,7 +18,7 @@
  * was sent and what was not (with the reason) for the caller to log.
  */
 import { PutEventsCommand, type PutEventsCommandOutput, type PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
-import type { PairRecord, RingLedger, RingSpecCore } from "../../contract";
+import { errorBudget, type PairRecord, type RingLedger, type RingSpecCore } from "../../contract";
 import {
   MAX_FAILED_PAIRS_IN_EVENT,
   MAX_REASON_CHARS,
@@ -35,7 +35,6 @@ import {
 } from "../../contract/notifications";
 import { describeError } from "../shared/clients";
 import { backoffDelay, sleep, withBackoff, type BackoffOptions } from "../shared/retry";
-import { errorBudget } from "../../contract";
 import { heldHaltReason } from "./gate";
 import { comparePairs } from "./summary";
 
