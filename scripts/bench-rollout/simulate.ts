@@ -106,8 +106,22 @@ export interface SimResult {
   readonly maxResponseBytes: number;
   readonly ledger: { succeeded: number; failed: number; other: number };
   readonly installed: number;
+  /** Peak heapUsed of the whole simulator process (fakes included). */
   readonly peakHeapMb: number;
+  /** Peak RSS of the whole simulator process (fakes included). */
   readonly peakRssMb: number;
+  /**
+   * The controller's memory, estimated: heapUsed with the modules loaded and no world built yet, plus the largest
+   * growth of heapUsed during one invocation over its start (after a full GC when the process runs with
+   * --expose-gc; garbage made during the invocation counts, so this is an upper bound of what it needs).
+   */
+  readonly controllerHeapMb: number;
+  readonly moduleHeapMb: number;
+  readonly maxInvocationHeapMb: number;
+  readonly gcMeasured: boolean;
+  /** Real time of the longest invocation and of all of them (the handler's CPU plus the fakes'; virtual time excludes both). */
+  readonly maxInvocationRealMs: number;
+  readonly invocationRealSeconds: number;
   readonly wallSeconds: number;
   readonly timerEvents: number;
   readonly droppedTimers: number;
@@ -227,6 +241,9 @@ export type Controller = typeof runStep;
 
 export async function simulate(sc: Scenario, controller: Controller = runStep): Promise<SimResult> {
   const wallStart = process.hrtime.bigint();
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const moduleHeap = process.memoryUsage().heapUsed;
   const clock = new VirtualClock(SIM_START);
   const meter = new Meter();
   const random = seededRandom(sc.seed);
@@ -269,6 +286,9 @@ export async function simulate(sc: Scenario, controller: Controller = runStep): 
     return m;
   };
 
+  // Every member's SSM exists before the first invocation, so its upkeep is not counted as the controller's memory.
+  for (const account of ids) for (const region of sc.regions) member(account, region);
+
   // One warm Lambda container for the whole simulation: its credential cache keeps sessions for their life.
   const cache = new CredentialCache();
   const backoff = { sleep: (ms: number) => clock.sleep(ms), random };
@@ -290,11 +310,17 @@ export async function simulate(sc: Scenario, controller: Controller = runStep): 
 
   const pairs = sc.accounts * sc.regions.length;
   let peakHeap = 0;
+  let invocationPeak = 0;
+  let maxInvocationHeap = 0;
+  let maxInvocationRealMs = 0;
+  let invocationRealNs = 0n;
   const sampleHeap = (): void => {
     const heap = process.memoryUsage().heapUsed;
     if (heap > peakHeap) peakHeap = heap;
+    if (heap > invocationPeak) invocationPeak = heap;
   };
   clock.onSample = sampleHeap;
+  clock.sampleEvery = 250;
 
   const records: InvocationRecord[] = [];
   const firstErrors: string[] = [];
@@ -342,6 +368,13 @@ export async function simulate(sc: Scenario, controller: Controller = runStep): 
       meter.invocation = { s3BytesWritten: 0, calls: 0 };
       invocations[step]++;
       const context = { getRemainingTimeInMillis: () => Math.max(0, deadline - clock.now()) };
+      // A full GC costs a second on a big heap: the working set is measured on the plan, the first applies, every
+      // tenth apply and the summary.
+      const measured = gc !== undefined && (step !== "apply" || invocations.apply <= 3 || invocations.apply % 10 === 0);
+      if (measured) gc!();
+      const heapAtStart = process.memoryUsage().heapUsed;
+      invocationPeak = heapAtStart;
+      const realStart = process.hrtime.bigint();
       let outcome: InvocationRecord["outcome"] = "ok";
       let status: string | undefined;
       let error: string | undefined;
@@ -359,6 +392,10 @@ export async function simulate(sc: Scenario, controller: Controller = runStep): 
         if (firstErrors.length < 5) firstErrors.push(`${new Date(clock.now()).toISOString()} ${step} (execution ${execution}, attempt ${attempt}): ${error}`);
       }
       sampleHeap();
+      const realNs = process.hrtime.bigint() - realStart;
+      invocationRealNs += realNs;
+      maxInvocationRealMs = Math.max(maxInvocationRealMs, Number(realNs) / 1e6);
+      if (measured || gc === undefined) maxInvocationHeap = Math.max(maxInvocationHeap, invocationPeak - heapAtStart);
       records.push({
         step,
         execution,
@@ -453,6 +490,12 @@ export async function simulate(sc: Scenario, controller: Controller = runStep): 
     installed,
     peakHeapMb: peakHeap / 1024 / 1024,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
+    controllerHeapMb: (moduleHeap + maxInvocationHeap) / 1024 / 1024,
+    moduleHeapMb: moduleHeap / 1024 / 1024,
+    maxInvocationHeapMb: maxInvocationHeap / 1024 / 1024,
+    gcMeasured: gc !== undefined,
+    maxInvocationRealMs,
+    invocationRealSeconds: Number(invocationRealNs) / 1e9,
     wallSeconds: wallSeconds(),
     timerEvents: clock.events,
     droppedTimers: clock.dropped,
