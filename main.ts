@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /*
  * aft-fleet entry point: load config -> build stacks -> synth -> write AFT trees.
- *   npm run synth [-- --config FILE] [-- --out DIR]   emitted trees for AFT (or direct-mode stacks)
- *   cdktf synth / cdktf deploy                          the same stacks through the cdktf CLI (cdktf.json)
+ *   aft-fleet synth [--config FILE] [--out DIR]        emitted trees for AFT (or direct-mode stacks); the
+ *                                                      repository's `npm run synth` runs the same code
+ *   npm run cdktf:synth -- --config FILE               the same stacks through the cdktf CLI (cdktf.json)
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -19,7 +20,6 @@ import { partitionOf } from "./modules/core/tags";
 import { checkOutputDir, OutputError, type OutputState, type ProtectedPath } from "./modules/aft/output-dir";
 import { asOutputError, EmittedStack, makeWorkDir, writeOutput } from "./modules/aft/write-output";
 import { copyToRepos, invokeCustomizationsInput, type TreeCopy, triggerKind } from "./modules/aft/copy-to-repos";
-import { lambdaBundles } from "./modules/controller/bundling";
 import { ORCHESTRATION_HANDOFF_FILE, orchestrationHandoff } from "./modules/orchestration";
 
 export const CENTRAL_STACK = "central";
@@ -63,8 +63,26 @@ export function buildStacks(app: App, model: FleetModel, lambdaBundleDir: string
   return stacks;
 }
 
-/** The project folder: the output may never replace it (it holds the sources, the example and the bundle cache). */
-const PROJECT_ROOT = __dirname;
+/**
+ * The project folder: the output may never replace it (it holds the sources, the example and the bundle
+ * cache). From the sources that is this file's folder; in the installed package (compiled to lib/) the
+ * package folder above it.
+ */
+const PROJECT_ROOT = fs.existsSync(path.join(__dirname, "package.json")) ? __dirname : path.dirname(__dirname);
+
+/**
+ * The controller's Lambda bundles that the package build (scripts/build-package.ts) writes beside the
+ * compiled main.js. The installed package uses them as they are (it ships neither esbuild nor the handler
+ * sources); from the sources, the bundles are built and cached by modules/controller/bundling.ts.
+ */
+export const PREBUILT_LAMBDA_BUNDLES = path.join(__dirname, "lambda-bundles");
+
+async function lambdaBundles(fallbackDir: string): Promise<string> {
+  if (fs.existsSync(path.join(PREBUILT_LAMBDA_BUNDLES, "controller", "index.js"))) return PREBUILT_LAMBDA_BUNDLES;
+  // Required here: esbuild is a build-time dependency, loaded only when the sources are run.
+  const bundling = require("./modules/controller/bundling") as typeof import("./modules/controller/bundling");
+  return bundling.lambdaBundles(fallbackDir);
+}
 
 /** What an output folder must never be, contain, or (package sources) sit inside. */
 export function protectedPaths(model: FleetModel, configFile: string | undefined): ProtectedPath[] {
@@ -157,9 +175,9 @@ function outputReadme(model: FleetModel, stacks: readonly EmittedStack[]): strin
 
 function usage(): string {
   return [
-    "usage: main.ts synth [--config FILE] [--out DIR]",
-    "       main.ts copy [--config FILE] [--out DIR] [--global-repo DIR] [--account-repo DIR] [--trigger-out FILE]",
-    "       main.ts cdktf            (run by the cdktf CLI through cdktf.json)",
+    "usage: aft-fleet synth [--config FILE] [--out DIR]",
+    "       aft-fleet copy [--config FILE] [--out DIR] [--global-repo DIR] [--account-repo DIR] [--trigger-out FILE]",
+    "       main.ts cdktf            (run by the cdktf CLI through cdktf.json: npm run cdktf:synth -- --config FILE)",
     `  --config FILE        fleet config (YAML or JSON); default: the bundled example ${path.relative(process.cwd(), DEFAULT_CONFIG)}`,
     "  --out DIR            where the emitted trees are (synth writes them there); default: dist",
     "  --global-repo DIR    copy: a checkout of the aft-global-customizations repository",

@@ -13,7 +13,6 @@
  * absolute path of the build machine leaked into a bundle.
  */
 import { createHash } from "node:crypto";
-import { build } from "esbuild";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -63,6 +62,8 @@ export async function buildLambdas(outDir: string): Promise<string[]> {
 
 /** Bundles one handler and returns its bytes, refusing warnings and build-machine paths. */
 async function bundle(name: string, banner: string): Promise<Uint8Array> {
+  // Required here: esbuild is a build-time dependency the installed package (prebuilt bundles) does not ship.
+  const { build } = require("esbuild") as typeof import("esbuild");
   const result = await build({
     absWorkingDir: ROOT,
     entryPoints: [`${LAMBDAS_DIR}/${name}/index.ts`],

@@ -1,0 +1,46 @@
+/*
+ * `npm run build` (also npm's prepack): the installable package in lib/ (git-ignored).
+ *   - tsc -p tsconfig.build.json: JavaScript and declarations of the CLI, main.ts, the constructs and the
+ *     report and status scripts, in the repository's layout (lib/main.js, lib/modules/..., lib/cli/...);
+ *   - the files the compiled code finds beside itself through __dirname, at the same relative paths:
+ *     the bundled example (examples/fleet.yaml and its package sources), the JSON Schema, the patching
+ *     tagger script;
+ *   - the controller's Lambda bundles (modules/controller/bundling.ts, deterministic) in lib/lambda-bundles/,
+ *     so the installed package needs neither esbuild nor the handler sources.
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { buildLambdas } from "../modules/controller/bundling";
+
+const ROOT = path.join(__dirname, "..");
+const LIB = path.join(ROOT, "lib");
+
+/** Files and folders copied into lib/ at the same relative path. */
+export const PACKAGE_ASSETS = ["examples/fleet.yaml", "packages/example-agent", "schema/fleet.schema.json", "modules/patching/scripts"] as const;
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  // Built in a staging folder (under node_modules: no test walks it) and swapped in whole, so lib/ is
+  // never half written while another process reads it.
+  const cache = path.join(ROOT, "node_modules", ".cache");
+  fs.mkdirSync(cache, { recursive: true });
+  const staging = fs.mkdtempSync(path.join(cache, "aft-fleet-lib-"));
+  try {
+    execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(ROOT, "tsconfig.build.json"), "--outDir", staging], { cwd: ROOT, stdio: "inherit" });
+    for (const asset of PACKAGE_ASSETS) fs.cpSync(path.join(ROOT, asset), path.join(staging, asset), { recursive: true });
+    await buildLambdas(path.join(staging, "lambda-bundles"));
+    fs.chmodSync(path.join(staging, "cli", "index.js"), 0o755);
+    fs.rmSync(LIB, { recursive: true, force: true });
+    fs.renameSync(staging, LIB);
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
+  const bundles = fs.readdirSync(path.join(LIB, "lambda-bundles"));
+  process.stdout.write(`build: lib/ (compiled sources, ${PACKAGE_ASSETS.length} asset paths, ${bundles.length} Lambda bundle(s)) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`build: ${(err as Error)?.message ?? String(err)}\n`);
+  process.exitCode = 1;
+});
