@@ -4,6 +4,7 @@
  * summaries. It imports nothing, so both sides can depend on it without depending on each other.
  */
 export * from "./events";
+export * from "./freezes";
 export * from "./ledger";
 export * from "./metrics";
 export * from "./names";

@@ -4,6 +4,8 @@
  * its key and content hash to the runbook, so no config text meets Automation's parameter limits.
  */
 
+import type { FreezeWindow } from "./freezes";
+
 export const RING_SPEC_SCHEMA_VERSION = 1;
 
 /** Which accounts a ring covers: OUs are walked recursively; only ACTIVE accounts count. */
@@ -74,6 +76,10 @@ export interface RingSpecCore {
    * the ring starts new pairs again. Any new value (a date, a ticket id) clears the current halt once.
    */
   readonly resume?: string;
+  /** Change freezes (contract/freezes.ts): while one holds, the ring starts no new pairs. Absent: none. */
+  readonly freezes?: readonly FreezeWindow[];
+  /** Emergency and Auto Scaling campaigns only: start new pairs during the freezes too. */
+  readonly overrideFreezes?: boolean;
 }
 
 /** A package ring (kind absent or "package"): the shape every package ring spec had before kinds. */

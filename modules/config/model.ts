@@ -123,6 +123,7 @@ export interface Deployment {
 
 import type { Orchestration } from "./orchestration";
 import type { Patching } from "./patching";
+import type { Freezes } from "./freezes";
 
 export interface FleetModel {
   /** The config file as the user named it (for messages and the report); never an absolute path in output. */
@@ -135,4 +136,6 @@ export interface FleetModel {
   readonly orchestration?: Orchestration;
   /** Patch management; absent when the config has no patching section. */
   readonly patching?: Patching;
+  /** Change freezes; absent when the config has no freezes section. */
+  readonly freezes?: Freezes;
 }

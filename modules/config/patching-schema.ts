@@ -30,6 +30,7 @@ import {
   scheduleField,
   writtenTargetTagKeyField,
 } from "./fields";
+import { overrideFreezesField } from "./freezes";
 import { VERSION_NAME, WORKGROUP_NAME } from "../../contract/patterns";
 
 /*
@@ -190,6 +191,7 @@ export const EmergencyPatchingSchema = z
     controllerSchedule: scheduleField("rate(1 hour)")
       .default("rate(1 hour)")
       .describe("How often each emergency ring's run starts (it also runs once whenever the campaign changes); later rings start once the previous ring finished."),
+    overrideFreezes: overrideFreezesField(),
     rings: z.array(EmergencyRingSchema).min(1, { error: "at least one ring" }).describe("In order: a ring starts once the ring before it finished the campaign."),
   })
   .describe("An on-demand organization-wide AWS-RunPatchBaseline through the rollout controller, ring by ring.");
@@ -218,6 +220,7 @@ export const AutoScalingPatchingSchema = z
     controllerSchedule: scheduleField("rate(1 hour)")
       .default("rate(1 hour)")
       .describe("How often each ring's run starts (it also runs once whenever the campaign changes)."),
+    overrideFreezes: overrideFreezesField(),
     rings: z.array(AutoScalingRingSchema).min(1, { error: "at least one ring" }).describe("In order: a ring starts once the ring before it finished the campaign."),
   })
   .describe("Patched images for Auto Scaling groups with launch templates (environment-tagged), through the rollout controller, ring by ring.");

@@ -12,6 +12,7 @@ import { durationSeconds, storeBucketDefault } from "./fields";
 import { buildVersion } from "./package-files";
 import { resolveOrchestration } from "./orchestration";
 import { resolvePatching } from "./patching";
+import { resolveFreezes } from "./freezes";
 import { FleetConfig, PackageConfig } from "./schema";
 
 
@@ -77,6 +78,7 @@ export function buildModel(cfg: FleetConfig, baseDir: string, shown: string, iss
   const direct = cfg.deployment.direct;
   const orchestration = resolveOrchestration(cfg.orchestration, { id: org.id, workloadRegions, centralAccount: org.centralAccount, targetGroups }, issues);
   const patching = resolvePatching(cfg.patching, { centralAccount: org.centralAccount, homeRegion: org.homeRegion, targetGroups }, issues);
+  const freezes = resolveFreezes(cfg, issues);
   return {
     source: shown,
     organization: {
@@ -114,6 +116,7 @@ export function buildModel(cfg: FleetConfig, baseDir: string, shown: string, iss
     packages,
     ...(orchestration ? { orchestration } : {}),
     ...(patching ? { patching } : {}),
+    ...(freezes ? { freezes } : {}),
   };
 }
 

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { alarmsField, bakeField, bucketNameField, concurrencyField, errorsField, iamNameField, resumeField, RING_NAME, ringNameField, scheduleField, daysField, targetTagKeyField } from "./fields";
 import { DISTRIBUTOR_ARCHES, DISTRIBUTOR_LINUX_PLATFORMS, DISTRIBUTOR_PLATFORMS, ASSOCIATION_COMPLIANCE_SEVERITIES, INSTALLATION_TYPES as AWS_INSTALLATION_TYPES, PACKAGE_ACTIONS, TAG_VALUE_LENGTH } from "../../contract/aws-rules";
 import { ACCOUNT_ID, ADDITIONAL_ARGUMENT_KEY, ADDITIONAL_ARGUMENTS_MAX, argumentValueProblem, DOCUMENT_NAME, ORG_ID, OU_ID, PACKAGE_PARAMETER_PREFIX, VERSION_NAME } from "../../contract/patterns";
+import { FreezesSchema } from "./freezes";
 import { OrchestrationSchema } from "./orchestration";
 import { PatchingSchema } from "./patching";
 import { AWS_REGIONS } from "./regions";
@@ -206,6 +207,7 @@ export const FleetConfigSchema = z
     packages: z.array(PackageSchema).min(1, { error: "at least one package" }),
     orchestration: OrchestrationSchema.optional().describe("Cross-account command orchestration for a central runbook tool."),
     patching: PatchingSchema.optional().describe("Patch management: baselines, maintenance windows per environment, inventory and reports."),
+    freezes: FreezesSchema.optional(),
   })
   .describe("aft-fleet configuration: the organization, the package store and the packages with their rollout rings.");
 

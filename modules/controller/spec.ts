@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { Fn, Token } from "cdktf";
 import type { AsgImageRingSpec, EmergencyPatchRingSpec, InventorySyncRingSpec, NodeTarget, RingSpec, RingTargets } from "../../contract/ring-spec";
 import { RING_SPEC_SCHEMA_VERSION } from "../../contract/ring-spec";
+import type { FreezeWindow } from "../../contract/freezes";
 import { ASG_IMAGE_JOB, EMERGENCY_JOB, INVENTORY_JOB, INVENTORY_RING, INVENTORY_SYNC_NAME, associationNameOf } from "../../contract/names";
 import type { FleetModel, FleetPackage, RolloutRing, TargetGroup } from "../config/model";
 import type { Patching } from "../config/patching";
@@ -9,6 +10,13 @@ import { INVENTORY_PREFIX } from "../patching/reporting";
 
 function targetsOf(group: TargetGroup): RingTargets {
   return { accounts: [...group.accounts], organizationalUnits: [...group.organizationalUnits] };
+}
+
+/** The ring spec's change freezes (none without a freezes section); a campaign's override only when it says so. */
+function freezeFields(model: FleetModel, overrideFreezes = false): { freezes?: FreezeWindow[]; overrideFreezes?: true } {
+  const windows = model.freezes?.windows ?? [];
+  if (windows.length === 0) return {};
+  return { freezes: windows.map((w) => ({ ...w, ...(w.kind === "weekly" ? { days: [...w.days] } : {}) })), ...(overrideFreezes ? { overrideFreezes: true as const } : {}) };
 }
 
 /** The member association's node targets: one entry per tag key (AND), or every managed node. */
@@ -43,6 +51,7 @@ export function ringSpecOf(model: FleetModel, pkg: FleetPackage, index: number):
     maxConcurrency: ring.maxConcurrency,
     maxErrors: ring.maxErrors,
     ...(ring.resume !== undefined ? { resume: ring.resume } : {}),
+    ...freezeFields(model),
     versionRetention: pkg.versionRetention,
     store: { bucket: model.store.bucketName, region: org.homeRegion },
     association: {
@@ -93,6 +102,7 @@ function jobRingCommon<K extends string>(
   kind: K,
   job: string,
   campaign: string,
+  overrideFreezes = false,
 ) {
   const ring = rings[index]!;
   const previous = index > 0 ? rings[index - 1]! : undefined;
@@ -114,6 +124,7 @@ function jobRingCommon<K extends string>(
     maxConcurrency: ring.maxConcurrency,
     maxErrors: ring.maxErrors,
     ...(ring.resume !== undefined ? { resume: ring.resume } : {}),
+    ...freezeFields(model, overrideFreezes),
   } as const;
 }
 
@@ -123,7 +134,7 @@ export function emergencyRingSpecOf(model: FleetModel, index: number): Emergency
   const emergency = patching.emergency!;
   const ring = emergency.rings[index]!;
   return {
-    ...jobRingCommon(model, emergency.rings, index, "emergency-patch", EMERGENCY_JOB, emergency.campaign),
+    ...jobRingCommon(model, emergency.rings, index, "emergency-patch", EMERGENCY_JOB, emergency.campaign, model.freezes?.emergencyOverrides),
     command: {
       operation: emergency.operation,
       rebootOption: emergency.rebootOption,
@@ -139,7 +150,7 @@ export function asgImageRingSpecOf(model: FleetModel, index: number): AsgImageRi
   const patching = model.patching!;
   const auto = patching.autoScaling!;
   return {
-    ...jobRingCommon(model, auto.rings, index, "asg-image", ASG_IMAGE_JOB, auto.campaign),
+    ...jobRingCommon(model, auto.rings, index, "asg-image", ASG_IMAGE_JOB, auto.campaign, model.freezes?.autoScalingOverrides),
     image: {
       tagKey: patching.environmentTag,
       tagValues: patching.windows.map((w) => w.environment),
@@ -189,6 +200,7 @@ export function inventorySyncSpecOf(model: FleetModel, kmsKeyArn: string): Inven
     // Each pair finishes within its call (no read-back), so concurrency only orders the work.
     maxConcurrency: "100%",
     maxErrors: "10%",
+    ...freezeFields(model),
     sync,
   };
 }
