@@ -17,8 +17,11 @@ export const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
  * A Distributor package version is the document's VersionName, so package versions follow it too.
  */
 export const VERSION_NAME = /^[0-9A-Za-z_.-]{3,128}$/;
-/** SSM document names: 3-128 of `[a-zA-Z0-9_.-]`; the AWS and Amazon prefixes are reserved (CreateDocument). */
-export const DOCUMENT_NAME = /^(?![Aa][Ww][Ss]|[Aa][Mm][Aa][Zz][Oo][Nn])[A-Za-z0-9_.-]{3,128}$/;
+/** Document names AWS reserves for its own documents: those starting with AWS or Amazon, in any case (CreateDocument Name). */
+const AWS_OWNED_PREFIXES = "[Aa][Ww][Ss]|[Aa][Mm][Aa][Zz][Oo][Nn]";
+export const AWS_OWNED_DOCUMENT = new RegExp(`^(?:${AWS_OWNED_PREFIXES})`);
+/** SSM document names one may create: 3-128 of `[a-zA-Z0-9_.-]`, not AWS_OWNED_DOCUMENT (CreateDocument). */
+export const DOCUMENT_NAME = new RegExp(`^(?!${AWS_OWNED_PREFIXES})[A-Za-z0-9_.-]{3,128}$`);
 /** A document one may name, AWS's own included: model ssm/2014-11-06 shape DocumentName, `^[a-zA-Z0-9_\-.]{3,128}$`. */
 export const SSM_DOCUMENT_NAME = /^[a-zA-Z0-9_.-]{3,128}$/;
 /** Athena workgroup names: model athena/2017-05-18 shape WorkGroupName, `[a-zA-Z0-9._-]{1,128}`. */

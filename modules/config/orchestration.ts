@@ -7,7 +7,7 @@ import { bucketNameProblem } from "./rules/bucket-names";
 import { ownRoleProblem } from "./rules/collisions";
 import { bucketNameField, iamNameField, tagKeyField } from "./fields";
 import { EXTERNAL_ID_LENGTH, LOG_GROUP_NAME_LENGTH, LOG_GROUP_RESERVED_PREFIX, TAG_VALUE_LENGTH } from "../../contract/aws-rules";
-import { EXTERNAL_ID, LOG_GROUP_NAME, SSM_DOCUMENT_NAME as DOCUMENT_NAME, TAG_VALUE } from "../../contract/patterns";
+import { AWS_OWNED_DOCUMENT, EXTERNAL_ID, LOG_GROUP_NAME, ROLE_NAME, SSM_DOCUMENT_NAME as DOCUMENT_NAME, TAG_VALUE } from "../../contract/patterns";
 import type { TargetGroup } from "./model";
 import { TRUST_POLICY_MAX_CHARS, orchestrationTrustPolicy, trustPolicyLength } from "../orchestration/trust";
 
@@ -34,12 +34,12 @@ export const MAX_ORCHESTRATION_PRINCIPALS = 10;
 export const LOG_ENCRYPTIONS = ["aws-managed", "kms"] as const;
 export type LogEncryption = (typeof LOG_ENCRYPTIONS)[number];
 
-/** An IAM role ARN, optionally with a path; group 2 is the account. Role names: 1-64 of `[\w+=,.@-]`. */
-const ROLE_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role\/(?:[\u0021-\u007e]{0,510}\/)?[\w+=,.@-]{1,64}$/;
-/** A document ARN: AWS-owned documents have no account (`arn:aws:ssm:us-east-1::document/AWS-RunShellScript`). */
-const DOCUMENT_ARN = /^arn:(aws|aws-cn|aws-us-gov):ssm:([a-z0-9-]+):(\d{12})?:document\/([A-Za-z0-9_.-]{3,128})$/;
-/** Documents AWS owns are named with these prefixes; users cannot create documents named so. */
-const AWS_OWNED_DOCUMENT = /^(?:[Aa][Ww][Ss]|[Aa][Mm][Aa][Zz][Oo][Nn])/;
+/** The body of an anchored pattern (`^...$` -> `...`), to compose it into a larger one. */
+const body = (pattern: RegExp): string => pattern.source.replace(/^\^/, "").replace(/\$$/, "");
+/** An IAM role ARN, optionally with a path (iam pathType: up to 512); group 2 is the account, the name is ROLE_NAME. */
+const ROLE_ARN = new RegExp(`^arn:(aws|aws-cn|aws-us-gov):iam::(\\d{12}):role\\/(?:[\\u0021-\\u007e]{0,510}\\/)?${body(ROLE_NAME)}$`);
+/** A document ARN: AWS-owned documents have no account (`arn:aws:ssm:us-east-1::document/AWS-RunShellScript`); the name is SSM_DOCUMENT_NAME. */
+const DOCUMENT_ARN = new RegExp(`^arn:(aws|aws-cn|aws-us-gov):ssm:([a-z0-9-]+):(\\d{12})?:document\\/(${body(DOCUMENT_NAME)})$`);
 
 const ROLE_ARN_TEXT = "an IAM role ARN such as arn:aws:iam::123456789012:role/rundeck";
 const EXTERNAL_ID_TEXT = `an STS ExternalId: ${EXTERNAL_ID_LENGTH.min}-${EXTERNAL_ID_LENGTH.max} letters, digits or '_+=,.@:/-'`;
