@@ -109,6 +109,19 @@ describeMoto("the controller at fleet speed (moto + SSM stub)", () => {
   // applies it across runs: a stop holds until an operator acknowledges it or another version is released.
   it("a ring stopped at its error budget holds: the next runs retry only the failed pair, and a new resume value lets the others start", async () => {
     const [a, b, c, d] = accounts.flatMap((account) => REGIONS.map((region) => `${account}:${region}`));
+    // EventBridge PutEvents: at most 10 entries a call (PutEvents API reference).
+    const events: { DetailType: string; Detail: string }[] = [];
+    deps = {
+      ...deps,
+      events: {
+        send: async (command) => {
+          const entries = command.input.Entries ?? [];
+          if (entries.length > 10) throw new Error("ValidationException: more than 10 entries");
+          for (const entry of entries) events.push({ DetailType: entry.DetailType!, Detail: entry.Detail! });
+          return { FailedEntryCount: 0, Entries: entries.map((_, i) => ({ EventId: `e-${events.length + i}` })), $metadata: {} };
+        },
+      },
+    };
     expect((await runStep(event("plan", "run-1"), deps, NOW, forever)).status).toBe("Continue");
     expect((await runStep(event("apply", "run-1"), deps, NOW, forever)).status).toBe("Continue");
     expect(keysOf("CreateAssociation")).toEqual([a, b]);
@@ -116,6 +129,9 @@ describeMoto("the controller at fleet speed (moto + SSM stub)", () => {
     finish(b!, "Success");
     expect((await runStep(event("apply", "run-1"), deps, NOW, forever)).status).toBe("Done");
     expect((await runStep(event("summarize", "run-1"), deps, NOW, forever)).status).toBe("Done");
+    // The controller told EventBridge: the ring started, a pair failed past the budget, the ring is held.
+    expect(events.map((e) => e.DetailType)).toEqual(["Ring Started", "Pairs Failed", "Ring Held"]);
+    expect(JSON.parse(events[2]!.Detail)).toMatchObject({ package: PKG, ring: RING, version: "1.0.0", runId: "run-1" });
     const halted = await ledger();
     expect(halted.halt).toEqual({ version: "1.0.0", at: NOW.toISOString(), reason: expect.stringContaining("exceed MaxErrors 0") });
     expect(halted.pairs[c!]!.status).toBe("NotStarted");

@@ -5,6 +5,7 @@
  * The runbook branches on the result JSON containing `"status":"Continue"`.
  */
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { S3Client } from "@aws-sdk/client-s3";
 import type { ControllerEvent, ControllerResult, ControllerStep } from "../../contract";
@@ -56,6 +57,7 @@ function defaultDeps(): ControllerDeps {
     s3: new S3Client(s3ClientConfig()),
     organizations: new OrganizationsClient(clientConfig()),
     cloudwatch: new CloudWatchClient(clientConfig()),
+    events: new EventBridgeClient(clientConfig()),
     sts: centralStsClient(clientConfig().region),
   };
   return defaults;

@@ -22,6 +22,7 @@ import type { BackoffOptions } from "../shared/retry";
 import { alarmsInAlarm, putRingMetrics } from "./alarms";
 import { jobOf, type PairContext } from "./jobs";
 import { deadRun, foreignLease, LEASE_MS, leaseHeldMessage, mergeRecords, withLease, withoutLease } from "./lease";
+import { publishEvents, ringEvents, type EventsSender } from "./notify";
 import { loadOrgSnapshotCached } from "./org-cache";
 import { CredentialCache, classifyPairError, NotReadyError, assumeMember, defaultCredentialCache, memberSsm, type PairDeps, type StsSender } from "./pair";
 import { memberImageClients, type ImageClients } from "./job-asg-image";
@@ -67,6 +68,8 @@ export interface ControllerDeps {
   readonly concurrency?: number;
   /** Pair records per journal object. @default JOURNAL_BATCH */
   readonly journalBatch?: number;
+  /** EventBridge in the central account: ring events (contract/notifications.ts). None: no events are sent. */
+  readonly events?: EventsSender;
   /** Client-side rates (shared/rate-limit.ts). @default DEFAULT_RATES */
   readonly rates?: Partial<Record<keyof typeof DEFAULT_RATES, Rate>>;
 }
@@ -234,6 +237,15 @@ export class Run {
     }
   }
 
+  /** Sends the events between two saved ledgers; an event EventBridge refuses is logged, never thrown. */
+  private async notify(spec: RingSpecCore, before: RingLedger, after: RingLedger): Promise<void> {
+    if (this.deps.events === undefined) return;
+    const events = ringEvents(before, after, spec, this.event.runId);
+    if (events.length === 0) return;
+    const published = await publishEvents(this.deps.events, events, this.deps.backoff);
+    if (published.failed.length > 0) console.warn(JSON.stringify({ message: "ring events not delivered", runId: this.event.runId, failed: published.failed }));
+  }
+
   private async deleteKeys(keys: readonly string[]): Promise<void> {
     await inBatches(keys, DELETE_CONCURRENCY, (key) => this.store.deleteObject(key));
   }
@@ -268,6 +280,7 @@ export class Run {
       if (JSON.stringify(ledger) !== JSON.stringify(stored.ledger)) {
         const saved = await this.save(spec, ledger, stored.etag);
         if (saved.held) return saved.held;
+        await this.notify(spec, stored.ledger, ledger);
       }
       await this.deleteKeys(deadJournals.map((j) => j.key));
       const summary = buildSummary(runId, spec, ledger, [], planned.gate, true, { alarmsInAlarm: alarms, skipped: targets.skipped });
@@ -275,8 +288,10 @@ export class Run {
       return result("Done", runId, `nothing to do for ${spec.package}/${spec.ring}${summary.gate ? ` (${summary.gate})` : ""}: ${countsLine(summary)}`);
     }
 
-    const saved = await this.save(spec, withLease(planned.ledger, runId, this.now), stored.etag);
+    const leased = withLease(planned.ledger, runId, this.now);
+    const saved = await this.save(spec, leased, stored.etag);
     if (saved.held) return saved.held;
+    await this.notify(spec, stored.ledger, leased);
     await this.deleteKeys(deadJournals.map((j) => j.key));
     const plan: RunPlan = {
       runId,
@@ -392,6 +407,7 @@ export class Run {
     if (halt !== undefined) ledger = { ...ledger, halt };
     const saved = await this.save(spec, ledger, etag);
     if (saved.held) return saved.held;
+    await this.notify(spec, stored.ledger, ledger);
     const summary = buildSummary(runId, spec, ledger, plan.work, plan.gate, false, { alarmsInAlarm: alarms, skipped: plan.skipped, omit: PARTIAL_SUMMARY_OMITS });
     await this.store.writeSummary(summary);
     await putRingMetrics(this.deps.cloudwatch, spec, { counts: summary.counts, held: heldHalt(ledger, spec) !== undefined, final: false }, this.now, this.deps.backoff);
@@ -418,6 +434,7 @@ export class Run {
     if (JSON.stringify(ledger) !== JSON.stringify(stored.ledger)) {
       const saved = await this.save(spec, ledger, stored.etag);
       if (saved.held) return saved.held;
+      await this.notify(spec, stored.ledger, ledger);
     }
     const alarms = await alarmsInAlarm(this.deps.cloudwatch, spec.alarms, this.deps.backoff);
     const gate: GateDecision = plan?.gate ?? (ledger.ringVersion === undefined ? { kind: "hold", blockedBy: "no plan" } : { kind: "steady", wanted: ledger.ringVersion });
