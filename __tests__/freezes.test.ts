@@ -8,6 +8,13 @@ import { freezeAt, freezesHoldingAt, type FreezeWindow, nextFreezeChange, nextOc
 import { asgImageRingSpecOf, emergencyRingSpecOf, inventorySyncSpecOf, ringSpecOf } from "../modules/controller/spec";
 import { freezeReason } from "../lambdas/controller/freeze";
 import { baseConfig, makeFixture } from "./helpers/fixture";
+import { Testing } from "cdktf";
+import YAML from "yaml";
+import { FleetStack } from "../modules/core/fleet-stack";
+import type { ConfigIssue } from "../modules/config/errors";
+import { type Patching, PatchingSchema, resolvePatching } from "../modules/config/patching";
+import { PatchingMember } from "../modules/patching";
+import { FREEZE_CALENDAR_NAME, PATCH_UNLESS_FROZEN_RUNBOOK, freezeCalendarContent, patchUnlessFrozenRunbook, vtimezone } from "../modules/patching/freezes";
 
 const at = (iso: string): Date => new Date(iso);
 
@@ -197,5 +204,116 @@ describe("ring specs carry the freezes; campaigns carry their override", () => {
     expect(freezeReason(asgImageRingSpecOf(model, 0), at("2026-12-24T00:00:00Z"))).toBe("change freeze year-end until 2027-01-04T07:00:00.000Z");
     const { freezes: _none, ...unfrozen } = pkg;
     expect(freezeReason(unfrozen, at("2026-12-24T00:00:00Z"))).toBeUndefined();
+  });
+});
+
+describe("maintenance windows under change freezes (member tree)", () => {
+  const weekend: FreezeWindow = { kind: "weekly", name: "weekend", timeZone: "Europe/Berlin", days: ["Friday"], at: "16:00", durationMinutes: 3840 };
+  const yearEnd: FreezeWindow = { kind: "once", name: "year-end", timeZone: "America/New_York", start: "2027-12-23T18:00", end: "2028-01-03T08:00" };
+  const patching = (): Patching => {
+    const parsed = PatchingSchema.parse({ environments: { Dev: { weekday: "Tuesday", startHour: 22 }, Test: { operation: "Scan" } } });
+    const issues: ConfigIssue[] = [];
+    const resolved = resolvePatching(parsed, { centralAccount: "222222222222", homeRegion: "us-east-1" }, issues);
+    expect(issues).toEqual([]);
+    return resolved!;
+  };
+  const synth = (freezes?: readonly FreezeWindow[]): any => {
+    const app = Testing.app({ fakeCdktfJsonPath: true });
+    const stack = new FleetStack(app, "global", { homeRegion: "us-east-1", mode: "aft" });
+    new PatchingMember(stack, "Patching", { patching: patching(), regions: ["us-east-1", "eu-west-1"], homeRegion: "us-east-1", ...(freezes ? { freezes } : {}) });
+    return JSON.parse(Testing.synth(stack));
+  };
+  const documents = (tree: any): any[] => Object.values<any>(tree.resource.aws_ssm_document ?? {});
+  const tasks = (tree: any): any[] => Object.values<any>(tree.resource.aws_ssm_maintenance_window_task);
+  const statements = (tree: any): any[] => Object.values<any>(tree.resource.aws_iam_role_policy).flatMap((p) => JSON.parse(p.policy).Statement);
+
+  it("without freezes: no calendar, and the windows run AWS-RunPatchBaseline as Run Command tasks", () => {
+    const tree = synth();
+    expect(documents(tree).filter((d) => d.document_type === "ChangeCalendar")).toEqual([]);
+    for (const t of tasks(tree)) expect(t).toMatchObject({ task_type: "RUN_COMMAND", task_arn: "AWS-RunPatchBaseline" });
+    expect(statements(tree).map((s) => s.Sid)).not.toContain("ReadFreezeCalendar");
+  });
+
+  it("with freezes: a DEFAULT_OPEN Change Calendar and the runbook in every Region; each task runs the runbook per node with the window's operation", () => {
+    const tree = synth([weekend, yearEnd]);
+    const calendars = documents(tree).filter((d) => d.document_type === "ChangeCalendar");
+    expect(calendars.map((d) => [d.name, d.region, d.document_format]).sort()).toEqual([
+      [FREEZE_CALENDAR_NAME, "eu-west-1", "TEXT"],
+      [FREEZE_CALENDAR_NAME, "us-east-1", "TEXT"],
+    ]);
+    expect(calendars[0].content).toBe(freezeCalendarContent([weekend, yearEnd]));
+    const runbooks = documents(tree).filter((d) => d.name === PATCH_UNLESS_FROZEN_RUNBOOK);
+    expect(runbooks.map((d) => [d.region, d.document_type, d.document_format]).sort()).toEqual([
+      ["eu-west-1", "Automation", "YAML"],
+      ["us-east-1", "Automation", "YAML"],
+    ]);
+    for (const t of tasks(tree)) {
+      expect(t.task_type).toBe("AUTOMATION");
+      expect(t.task_arn).toMatch(/^\$\{aws_ssm_document\.patching_[a-z0-9_]+_patch_unless_frozen_runbook\.name\}$/);
+      expect(t.task_invocation_parameters.run_command_parameters).toBeUndefined();
+    }
+    const test = tasks(tree).find((t) => t.region === "us-east-1" && t.description.includes("Scan"));
+    expect(test.task_invocation_parameters.automation_parameters.parameter).toEqual([
+      { name: "AutomationAssumeRole", values: ["${aws_iam_role.patching_maintenance_window_role.arn}"] },
+      { name: "InstanceId", values: ["{{TARGET_ID}}"] },
+      { name: "Operation", values: ["Scan"] },
+      { name: "RebootOption", values: ["RebootIfNeeded"] },
+    ]);
+    const sids = statements(tree).map((s) => s.Sid);
+    expect(sids).toEqual(expect.arrayContaining(["RunPatchRunbookUnlessFrozen", "FollowPatchRunbook", "ReadFreezeCalendar", "PassItselfToTheRunbook"]));
+    const read = statements(tree).find((s) => s.Sid === "ReadFreezeCalendar");
+    expect(read.Resource).toEqual([
+      "arn:aws:ssm:us-east-1:${data.aws_caller_identity.patching_account_7FE8F5C8.account_id}:document/aft-fleet-change-freezes",
+      "arn:aws:ssm:eu-west-1:${data.aws_caller_identity.patching_account_7FE8F5C8.account_id}:document/aft-fleet-change-freezes",
+    ].map((r) => expect.stringMatching(new RegExp(`^${r.replace(/[$.{}]/g, "\\$&").replace(/patching_account_7FE8F5C8/, "[a-z0-9_A-Z]+")}$`))));
+    expect(statements(tree).find((s) => s.Sid === "PassItselfToTheRunbook").Condition).toEqual({ StringEquals: { "iam:PassedToService": "ssm.amazonaws.com" } });
+  });
+
+  it("the runbook installs only while the calendar is OPEN and the window's operation is Install; otherwise it scans without reboot", () => {
+    const runbook = YAML.parse(patchUnlessFrozenRunbook());
+    const [read, branch, install, scan] = runbook.mainSteps;
+    expect(read).toMatchObject({ action: "aws:executeAwsApi", inputs: { Service: "ssm", Api: "GetCalendarState", CalendarNames: ["{{ CalendarName }}"] }, outputs: [{ Name: "State", Selector: "$.State" }] });
+    expect(runbook.parameters.CalendarName.default).toBe(FREEZE_CALENDAR_NAME);
+    expect(branch.inputs.Choices).toEqual([{ And: [{ Variable: "{{ ReadFreezeCalendar.State }}", StringEquals: "OPEN" }, { Variable: "{{ Operation }}", StringEquals: "Install" }], NextStep: install.name }]);
+    expect(branch.inputs.Default).toBe(scan.name);
+    expect(install.inputs).toEqual({ DocumentName: "AWS-RunPatchBaseline", InstanceIds: ["{{ InstanceId }}"], Parameters: { Operation: "{{ Operation }}", RebootOption: "{{ RebootOption }}" } });
+    expect(scan.inputs.Parameters).toEqual({ Operation: "Scan", RebootOption: "NoReboot" });
+  });
+
+  it("writes one-off freezes as UTC instants and weekly ones with their zone's VTIMEZONE, exact durations and a weekly rule", () => {
+    const text = freezeCalendarContent([weekend, yearEnd, { ...newYorkWeekend, name: "ny-weekend", days: ["Friday", "Saturday"] }]);
+    expect(text.endsWith("\r\n")).toBe(true);
+    expect(text.split("\r\n").every((line) => line.length <= 75)).toBe(true); // RFC 5545 3.1: no folding needed
+    const lines = text.trimEnd().split("\r\n");
+    expect(lines.slice(0, 4)).toEqual(["BEGIN:VCALENDAR", "PRODID:-//AWS//Change Calendar 1.0//EN", "VERSION:2.0", "X-CALENDAR-TYPE:DEFAULT_OPEN"]);
+    const block = (start: string): string[] => {
+      const i = lines.indexOf(start);
+      return lines.slice(i, lines.indexOf(start.replace("BEGIN", "END"), i) + 1);
+    };
+    // Europe/Berlin: last Sunday of March 02:00 -> +0200, last Sunday of October 03:00 -> +0100.
+    expect(vtimezone("Europe/Berlin")).toEqual([
+      "BEGIN:VTIMEZONE", "TZID:Europe/Berlin",
+      "BEGIN:DAYLIGHT", "DTSTART:20250330T020000", "TZOFFSETFROM:+0100", "TZOFFSETTO:+0200", "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU", "END:DAYLIGHT",
+      "BEGIN:STANDARD", "DTSTART:20251026T030000", "TZOFFSETFROM:+0200", "TZOFFSETTO:+0100", "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU", "END:STANDARD",
+      "END:VTIMEZONE",
+    ]);
+    // America/New_York: second Sunday of March, first Sunday of November, both at 02:00.
+    expect(vtimezone("America/New_York")).toEqual([
+      "BEGIN:VTIMEZONE", "TZID:America/New_York",
+      "BEGIN:DAYLIGHT", "DTSTART:20250309T020000", "TZOFFSETFROM:-0500", "TZOFFSETTO:-0400", "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=2SU", "END:DAYLIGHT",
+      "BEGIN:STANDARD", "DTSTART:20251102T020000", "TZOFFSETFROM:-0400", "TZOFFSETTO:-0500", "RRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=1SU", "END:STANDARD",
+      "END:VTIMEZONE",
+    ]);
+    expect(vtimezone("UTC")).toEqual(["BEGIN:VTIMEZONE", "TZID:UTC", "BEGIN:STANDARD", "DTSTART:19700101T000000", "TZOFFSETFROM:+0000", "TZOFFSETTO:+0000", "END:STANDARD", "END:VTIMEZONE"]);
+    expect(lines.filter((l) => l === "BEGIN:VTIMEZONE")).toHaveLength(2); // one per zone a weekly event uses
+    const events: string[][] = [];
+    for (let i = lines.indexOf("BEGIN:VEVENT"); i >= 0; i = lines.indexOf("BEGIN:VEVENT", i + 1)) events.push(lines.slice(i, lines.indexOf("END:VEVENT", i) + 1));
+    expect(block("BEGIN:VCALENDAR").at(-1)).toBe("END:VCALENDAR");
+    expect(events.map((e) => e.find((l) => l.startsWith("UID:")))).toEqual(["UID:weekend@aft-fleet", "UID:year-end@aft-fleet", "UID:ny-weekend@aft-fleet"]);
+    expect(events[0]).toEqual(expect.arrayContaining(["DTSTART;TZID=Europe/Berlin:20260102T160000", "DURATION:PT3840M", "RRULE:FREQ=WEEKLY;BYDAY=FR"]));
+    // 2027-12-23 18:00 EST = 23:00Z; 2028-01-03 08:00 EST = 13:00Z.
+    expect(events[1]).toEqual(expect.arrayContaining(["DTSTART:20271223T230000Z", "DTEND:20280103T130000Z"]));
+    expect(events[2]).toEqual(expect.arrayContaining(["DTSTART;TZID=America/New_York:20260102T160000", "RRULE:FREQ=WEEKLY;BYDAY=FR,SA"]));
+    expect(freezeCalendarContent([weekend, yearEnd])).toBe(freezeCalendarContent([weekend, yearEnd]));
   });
 });

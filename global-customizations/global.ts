@@ -38,6 +38,6 @@ export class GlobalStack extends FleetStack {
     if (model.orchestration) {
       new OrchestrationMemberRole(this, "Orchestration", { orchestration: model.orchestration, organizationId: org.id, centralAccountId: org.centralAccount, homeRegion: org.homeRegion });
     }
-    if (model.patching) new PatchingMember(this, "Patching", { patching: model.patching, regions: org.workloadRegions, homeRegion: org.homeRegion });
+    if (model.patching) new PatchingMember(this, "Patching", { patching: model.patching, regions: org.workloadRegions, homeRegion: org.homeRegion, ...(model.freezes ? { freezes: model.freezes.windows } : {}) });
   }
 }

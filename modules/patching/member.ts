@@ -16,6 +16,8 @@ import { SsmPatchGroup } from "@cdktf/provider-aws/lib/ssm-patch-group";
 import { WINDOW_DESCRIPTION_MAX, type Patching, type PatchBaselineSpec, type PatchWindowRun, type PatchWindowSpec } from "../config/patching";
 import { fleetTags, partitionOf, tfLiteral } from "../core";
 import { policyDocument, toJson, trustPolicy } from "../iam/policy";
+import type { FreezeWindow } from "../../contract/freezes";
+import { FREEZE_CALENDAR_NAME, PATCH_UNLESS_FROZEN_RUNBOOK, freezeCalendarContent, freezeTaskStatements, patchUnlessFrozenRunbook } from "./freezes";
 
 /** The task service role every member account gets (IAM is global: one role for all Regions). */
 export const MAINTENANCE_WINDOW_ROLE_NAME = "aft-fleet-patching-maintenance-window";
@@ -104,6 +106,11 @@ export interface PatchingMemberProps {
   readonly regions: readonly string[];
   /** Home Region: the ARN partition. */
   readonly homeRegion: string;
+  /**
+   * Change freezes (config `freezes`). With any, every Region gets the freeze Change Calendar and each window
+   * task runs the PatchUnlessFrozen runbook per node (Install only while the calendar is OPEN, else Scan).
+   */
+  readonly freezes?: readonly FreezeWindow[];
 }
 
 /**
@@ -134,6 +141,7 @@ export class PatchingMember extends Construct {
     const partition = partitionOf(props.homeRegion);
     const account = new DataAwsCallerIdentity(this, "Account").accountId;
     const { patching } = props;
+    const freezes = props.freezes ?? [];
 
     // A custom role rather than the service-linked AWSServiceRoleForAmazonSSM: the service-linked role
     // must already exist in the account (it is made on first use, not by this tree) and may do far more
@@ -172,6 +180,7 @@ export class PatchingMember extends Construct {
               ...props.regions.map((r) => `arn:${partition}:ssm:${r}:${account}:managed-instance/*`),
             ],
           },
+          ...(freezes.length > 0 ? freezeTaskStatements(partition, account, props.regions, `arn:${partition}:iam::${account}:role/${MAINTENANCE_WINDOW_ROLE_NAME}`) : []),
           {
             // Following and cancelling the commands it sent; these calls take no resource-level permissions.
             Sid: "FollowCommands",
@@ -185,6 +194,7 @@ export class PatchingMember extends Construct {
 
     const tagger = patching.tagUntagged.enabled ? this.taggerRole(partition, account, props.regions, patching.environmentTag) : undefined;
     const runbook = tagger ? taggerRunbook() : "";
+    const freezeCalendar = freezes.length > 0 ? freezeCalendarContent(freezes) : "";
 
     const windows: Record<string, Record<string, SsmMaintenanceWindow[]>> = {};
     for (const region of props.regions) {
@@ -192,7 +202,8 @@ export class PatchingMember extends Construct {
       const baselineScope = new Construct(scopeR, "Baseline");
       for (const spec of patching.baselines) this.baseline(baselineScope, region, spec);
       const windowScope = new Construct(scopeR, "Window");
-      windows[region] = Object.fromEntries(patching.windows.map((w) => [w.environment, w.runs.map((run) => this.window(windowScope, region, w, run, patching.environmentTag))]));
+      const unlessFrozen = freezes.length > 0 ? this.freezeDocuments(scopeR, region, freezeCalendar) : undefined;
+      windows[region] = Object.fromEntries(patching.windows.map((w) => [w.environment, w.runs.map((run) => this.window(windowScope, region, w, run, patching.environmentTag, unlessFrozen))]));
       if (patching.inventory.association === "aft-fleet") {
         // A node takes only one inventory association: with two, neither runs and no inventory is collected
         // (User Guide, "Configuring inventory collection"). This one covers every node of the Region; with
@@ -309,7 +320,27 @@ export class PatchingMember extends Construct {
     }
   }
 
-  private window(scope: Construct, region: string, spec: PatchWindowSpec, run: PatchWindowRun, environmentTag: string): SsmMaintenanceWindow {
+  /** The freeze Change Calendar and the runbook that consults it (returned), in one Region. */
+  private freezeDocuments(scope: Construct, region: string, calendar: string): SsmDocument {
+    new SsmDocument(scope, "FreezeCalendar", {
+      region,
+      name: FREEZE_CALENDAR_NAME,
+      documentType: "ChangeCalendar",
+      documentFormat: "TEXT",
+      content: tfLiteral(calendar),
+      tags: fleetTags({ "aft-fleet:role": "change-freezes" }),
+    });
+    return new SsmDocument(scope, "PatchUnlessFrozenRunbook", {
+      region,
+      name: PATCH_UNLESS_FROZEN_RUNBOOK,
+      documentType: "Automation",
+      documentFormat: "YAML",
+      content: tfLiteral(patchUnlessFrozenRunbook()),
+      tags: fleetTags({ "aft-fleet:role": "change-freezes" }),
+    });
+  }
+
+  private window(scope: Construct, region: string, spec: PatchWindowSpec, run: PatchWindowRun, environmentTag: string, unlessFrozen?: SsmDocument): SsmMaintenanceWindow {
     const env = spec.environment;
     const id = run.key ? `${env}-${run.key}` : env;
     const window = new SsmMaintenanceWindow(scope, id, {
@@ -339,8 +370,7 @@ export class PatchingMember extends Construct {
       windowId: window.id,
       name: "aft-fleet-run-patch-baseline",
       description: tfLiteral(describeWithTag(`AWS-RunPatchBaseline ${spec.operation} on `, environmentTag, `=${env}`)),
-      taskType: "RUN_COMMAND",
-      taskArn: RUN_PATCH_BASELINE,
+      ...(unlessFrozen ? { taskType: "AUTOMATION", taskArn: unlessFrozen.name } : { taskType: "RUN_COMMAND", taskArn: RUN_PATCH_BASELINE }),
       priority: 1,
       serviceRoleArn: this.role.arn,
       maxConcurrency: spec.maxConcurrency,
@@ -348,17 +378,30 @@ export class PatchingMember extends Construct {
       // The cutoff stops new invocations; a node already patching finishes rather than stopping mid-install.
       cutoffBehavior: "CONTINUE_TASK",
       targets: [{ key: "WindowTargetIds", values: [target.id] }],
-      taskInvocationParameters: {
-        runCommandParameters: {
-          comment: tfLiteral(clip(`aft-fleet patching ${env}`, RUN_COMMAND_COMMENT_MAX)),
-          documentVersion: "$DEFAULT",
-          timeoutSeconds: 600,
-          parameter: [
-            { name: "Operation", values: [spec.operation] },
-            { name: "RebootOption", values: [spec.rebootOption] },
-          ],
-        },
-      },
+      taskInvocationParameters: unlessFrozen
+        ? {
+            // One runbook execution per node: {{TARGET_ID}} is the instance (User Guide, "About pseudo parameters").
+            automationParameters: {
+              documentVersion: "$DEFAULT",
+              parameter: [
+                { name: "AutomationAssumeRole", values: [this.role.arn] },
+                { name: "InstanceId", values: ["{{TARGET_ID}}"] },
+                { name: "Operation", values: [spec.operation] },
+                { name: "RebootOption", values: [spec.rebootOption] },
+              ],
+            },
+          }
+        : {
+            runCommandParameters: {
+              comment: tfLiteral(clip(`aft-fleet patching ${env}`, RUN_COMMAND_COMMENT_MAX)),
+              documentVersion: "$DEFAULT",
+              timeoutSeconds: 600,
+              parameter: [
+                { name: "Operation", values: [spec.operation] },
+                { name: "RebootOption", values: [spec.rebootOption] },
+              ],
+            },
+          },
     });
     return window;
   }
