@@ -14,6 +14,7 @@ import { FleetStack } from "../modules/core/fleet-stack";
 import type { ConfigIssue } from "../modules/config/errors";
 import { type Patching, PatchingSchema, resolvePatching } from "../modules/config/patching";
 import { PatchingMember } from "../modules/patching";
+import { renderReport } from "../modules/report/markdown";
 import { FREEZE_CALENDAR_NAME, PATCH_UNLESS_FROZEN_RUNBOOK, freezeCalendarContent, patchUnlessFrozenRunbook, vtimezone } from "../modules/patching/freezes";
 
 const at = (iso: string): Date => new Date(iso);
@@ -315,5 +316,41 @@ describe("maintenance windows under change freezes (member tree)", () => {
     expect(events[1]).toEqual(expect.arrayContaining(["DTSTART:20271223T230000Z", "DTEND:20280103T130000Z"]));
     expect(events[2]).toEqual(expect.arrayContaining(["DTSTART;TZID=America/New_York:20260102T160000", "RRULE:FREQ=WEEKLY;BYDAY=FR,SA"]));
     expect(freezeCalendarContent([weekend, yearEnd])).toBe(freezeCalendarContent([weekend, yearEnd]));
+  });
+});
+
+describe("the rollout report lists the freezes, their next occurrence and the ones the rollout overlaps", () => {
+  const model = () =>
+    load(
+      withFreezes({
+        weekend: { timeZone: "Europe/Berlin", weekly: { days: ["Friday"], at: "16:00", duration: "64h" } },
+        "year-end": { timeZone: "Europe/Berlin", start: "2027-12-23T18:00", end: "2028-01-03T08:00" },
+      }),
+    );
+  const report = (now?: Date) => renderReport({ after: model(), before: { kind: "unknown", why: "no base" }, trees: { unavailable: "no base" }, ...(now ? { now } : {}) });
+  const section = (md: string) => md.split(/^## /m).find((s) => s.startsWith("Change freezes")) ?? "";
+
+  it("with the time of the report: next occurrences, one holding now, and the overlap with the estimate", () => {
+    // Friday 2026-11-20 15:30Z: the weekend freeze (Fri 16:00 CET = 15:00Z) holds.
+    const md = section(report(at("2026-11-20T15:30:00Z")));
+    expect(md).toContain("| `weekend` | every Friday at 16:00 Europe/Berlin, for 2 d 16 h | **holds now**, 2026-11-20 15:00Z to 2026-11-23 07:00Z |");
+    expect(md).toContain("| `year-end` | 2027-12-23 18:00 to 2028-01-03 08:00 Europe/Berlin | 2027-12-23 17:00Z to 2028-01-03 07:00Z |");
+    expect(md).toContain("overlaps `weekend`: rings start no pairs while a freeze holds, so it ends later than estimated.**");
+    expect(md).toContain("(emergency and Auto Scaling campaigns too, unless they set overrideFreezes)");
+  });
+
+  it("says when the rollout overlaps none", () => {
+    expect(section(report(at("2026-11-17T08:00:00Z")))).toMatch(/The estimated rollout \(from now, 2026-11-17 08:00Z, for [^)]+\) overlaps no freeze\./);
+  });
+
+  it("without the time: lists the freezes only, so the report stays the same at any time", () => {
+    const md = section(report());
+    expect(md).toContain("| freeze | when |\n|---|---|\n| `weekend` | every Friday at 16:00 Europe/Berlin, for 2 d 16 h |");
+    expect(md).not.toContain("next occurrence");
+    expect(report()).toBe(report());
+  });
+
+  it("has no section without freezes", () => {
+    expect(renderReport({ after: load(baseConfig()), before: { kind: "unknown", why: "no base" }, trees: { unavailable: "no base" }, now: at("2026-11-20T15:30:00Z") })).not.toContain("Change freezes");
   });
 });

@@ -176,6 +176,7 @@ export async function buildReport(args: ReportArgs, synth: Synth): Promise<strin
       ...(ledgers ? { ledgers } : {}),
       ...(args.installMinutes !== undefined ? { installMinutes: args.installMinutes } : {}),
       ...(args.aftMinutes !== undefined ? { aftMinutes: args.aftMinutes } : {}),
+      now: new Date(),
     });
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });

@@ -11,6 +11,7 @@ import { type Before, type PackagePlan, planPackages, type RingPlan } from "./mo
 import type { TreeDiff } from "./tree-diff";
 import { AFT_CONCURRENT_CUSTOMIZATIONS, type AftTrigger, aftTrigger, allPipelinesMinutes, DEFAULT_AFT_MINUTES } from "./trigger";
 import { patchingSection } from "./patching";
+import { freezeSection } from "./freezes";
 import { fleetWarnings } from "./warnings";
 
 export interface ReportInput {
@@ -25,6 +26,8 @@ export interface ReportInput {
   readonly installMinutes?: number;
   /** Minutes one account's AFT customization pipeline takes (ring starts count from the merge). @default 20 */
   readonly aftMinutes?: number;
+  /** When the report is made: the change freezes' next occurrences and their overlap with the estimate. Absent: freezes are only listed. */
+  readonly now?: Date;
 }
 
 type Additions = readonly (RingAddition | undefined)[];
@@ -372,6 +375,7 @@ export function renderReport(input: ReportInput): string {
   if (warnings.length === 0) lines.push("None.");
   for (const w of warnings) lines.push(`- ${w.package}${w.ring ? `/${w.ring}` : ""}: ${w.message}`);
   lines.push("", "## Rollout flow", "", "```mermaid", rolloutFlowchart(plans, model, input.before), "```", "");
+  lines.push(...freezeSection(model, input.now, Math.max(0, ...estimates.map((e) => e.totalMinutes))));
   if (input.ledgers) lines.push(...ledgerSection(input.ledgers, model));
   return `${lines.join("\n").trimEnd()}\n`;
 }
