@@ -636,14 +636,18 @@ export class FakeMemberSsm extends FakeService {
     return { ...structuredClone(a.description), Overview: this.overviewOf(a) };
   }
 
-  /** Whether this pair's package is installed at `versionName` by the association's current version (the member's truth). */
-  installed(associationName: string, versionName: string): boolean {
+  /**
+   * When this pair's package got installed at `versionName` by the association's current version (the member's
+   * truth: its latest execution succeeded), or undefined when it is not installed so.
+   */
+  installedAt(associationName: string, versionName: string): number | undefined {
     for (const a of this.associations.values()) {
       if (a.description.AssociationName !== associationName) continue;
       const e = a.executions[0];
-      return e !== undefined && e.AssociationVersion === String(a.description.AssociationVersion) && a.description.Parameters?.version?.[0] === versionName && this.executionStatus(e) === "Success";
+      const ok = e !== undefined && e.AssociationVersion === String(a.description.AssociationVersion) && a.description.Parameters?.version?.[0] === versionName && this.executionStatus(e) === "Success";
+      return ok ? e.doneAt : undefined;
     }
-    return false;
+    return undefined;
   }
 
   protected readonly handlers: Record<string, Handler> = {

@@ -330,7 +330,6 @@ export async function simulate(sc: Scenario, controller: Controller = runStep): 
   let lastLedgerSeen = "";
   let ledgerCounts = { succeeded: 0, failed: 0, other: 0 };
   let allSucceededMs: number | undefined;
-  let allInstalledMs: number | undefined;
 
   /** Pair statuses across the ring's ledger objects (whatever their layout), counted in the JSON text. */
   const countLedger = (): void => {
@@ -352,10 +351,17 @@ export async function simulate(sc: Scenario, controller: Controller = runStep): 
     ledgerCounts = { succeeded, failed, other: total - succeeded - failed };
     if (allSucceededMs === undefined && succeeded >= pairs) allSucceededMs = clock.now() - SIM_START;
   };
-  const countInstalled = (): number => {
-    let n = 0;
-    for (const m of members.values()) if (m.installed(spec.association.name, version)) n++;
-    return n;
+  /** Pairs installed at the release now, and when the last of them got installed. */
+  const installedNow = (): { count: number; lastAt: number } => {
+    let count = 0;
+    let lastAt = SIM_START;
+    for (const m of members.values()) {
+      const at = m.installedAt(spec.association.name, version);
+      if (at === undefined) continue;
+      count++;
+      lastAt = Math.max(lastAt, at);
+    }
+    return { count, lastAt };
   };
 
   const wallSeconds = (): number => Number(process.hrtime.bigint() - wallStart) / 1e9;
@@ -409,7 +415,6 @@ export async function simulate(sc: Scenario, controller: Controller = runStep): 
         ...(error !== undefined ? { error } : {}),
       });
       countLedger();
-      if (allInstalledMs === undefined && countInstalled() >= pairs) allInstalledMs = clock.now() - SIM_START;
       clock.advanceTo(clock.now() + STEP_OVERHEAD_MS);
       if (outcome === "ok") return { ok: true, ...(status !== undefined ? { status } : {}) };
     }
@@ -463,8 +468,8 @@ export async function simulate(sc: Scenario, controller: Controller = runStep): 
   }
 
   countLedger();
-  const installed = countInstalled();
-  if (allInstalledMs === undefined && installed >= pairs) allInstalledMs = clock.now() - SIM_START;
+  const { count: installed, lastAt } = installedNow();
+  const allInstalledMs = installed >= pairs ? lastAt - SIM_START : undefined;
   const applies = records.filter((r) => r.step === "apply");
   const callsByService: Record<string, number> = {};
   for (const service of meter.calls.keys()) callsByService[service] = meter.total(service);
