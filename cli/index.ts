@@ -27,6 +27,17 @@ export function packageManifest(from: string = __dirname): { name: string; versi
   }
 }
 
+/**
+ * `status` reads the store with the AWS SDK and the controller's ledger code: the package build bundles it
+ * with them into one file (lib/status-bundle/status.js, as the Lambda bundle), so the installed package
+ * depends on no SDK client; from the sources it is scripts/status.ts.
+ */
+function statusModule(): { main(argv: readonly string[]): Promise<number> } {
+  const bundled = path.join(__dirname, "..", "status-bundle", "status.js");
+  const sources = "../scripts/status";
+  return require(fs.existsSync(bundled) ? bundled : sources) as { main(argv: readonly string[]): Promise<number> };
+}
+
 const COMMANDS: Record<string, Command> = {
   synth: {
     summary: "synthesize the AFT trees (or direct-mode stacks) of a fleet config into --out",
@@ -42,7 +53,7 @@ const COMMANDS: Record<string, Command> = {
   },
   status: {
     summary: "each package ring's rollout state, read from the package store with your AWS credentials",
-    run: (argv) => (require("../scripts/status") as typeof import("../scripts/status")).main(argv),
+    run: (argv) => statusModule().main(argv),
   },
   schema: {
     summary: "print the fleet config's JSON Schema, or write it with --out FILE",

@@ -5,6 +5,7 @@
  *   - the files the compiled code finds beside itself through __dirname, at the same relative paths:
  *     the bundled example (examples/fleet.yaml and its package sources), the JSON Schema, the patching
  *     tagger script;
+ *   - `aft-fleet status` bundled with the AWS SDK clients it needs (lib/status-bundle/status.js);
  *   - the controller's Lambda bundles (modules/controller/bundling.ts, deterministic) in lib/lambda-bundles/,
  *     so the installed package needs neither esbuild nor the handler sources.
  */
@@ -19,6 +20,32 @@ const LIB = path.join(ROOT, "lib");
 /** Files and folders copied into lib/ at the same relative path. */
 export const PACKAGE_ASSETS = ["examples/fleet.yaml", "packages/example-agent", "schema/fleet.schema.json", "modules/patching/scripts"] as const;
 
+/**
+ * `aft-fleet status` in one file with the AWS SDK clients and the controller's ledger code it uses, so
+ * the package needs no SDK dependency; deterministic as the Lambda bundles (relative entry, no source map).
+ */
+async function bundleStatus(outFile: string): Promise<void> {
+  const { build } = require("esbuild") as typeof import("esbuild");
+  const result = await build({
+    absWorkingDir: ROOT,
+    entryPoints: ["scripts/status.ts"],
+    outfile: outFile,
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "cjs",
+    mainFields: ["module", "main"],
+    minify: true,
+    keepNames: true,
+    legalComments: "none",
+    external: ["@aws-sdk/signature-v4-crt"],
+    banner: { js: "// aft-fleet status, bundled by scripts/build-package.ts" },
+    logLevel: "silent",
+  });
+  if (result.warnings.length > 0) throw new Error(`esbuild warnings for status: ${result.warnings.map((w) => w.text).join("; ")}`);
+  if (fs.readFileSync(outFile, "utf8").includes(ROOT)) throw new Error(`the status bundle contains the build machine path ${ROOT}`);
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   // Built in a staging folder (under node_modules: no test walks it) and swapped in whole, so lib/ is
@@ -30,6 +57,7 @@ async function main(): Promise<void> {
     execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(ROOT, "tsconfig.build.json"), "--outDir", staging], { cwd: ROOT, stdio: "inherit" });
     for (const asset of PACKAGE_ASSETS) fs.cpSync(path.join(ROOT, asset), path.join(staging, asset), { recursive: true });
     await buildLambdas(path.join(staging, "lambda-bundles"));
+    await bundleStatus(path.join(staging, "status-bundle", "status.js"));
     fs.chmodSync(path.join(staging, "cli", "index.js"), 0o755);
     fs.rmSync(LIB, { recursive: true, force: true });
     fs.renameSync(staging, LIB);

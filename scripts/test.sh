@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# The test command (`npm test`): every verification tier, cheapest first. Stops at the first failure.
+# The test command (`npm test`): every verification tier. Stops with the first failure's exit code.
 #   AFT_FLEET_ALLOW_ENGINE_SKIP=1 (set by default here) lets the engine tier skip, loudly, where no
 #   Terraform engine with the aws and archive providers can be had (no registry access, no mirror).
+# Independent tiers run side by side (the type check beside the package build, the example's synth and
+# its engine and checkov tiers beside jest); each one's output is printed whole, in order, when it ends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CHECKPOINT_DISABLE=1
+started=$SECONDS
 
 echo "== setup: Python tools of the verification tiers (checkov, moto, jinja2)"
 bash scripts/verify/setup.sh
@@ -14,19 +17,43 @@ AFT_FLEET_VERIFY_VENV=.work/moto-venv bash scripts/verify/setup.sh --requirement
 PATH="$PWD/.work/moto-venv/bin:$PATH"
 export PATH
 
-echo "== tier 1: type check"
-npx tsc --noEmit -p .
-
-echo "== tiers 1, 2, 5: unit, config, synth integration and Lambda tests (jest, Lambdas against moto)"
-npx jest --ci
-
 out=$(mktemp -d "${TMPDIR:-/tmp}/aft-fleet-test-XXXXXX")
-trap 'rm -rf "$out"' EXIT
-echo "== synth of the example organization"
-node -r esbuild-register main.ts synth --out "$out/dist"
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$out"' EXIT
 
-echo "== tiers 3, 4: Terraform engine and checkov on every emitted folder"
-AFT_FLEET_ALLOW_ENGINE_SKIP=${AFT_FLEET_ALLOW_ENGINE_SKIP:-1} bash scripts/verify/run.sh "$out/dist"
+# finish NAME PID: waits for a background tier, prints its log, fails the run with its exit code.
+finish() {
+  local name=$1 pid=$2 rc=0
+  wait "$pid" || rc=$?
+  cat "$out/$name.log"
+  if [ "$rc" -ne 0 ]; then
+    echo "== $name: FAILED (exit $rc)"
+    exit "$rc"
+  fi
+}
 
-echo "== self-test of the verification scripts"
+echo "== tier 1: type check, beside the package build (npm pack: lib/, the tarball the package test installs)"
+{ echo "== tier 1: type check"; npx tsc --noEmit -p .; } > "$out/typecheck.log" 2>&1 &
+typecheck=$!; pids+=("$typecheck")
+{ echo "== package: npm pack"; npm pack --silent --pack-destination "$out" > "$out/pack.name"; } > "$out/pack.log" 2>&1 &
+pack=$!; pids+=("$pack")
+finish pack "$pack"
+AFT_FLEET_TARBALL="$out/$(tail -n 1 "$out/pack.name")"
+export AFT_FLEET_TARBALL
+finish typecheck "$typecheck"
+
+echo "== synth of the example organization, then tiers 3, 4 (Terraform engine and checkov on every emitted folder), beside jest"
+{
+  echo "== synth of the example organization"
+  node -r esbuild-register main.ts synth --out "$out/dist"
+  echo "== tiers 3, 4: Terraform engine and checkov on every emitted folder"
+  AFT_FLEET_ALLOW_ENGINE_SKIP=${AFT_FLEET_ALLOW_ENGINE_SKIP:-1} bash scripts/verify/run.sh "$out/dist"
+} > "$out/verify.log" 2>&1 &
+verify=$!; pids+=("$verify")
+
+echo "== tiers 1, 2, 5: unit, config, synth integration, package, CI example and Lambda tests (jest, Lambdas against moto)"
+npx jest --ci --maxWorkers=2
+finish verify "$verify"
+
+echo "== self-test of the verification scripts (the tiers before took $((SECONDS - started)) s)"
 bash scripts/verify/selftest.sh
