@@ -115,8 +115,8 @@ describe("synth of the bundled example organization", () => {
     const g = tfJson(global);
     // The execution role and patch management only: no package documents, associations or uploads.
     expect(Object.values<any>(g.resource.aws_iam_role).map((r) => r.name)).toEqual(expect.arrayContaining(["aft-fleet-execution", "aft-fleet-patching-maintenance-window", "aft-fleet-orchestration"]));
-    // The only documents: the patching tagging runbook, once per workload Region.
-    expect(Object.values<any>(g.resource.aws_ssm_document).map((d) => d.name)).toEqual(["aft-fleet-TagUntaggedNodes", "aft-fleet-TagUntaggedNodes"]);
+    // The only documents, once per workload Region: the patching tagging runbook and, with the example's freeze, the freeze calendar and the patch runbook that reads it.
+    expect(Object.values<any>(g.resource.aws_ssm_document).map((d) => d.name)).toEqual(["aft-fleet-change-freezes", "aft-fleet-RunPatchBaselineUnlessFrozen", "aft-fleet-TagUntaggedNodes", "aft-fleet-change-freezes", "aft-fleet-RunPatchBaselineUnlessFrozen", "aft-fleet-TagUntaggedNodes"]);
     expect(g.resource.aws_s3_object).toBeUndefined();
     expect(Object.values<any>(g.resource.aws_ssm_association).map((a) => a.association_name).sort()).toEqual([
       "aft-fleet-inventory",
