@@ -216,8 +216,10 @@ export function patchUnlessFrozenRunbook(): string {
 /**
  * What the maintenance window role needs beyond SendCommand when its tasks run the runbook (it is the
  * task's service role and the runbook's AutomationAssumeRole): start the runbook and follow its executions
- * (User Guide, "Configure a custom service role for maintenance windows": ssm:StartAutomationExecution,
- * ssm:GetAutomationExecution, iam:PassRole to ssm.amazonaws.com), and read the freeze calendar's state
+ * (User Guide, "Control access to maintenance windows": the window role's AmazonSSMMaintenanceWindowRole
+ * allows ssm:StartAutomationExecution and ssm:GetAutomationExecution), pass itself to ssm.amazonaws.com as
+ * the runbook's AutomationAssumeRole (IAM User Guide, "Granting a user permissions to pass a role to an AWS
+ * service"), and read the freeze calendar's state
  * (GetCalendarState takes the calendar document as its resource, as the AWS managed Quick Setup scheduler
  * policy grants it on document/AWSQuickSetup-ChangeCalendar*).
  */
