@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { loadConfig } from "../modules/config";
 import type { FleetModel, FleetPackage, RolloutRing } from "../modules/config/model";
-import { aftTrigger, estimatePackage, formatMinutes, planPackages, RULES, renderReport, scheduleIntervalMinutes, type TreeDiff } from "../modules/report";
+import { aftTrigger, estimatePackage, formatMinutes, nodeBatches, ringTime, planPackages, RULES, renderReport, scheduleIntervalMinutes, type TreeDiff } from "../modules/report";
 import { invokeCustomizationsInput } from "../modules/aft/copy-to-repos";
 import { diffTrees, readTrees } from "../modules/report/tree-diff";
 import { fleetWarnings } from "../modules/report/warnings";
@@ -107,7 +107,7 @@ describe("golden content: promotion 1.0.0 -> 1.1.0", () => {
       "Trigger: the publish job starts `aft-invoke-customizations` for the central account 222222222222 (only the central tree changes); " +
         "the first ring starts about +20 min after the merge (the central account's AFT pipeline, assumed 20 min, then the controller runs at once on the spec change).",
     );
-    expect(verdict).toContain("Estimated time to complete: 6 h 20 min.");
+    expect(verdict).toContain("Estimated time to complete: 1 d 18 h.");
   });
 
   it("lists each ring with its versions, gates, targets, Regions, rate control and estimate", () => {
@@ -120,15 +120,15 @@ describe("golden content: promotion 1.0.0 -> 1.1.0", () => {
     expect(canary).toContain("us-east-1, eu-west-1");
     expect(canary).toContain("1 = 1 of ~2 pairs at once");
     // Every start counts from the merge: the central account's AFT pipeline (20 min assumed) applies the specs first.
-    expect(canary).toContain("starts +20 min, 2 passes, done +50 min");
+    expect(canary).toContain("starts +20 min, 2 waves of 10 node batches over 2 runbook runs, done +6 h 28 min");
     const all = pair.markdown.split("\n").find((l) => l.startsWith("| 2 | all"))!;
     expect(all).toContain("canary reached it + 2h, alarms canary-errors OK");
     expect(all).toContain("OU ou-ab12-cdef3456");
     // 1 OU x 20 assumed accounts x 2 Regions = 40 pairs; 10% = 4 at once -> 10 passes of 15 min.
     expect(all).toContain("10% = 4 of ~40 pairs at once");
     // canary done at 50 min + 2 h bake + 1 h to the next hourly run = 3 h 50 min; + 150 min.
-    expect(all).toContain("starts +3 h 50 min, 10 passes, done +6 h 20 min");
-    expect(pair.markdown).toContain("Estimated time to complete: **6 h 20 min**.");
+    expect(all).toContain("starts +9 h 28 min, 10 waves of 10 node batches over 8 runbook runs, done +1 d 18 h");
+    expect(pair.markdown).toContain("Estimated time to complete: **1 d 18 h**.");
     expect(pair.markdown).toContain("the central account's AFT pipeline takes 20 min (assumed, --aft-minutes) before the controller runs");
   });
 
@@ -172,7 +172,7 @@ describe("golden content: rollback 1.1.0 -> 1.0.0", () => {
     expect(all).toContain("| rollback: in ring order, no bake or alarm gates (alarms do not stop a rollback) |");
     expect(pair.markdown).not.toContain("stops on its alarms");
     // canary done at 20 + 30 min, no bake, next hourly run: starts at 1 h 50 min.
-    expect(all).toContain("starts +1 h 50 min, 10 passes, done +4 h 20 min");
+    expect(all).toContain("starts +7 h 28 min, 10 waves of 10 node batches over 8 runbook runs, done +1 d 16 h");
   });
 
   it("marks the rolled-back parts with the rollback class, and the chart parses", async () => {
@@ -215,11 +215,12 @@ describe("golden content: a new package and a new Region", () => {
     expect(verdict).toContain("member pairs are NotReady until their account's pipeline ran");
     expect(verdict).toContain("The first ring starts about +20 min after the merge, once the central account's pipeline ran");
     // The rings take longer than the pipelines (1 h 40 min) and the next hourly run: the rings' estimate stands.
-    expect(verdict).toContain("Estimated time to complete: 4 h 35 min.");
+    expect(verdict).toContain("Estimated time to complete: 1 d 19 h.");
     // With 2-hour pipelines the last one ends at 10 h; its NotReady pairs are retried at the next hourly run.
-    const slow = renderReport({ before: { kind: "known", model: pair.before }, after: pair.after, baseLabel: "base", trees: pair.trees, aftMinutes: 120 }).split("\n")[2]!;
+    // One node per account and Region (one batch per wave) keeps the rings shorter than the pipelines.
+    const slow = renderReport({ before: { kind: "known", model: pair.before }, after: pair.after, baseLabel: "base", trees: pair.trees, aftMinutes: 120, nodesPerPair: 1 }).split("\n")[2]!;
     expect(slow).toContain("about 5 x 120 min = 10 h for ~22 accounts");
-    expect(slow).toContain("Estimated time to complete: 11 h (the rings alone 6 h 15 min; pairs waiting for their account's pipeline finish after the last pipeline, +10 h, and the next controller run).");
+    expect(slow).toContain("Estimated time to complete: 11 h (the rings alone 7 h 7 min; pairs waiting for their account's pipeline finish after the last pipeline, +10 h, and the next controller run).");
   });
 
   it("estimates the unchanged package's ring by its new pairs (the new Region is not a version change)", () => {
@@ -227,7 +228,7 @@ describe("golden content: a new package and a new Region", () => {
     expect(line).toContain("1.0.0 (unchanged)");
     expect(line).not.toContain("no change");
     // 20 new pairs, 60 in all: 10% = 6 at once -> 4 passes after the 20-minute central pipeline.
-    expect(line).toContain("~20 new pairs at 1.0.0: starts +20 min, 4 passes, done +1 h 20 min");
+    expect(line).toContain("~20 new pairs at 1.0.0: starts +20 min, 4 waves of 10 node batches over 4 runbook runs, done +13 h 36 min");
     expect(line).toContain("us-east-1, eu-central-1, eu-west-1");
     expect(section(pair.markdown, "Packages")).not.toContain("Nothing to roll out");
   });
@@ -265,8 +266,8 @@ describe("golden content: every ring pinned back to the older version", () => {
 
   it("starts every pinned ring at once after the central pipeline (a pin has no gates)", () => {
     const all = pair.markdown.split("\n").find((l) => l.startsWith("| 2 | all"))!;
-    expect(all).toContain("starts +20 min, 10 passes, done +2 h 50 min");
-    expect(pair.markdown.split("\n")[2]).toContain("Estimated time to complete: 2 h 50 min.");
+    expect(all).toContain("starts +20 min, 10 waves of 10 node batches over 8 runbook runs, done +1 d 9 h");
+    expect(pair.markdown.split("\n")[2]).toContain("Estimated time to complete: 1 d 9 h.");
     const chart = /```mermaid\n([\s\S]*?)```/.exec(pair.markdown)![1]!;
     expect(chart).toContain("class p0r0,p0r1 rollback");
   });
@@ -282,12 +283,13 @@ describe("golden content: new pairs at the same release", () => {
     expect(verdict).toContain("It adds Region eu-central-1: ~21 new account-Region pairs get TestAgent 1.0.0 (its document and association) at the next controller run.");
     expect(verdict).not.toContain("No ring changes version");
     const canary = markdown.split("\n").find((l) => l.startsWith("| 1 | canary"))!;
-    expect(canary).toContain("1 new pair at 1.0.0: starts +20 min, 1 pass, done +35 min");
-    // 20 new of 60 pairs; 10% = 6 at once -> 4 passes; not gated on canary (the version does not change).
+    expect(canary).toContain("1 new pair at 1.0.0: starts +20 min, 1 wave of 10 node batches, done +2 h 54 min");
+    // 20 new of 60 pairs; 10% = 6 at once -> 4 waves of 154 min (10 node batches of 15 min) in 4 runbook runs
+    // of 100 passes; not gated on canary (the version does not change).
     const all = markdown.split("\n").find((l) => l.startsWith("| 2 | all"))!;
-    expect(all).toContain("~20 new pairs at 1.0.0: starts +20 min, 4 passes, done +1 h 20 min");
+    expect(all).toContain("~20 new pairs at 1.0.0: starts +20 min, 4 waves of 10 node batches over 4 runbook runs, done +13 h 36 min");
     expect(markdown).toContain("Adds Region eu-central-1: ~21 new account-Region pairs get TestAgent 1.0.0 (its document and association) at the next controller run.");
-    expect(markdown).toContain("Estimated time to complete: **1 h 20 min**.");
+    expect(markdown).toContain("Estimated time to complete: **13 h 36 min**.");
     expect(markdown).not.toContain("Nothing to roll out");
   });
 
@@ -300,9 +302,9 @@ describe("golden content: new pairs at the same release", () => {
     expect(verdict).toContain("It adds account 555555555555 to ring canary: 2 new account-Region pairs get TestAgent 1.0.0 (its document and association) at the next controller run.");
     expect(verdict).toContain("Trigger: the publish job starts `aft-invoke-customizations` for the central account 222222222222 (only the central tree changes)");
     // maxConcurrency 1 of 4 pairs: 2 passes of 15 min after the 20-minute central pipeline.
-    expect(verdict).toContain("Estimated time to complete: 50 min.");
+    expect(verdict).toContain("Estimated time to complete: 6 h 28 min.");
     const canary = markdown.split("\n").find((l) => l.startsWith("| 1 | canary"))!;
-    expect(canary).toContain("2 new pairs at 1.0.0: starts +20 min, 2 passes, done +50 min");
+    expect(canary).toContain("2 new pairs at 1.0.0: starts +20 min, 2 waves of 10 node batches over 2 runbook runs, done +6 h 28 min");
     expect(markdown.split("\n").find((l) => l.startsWith("| 2 | all"))).toContain("| no change |");
   });
 });
@@ -350,7 +352,7 @@ describe("aftTrigger: what starts AFT after the merge", () => {
     const [ring0] = model.packages[0]!.rings;
     const trees: TreeDiff[] = [{ path: "aft-account-customizations/x/terraform/aft-fleet.tf.json", member: false, status: "changed", added: [], changed: [], removed: [] }];
     const md = renderReport({ before: { kind: "unknown", why: "test" }, after: model, trees, aftMinutes: 45 });
-    expect(md.split("\n").find((l) => l.startsWith(`| 1 | ${ring0!.name}`))).toContain("starts +45 min, 2 passes, done +1 h 15 min");
+    expect(md.split("\n").find((l) => l.startsWith(`| 1 | ${ring0!.name}`))).toContain("starts +45 min, 2 waves of 10 node batches over 2 runbook runs, done +6 h 53 min");
     expect(md.split("\n")[2]).toContain("the first ring starts about +45 min after the merge (the central account's AFT pipeline, assumed 45 min");
     expect(md).toContain("the central account's AFT pipeline takes 45 min (assumed, --aft-minutes)");
     expect(parseReportArgs(["--aft-minutes", "30"]).aftMinutes).toBe(30);
@@ -446,21 +448,40 @@ describe("time model", () => {
     expect(formatMinutes(3120)).toBe("2 d 4 h");
   });
 
-  it("adds passes, bake and the controller's next run; an unknown base rolls every ring", () => {
-    const model = modelWith({}, [{ maxConcurrency: "1", bakeSeconds: 3600 }, { maxConcurrency: "100%" }]);
+  it("works waves of maxConcurrency pairs (two passes and two pauses around each wave's node batches), then bake and the next controller run", () => {
+    const model = modelWith({}, [
+      { maxConcurrency: "1", bakeSeconds: 3600, nodeMaxConcurrency: "50%" },
+      { maxConcurrency: "100%", nodeMaxConcurrency: "100%" },
+    ]);
     const [plan] = planPackages({ kind: "unknown", why: "test" }, model);
     const estimate = estimatePackage(plan!, 2, 20);
-    expect(estimate.rings.map((r) => [r.pairs, r.passes, r.startMinutes, r.endMinutes])).toEqual([
-      [2, 2, 0, 40],
-      [40, 1, 40 + 60 + 60, 180],
+    // canary: 2 pairs, 1 at a time: 2 waves; 10 nodes at 50%: 2 batches of 20 min.
+    // A wave: 2 x (1 pair / 2000 per min + 2-min pause) + 2 x 20 = 44.001 min; 2 waves = 88 min, one runbook run.
+    // all: 40 pairs at once: 1 wave of 1 batch: 2 x (40 / 2000 + 2) + 20 = 24.04 min; it starts after canary's
+    // end (88) + bake (60) + the next hourly controller run (60) = 208.
+    expect(estimate.rings.map((r) => [r.pairs, r.waves, r.nodeBatches, r.executions, Math.round(r.startMinutes), Math.round(r.endMinutes)])).toEqual([
+      [2, 2, 2, 1, 0, 88],
+      [40, 1, 1, 1, 208, 232],
     ]);
-    expect(estimate.totalMinutes).toBe(180);
+    expect(Math.round(estimate.totalMinutes)).toBe(232);
   });
 
-  it("takes the 2-minute pause when installs are quicker", () => {
-    const model = modelWith({}, [{ maxConcurrency: "1" }, {}]);
-    const [plan] = planPackages({ kind: "unknown", why: "test" }, model);
-    expect(estimatePackage(plan!, 2, 1).rings[0]!.runMinutes).toBe(4);
+  it("node batches follow the association's MaxConcurrency over the nodes of a pair, at least one node at a time", () => {
+    expect(nodeBatches("10%")).toBe(10);
+    expect(nodeBatches("10%", 100)).toBe(10);
+    expect(nodeBatches("10%", 3)).toBe(3);
+    expect(nodeBatches("50%")).toBe(2);
+    expect(nodeBatches("100%")).toBe(1);
+    expect(nodeBatches("4")).toBe(3);
+  });
+
+  it("a ring whose waves need more than 100 apply passes continues at the next controller run (aws:loop's cap)", () => {
+    // 1 pair, 10 batches of 20 min: 2 x (1/2000 + 2) + 200 = 204.001 min, 103 passes of 2 min: two runbook runs,
+    // the second one controller interval (60 min) later.
+    const time = ringTime(1, 1, 10, 20, 60);
+    expect(time).toMatchObject({ waves: 1, passes: 103, executions: 2 });
+    expect(Math.round(time.minutes)).toBe(264);
+    expect(ringTime(0, 0, 10, 20, 60)).toEqual({ waves: 0, minutes: 0, passes: 0, executions: 0 });
   });
 });
 
@@ -468,6 +489,8 @@ describe("the CLI", () => {
   it.each([
     [["fleet.yaml"], /unexpected argument "fleet.yaml" \(did you mean --config fleet.yaml\?\)/],
     [["--base", "a", "--base", "b"], /--base is given more than once/],
+    [["--nodes-per-pair", "0"], /--nodes-per-pair: got "0"; allowed: a whole number of nodes from 1 to 999999/],
+    [["--nodes-per-pair", "2.5"], /--nodes-per-pair: got "2.5"; allowed: a whole number/],
     [["--nope"], /Unknown option '--nope'/],
     [["--install-minutes", "0"], /--install-minutes: got "0"/],
     [["--config", ""], /--config: got an empty value/],

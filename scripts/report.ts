@@ -23,12 +23,13 @@ export interface ReportArgs {
   readonly out?: string;
   readonly installMinutes?: number;
   readonly aftMinutes?: number;
+  readonly nodesPerPair?: number;
   readonly help: boolean;
 }
 
 export function usage(): string {
   return [
-    "usage: npm run report -- [--config FILE] [--base GIT_REF|DIR] [--ledger FILE] [--out FILE] [--install-minutes N] [--aft-minutes N]",
+    "usage: npm run report -- [--config FILE] [--base GIT_REF|DIR] [--ledger FILE] [--out FILE] [--install-minutes N] [--aft-minutes N] [--nodes-per-pair N]",
     `  --config FILE          fleet config; default: the bundled example ${path.relative(process.cwd(), DEFAULT_CONFIG)}`,
     "  --base GIT_REF|DIR     previous state: a git ref (its config at the same path in the config's repository,",
     "                         loaded and synthesized with the current code) or an emitted output folder (tree diff only)",
@@ -36,6 +37,7 @@ export function usage(): string {
     "  --out FILE             write the Markdown here; default: stdout",
     "  --install-minutes N    minutes a node batch takes to install, for the time estimate; default 15",
     "  --aft-minutes N        minutes one account's AFT customization pipeline takes (ring starts count from the merge); default 20",
+    "  --nodes-per-pair N     managed nodes per account and Region, for the node batches of the time estimate; default 10",
   ].join("\n");
 }
 
@@ -53,6 +55,7 @@ export function parseReportArgs(argv: readonly string[]): ReportArgs {
       out: { type: "string", short: "o" },
       "install-minutes": { type: "string" },
       "aft-minutes": { type: "string" },
+      "nodes-per-pair": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -79,6 +82,9 @@ export function parseReportArgs(argv: readonly string[]): ReportArgs {
   };
   const installMinutes = minutes("install-minutes");
   const aftMinutes = minutes("aft-minutes");
+  const nodesText = values["nodes-per-pair"];
+  if (nodesText !== undefined && !/^[1-9]\d{0,5}$/.test(nodesText)) throw new Error(`--nodes-per-pair: got ${JSON.stringify(nodesText)}; allowed: a whole number of nodes from 1 to 999999`);
+  const nodesPerPair = nodesText === undefined ? undefined : Number(nodesText);
   return {
     ...(values.config !== undefined ? { config: values.config } : {}),
     ...(values.base !== undefined ? { base: values.base } : {}),
@@ -86,6 +92,7 @@ export function parseReportArgs(argv: readonly string[]): ReportArgs {
     ...(values.out !== undefined ? { out: values.out } : {}),
     ...(installMinutes !== undefined ? { installMinutes } : {}),
     ...(aftMinutes !== undefined ? { aftMinutes } : {}),
+    ...(nodesPerPair !== undefined ? { nodesPerPair } : {}),
     help: values.help === true,
   };
 }
@@ -175,6 +182,7 @@ export async function buildReport(args: ReportArgs, synth: Synth): Promise<strin
       trees,
       ...(ledgers ? { ledgers } : {}),
       ...(args.installMinutes !== undefined ? { installMinutes: args.installMinutes } : {}),
+      ...(args.nodesPerPair !== undefined ? { nodesPerPair: args.nodesPerPair } : {}),
       ...(args.aftMinutes !== undefined ? { aftMinutes: args.aftMinutes } : {}),
       now: new Date(),
     });

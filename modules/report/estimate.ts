@@ -1,21 +1,29 @@
 /*
  * A small time model for a rollout, so a reviewer sees "about 9 h" rather than nothing. Assumptions (also
  * in modules/report/README.md and the main README):
- * - An OU holds ASSUMED_ACCOUNTS_PER_OU accounts: the report reads no AWS API, so OU sizes are unknown.
+ * - An OU holds ASSUMED_ACCOUNTS_PER_OU accounts and an account-Region pair ASSUMED_NODES_PER_PAIR managed
+ *   nodes (the report's --nodes-per-pair): the report reads no AWS API, so sizes are unknown.
  * - A ring's account-Region pairs = (its own accounts + its own OUs x that default) x the workload Regions;
  *   an account or OU already listed in an earlier ring of the package belongs to that ring and is left out.
- * - The controller works a ring in passes of concurrencyLimit(maxConcurrency, pairs) pairs (contract/rate);
- *   a pass takes the longer of the install time of a node batch (installMinutes, default 15) and the
- *   runbook's 2-minute pause between passes.
+ * - The controller works a ring in waves of concurrencyLimit(maxConcurrency, pairs) pairs (contract/rate).
+ *   A wave takes: a pass to add the package version to each pair's document (CONTROLLER_STARTS_PER_MINUTE,
+ *   measured by the rollout simulation), the runbook's 2-minute pause while SSM copies the version, a pass to
+ *   point the association at it, the node installs, and a pause until the pass that reads the result back
+ *   and starts the next wave. Node installs run in batches of the ring's nodeMaxConcurrency (the member
+ *   association's MaxConcurrency: a percentage of the pair's nodes, at least one, or a count), each batch
+ *   installMinutes (the report's --install-minutes, default 15).
+ * - A runbook execution makes at most APPLY_PASSES_PER_RUN apply passes (aws:loop's cap) of about one pause
+ *   each; a ring that needs more continues at the next controller run (one controllerSchedule interval later,
+ *   counted in full; cron: assumed daily).
  * - Every ring start counts from the merge: the central account's AFT pipeline must apply the new specs
  *   first (startMinutes, the report's --aft-minutes, default 20).
  * - The first changed ring starts at once then (a ring's spec change starts its association). Each later ring
- *   starts at the next controller run (one controllerSchedule interval; cron: assumed daily) after the
- *   ring before finished and baked (no bake for a rollback). A pinned ring takes its pin at once, without
- *   gates; a ring after a ring that never runs the release (pinned elsewhere) is blocked.
+ *   starts at the next controller run (one controllerSchedule interval) after the ring before finished and
+ *   baked (no bake for a rollback). A pinned ring takes its pin at once, without gates; a ring after a ring
+ *   that never runs the release (pinned elsewhere) is blocked.
  * - A ring whose version does not change takes time only for its new account-Region pairs (a new workload
  *   Region, accounts or OUs added to its group): they start at once after the central pipeline, at the
- *   ring's version. Failures, retries and alarms are not modelled.
+ *   ring's version. Failures, retries, halts, freezes and alarms are not modelled.
  */
 import { concurrencyLimit } from "../../contract/rate";
 import type { FleetPackage } from "../config/model";
@@ -23,8 +31,19 @@ import type { PackagePlan } from "./model-diff";
 import { wantedVersion } from "./model-diff";
 
 export const ASSUMED_ACCOUNTS_PER_OU = 20;
+/** Managed nodes assumed per account and Region (the report's --nodes-per-pair). */
+export const ASSUMED_NODES_PER_PAIR = 10;
 export const DEFAULT_INSTALL_MINUTES = 15;
+/** The ring runbook's aws:sleep between apply passes (modules/controller/ring-runbook.ts, PT2M). */
 export const PASS_PAUSE_MINUTES = 2;
+/** Apply passes of one runbook execution: aws:loop allows at most 100 iterations. */
+export const APPLY_PASSES_PER_RUN = 100;
+/**
+ * Pairs the controller works per minute of a pass (64 in flight; the rollout simulation, `npm run bench`,
+ * measures several thousand per minute against fakes with AWS-like latencies; this keeps a margin of more
+ * than two).
+ */
+export const CONTROLLER_STARTS_PER_MINUTE = 2000;
 /** A cron controller schedule has no fixed interval: assume it runs daily. */
 export const CRON_INTERVAL_MINUTES = 24 * 60;
 
@@ -111,15 +130,45 @@ export function ringAdditions(plan: PackagePlan, beforeRegions: readonly string[
   });
 }
 
+/** Batches one pair's nodes install in: the association's MaxConcurrency over `nodes` nodes. */
+export function nodeBatches(nodeMaxConcurrency: string, nodes: number = ASSUMED_NODES_PER_PAIR): number {
+  if (nodes <= 0) return 0;
+  return Math.ceil(nodes / Math.max(1, concurrencyLimit(nodeMaxConcurrency, nodes)));
+}
+
+export interface RingTime {
+  readonly waves: number;
+  readonly minutes: number;
+  /** Apply passes, and the runbook executions they need (100 passes each). */
+  readonly passes: number;
+  readonly executions: number;
+}
+
+/** The time model of one ring's pairs (see the file comment). */
+export function ringTime(pairs: number, concurrency: number, batches: number, installMinutes: number, intervalMinutes: number): RingTime {
+  if (pairs <= 0 || concurrency <= 0) return { waves: 0, minutes: 0, passes: 0, executions: 0 };
+  const waves = Math.ceil(pairs / concurrency);
+  const startMinutes = Math.min(pairs, concurrency) / CONTROLLER_STARTS_PER_MINUTE;
+  const waveMinutes = 2 * (startMinutes + PASS_PAUSE_MINUTES) + batches * installMinutes;
+  const passes = waves * Math.max(2, Math.ceil(waveMinutes / PASS_PAUSE_MINUTES));
+  const executions = Math.ceil(passes / APPLY_PASSES_PER_RUN);
+  return { waves, minutes: waves * waveMinutes + (executions - 1) * intervalMinutes, passes, executions };
+}
+
 export interface RingEstimate {
   readonly ring: string;
   readonly pairs: number;
   /** Pairs in flight at once. */
   readonly concurrency: number;
-  readonly passes: number;
+  /** Waves of `concurrency` pairs. */
+  readonly waves: number;
+  /** Node batches per pair (nodeMaxConcurrency over the assumed nodes). */
+  readonly nodeBatches: number;
+  /** Runbook executions the ring's passes need (100 passes each). */
+  readonly executions: number;
   /** Minutes from the merge until the ring starts. */
   readonly startMinutes: number;
-  /** Minutes the ring's passes take. */
+  /** Minutes the ring's waves take. */
   readonly runMinutes: number;
   readonly endMinutes: number;
   /** False when the ring's version does not change (then only `added` pairs take time). */
@@ -141,6 +190,8 @@ export interface EstimateOptions {
   readonly startMinutes?: number;
   /** ringAdditions(): new pairs of rings whose version does not change. */
   readonly additions?: readonly (RingAddition | undefined)[];
+  /** Managed nodes per account-Region pair. @default ASSUMED_NODES_PER_PAIR */
+  readonly nodesPerPair?: number;
 }
 
 export function estimatePackage(plan: PackagePlan, regionCount: number, installMinutes = DEFAULT_INSTALL_MINUTES, options: EstimateOptions = {}): PackageEstimate {
@@ -149,7 +200,7 @@ export function estimatePackage(plan: PackagePlan, regionCount: number, installM
   const offset = options.startMinutes ?? 0;
   const targets = ringTargets(pkg, regionCount);
   const interval = scheduleIntervalMinutes(pkg.controllerSchedule);
-  const passMinutes = Math.max(installMinutes, PASS_PAUSE_MINUTES);
+  const nodes = options.nodesPerPair ?? ASSUMED_NODES_PER_PAIR;
   const rings: RingEstimate[] = [];
   // When the next changed ring may start: undefined until a ring changed (the first one starts at once).
   let readyAt: number | undefined;
@@ -162,6 +213,8 @@ export function estimatePackage(plan: PackagePlan, regionCount: number, installM
     const change = plan.rings[i]!.change;
     const changes = change !== "unchanged";
     const pinned = ring.pin !== undefined;
+    const batches = nodeBatches(ring.nodeMaxConcurrency, nodes);
+    const time = (n: number): RingTime => ringTime(n, concurrencyLimit(ring.maxConcurrency, n), batches, installMinutes, interval);
     const before = blocked;
     // What the next ring sees: this ring runs the release only when it is not pinned elsewhere and not held.
     if (wantedVersion(pkg, ring) !== pkg.release) blocked = `${ring.name} is pinned at ${ring.pin}, not the release ${pkg.release}`;
@@ -169,24 +222,25 @@ export function estimatePackage(plan: PackagePlan, regionCount: number, installM
     else blocked = undefined;
     if (!changes) {
       const added = options.additions?.[i]?.pairs ?? 0;
-      const passes = added > 0 && concurrency > 0 ? Math.ceil(added / concurrency) : 0;
-      const runMinutes = passes * passMinutes;
+      // New pairs share the ring's concurrency with the pairs it has (a percentage of all of them).
+      const t = added > 0 && concurrency > 0 ? ringTime(added, Math.min(added, concurrency), batches, installMinutes, interval) : ringTime(0, 0, 0, 0, 0);
+      const runMinutes = t.minutes;
       const start = added > 0 ? offset : (readyAt ?? offset);
-      rings.push({ ring: ring.name, pairs, concurrency, passes, startMinutes: start, runMinutes, endMinutes: start + runMinutes, changes, added });
+      rings.push({ ring: ring.name, pairs, concurrency, waves: t.waves, nodeBatches: batches, executions: t.executions, startMinutes: start, runMinutes, endMinutes: start + runMinutes, changes, added });
       if (added > 0) total = Math.max(total, start + runMinutes);
       return;
     }
     if (!pinned && before !== undefined) {
-      rings.push({ ring: ring.name, pairs, concurrency, passes: 0, startMinutes: offset, runMinutes: 0, endMinutes: offset, changes, added: 0, blockedBy: before });
+      rings.push({ ring: ring.name, pairs, concurrency, waves: 0, nodeBatches: batches, executions: 0, startMinutes: offset, runMinutes: 0, endMinutes: offset, changes, added: 0, blockedBy: before });
       return;
     }
-    const passes = concurrency > 0 ? Math.ceil(pairs / concurrency) : 0;
+    const t = time(pairs);
     // A pin is taken at once, without gates; otherwise the first changed ring starts at once, later ones
     // at the next controller run after the ring before finished (and baked).
     const start = pinned || readyAt === undefined ? offset : readyAt + interval;
-    const runMinutes = passes * passMinutes;
+    const runMinutes = t.minutes;
     const end = start + runMinutes;
-    rings.push({ ring: ring.name, pairs, concurrency, passes, startMinutes: start, runMinutes, endMinutes: end, changes, added: 0 });
+    rings.push({ ring: ring.name, pairs, concurrency, waves: t.waves, nodeBatches: batches, executions: t.executions, startMinutes: start, runMinutes, endMinutes: end, changes, added: 0 });
     readyAt = end + (change === "rollback" ? 0 : ring.bakeSeconds / 60);
     total = Math.max(total, end);
   });

@@ -4,7 +4,7 @@
  */
 import { concurrencyLimit, errorBudget } from "../../contract/rate";
 import type { FleetModel, FleetPackage, RolloutRing } from "../config/model";
-import { ASSUMED_ACCOUNTS_PER_OU, DEFAULT_INSTALL_MINUTES, estimatePackage, formatMinutes, type PackageEstimate, PASS_PAUSE_MINUTES, type RingAddition, ringAdditions, ringTargets, type RingTargets, scheduleIntervalMinutes } from "./estimate";
+import { APPLY_PASSES_PER_RUN, ASSUMED_ACCOUNTS_PER_OU, ASSUMED_NODES_PER_PAIR, DEFAULT_INSTALL_MINUTES, estimatePackage, formatMinutes, type PackageEstimate, PASS_PAUSE_MINUTES, type RingAddition, ringAdditions, ringTargets, type RingTargets, scheduleIntervalMinutes } from "./estimate";
 import { type Ledgers, PAIR_STATUSES, statusCounts } from "./ledger";
 import { rolloutFlowchart } from "./mermaid";
 import { type Before, type PackagePlan, planPackages, type RingPlan } from "./model-diff";
@@ -24,6 +24,8 @@ export interface ReportInput {
   readonly ledgers?: Ledgers;
   /** Minutes a node batch takes to install (the time model's pass length). @default 15 */
   readonly installMinutes?: number;
+  /** Managed nodes per account-Region pair, for the node batches. @default ASSUMED_NODES_PER_PAIR */
+  readonly nodesPerPair?: number;
   /** Minutes one account's AFT customization pipeline takes (ring starts count from the merge). @default 20 */
   readonly aftMinutes?: number;
   /** When the report is made: the change freezes' next occurrences and their overlap with the estimate. Absent: freezes are only listed. */
@@ -36,7 +38,7 @@ type Additions = readonly (RingAddition | undefined)[];
 const MAX_ADDRESSES_PER_TREE = 40;
 const MAX_LISTED = 4;
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : /s$/.test(word) ? "es" : "s"}`;
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : /(s|ch)$/.test(word) ? "es" : "s"}`;
 const code = (s: string) => `\`${s}\``;
 
 function listOrCount(items: readonly string[], word: string): string {
@@ -99,14 +101,20 @@ function rateCell(ring: RolloutRing, pairs: number): string {
   );
 }
 
+/** "2 waves of 5 node batches" (+ "over 3 runbook runs" when the 100-pass cap splits them). */
+function waveText(e: PackageEstimate["rings"][number]): string {
+  const runs = e.executions > 1 ? ` over ${e.executions} runbook runs` : "";
+  return `${plural(e.waves, "wave")} of ${plural(e.nodeBatches, "node batch")}${runs}`;
+}
+
 function estimateCell(e: PackageEstimate["rings"][number] | undefined, addition: RingAddition | undefined): string {
   if (!e) return "";
   if (e.blockedBy !== undefined) return `**blocked: ${e.blockedBy}**`;
   if (!e.changes) {
     if (!addition || e.added === 0) return "no change";
-    return `${addition.estimated ? "~" : ""}${plural(e.added, "new pair")} at ${addition.version}: starts +${formatMinutes(e.startMinutes)}, ${plural(e.passes, "pass")}, done +${formatMinutes(e.endMinutes)}`;
+    return `${addition.estimated ? "~" : ""}${plural(e.added, "new pair")} at ${addition.version}: starts +${formatMinutes(e.startMinutes)}, ${waveText(e)}, done +${formatMinutes(e.endMinutes)}`;
   }
-  return `starts +${formatMinutes(e.startMinutes)}, ${plural(e.passes, "pass")}, done +${formatMinutes(e.endMinutes)}`;
+  return `starts +${formatMinutes(e.startMinutes)}, ${waveText(e)}, done +${formatMinutes(e.endMinutes)}`;
 }
 
 /** Rings of a package that change `change`-wise on their own (a pin, or a pin lifted), not by the release. */
@@ -359,14 +367,16 @@ export function renderReport(input: ReportInput): string {
   // Ring starts count from the merge: the controller runs once the central account's pipeline applied the specs.
   const startMinutes = direct || trigger?.kind === "none" ? 0 : aftMinutes;
   const additions = plans.map((p) => ringAdditions(p, beforeRegions, regions));
-  const estimates = plans.map((p, i) => estimatePackage(p, regions.length, installMinutes, { startMinutes, additions: additions[i]! }));
+  const nodesPerPair = input.nodesPerPair ?? ASSUMED_NODES_PER_PAIR;
+  const estimates = plans.map((p, i) => estimatePackage(p, regions.length, installMinutes, { startMinutes, additions: additions[i]!, nodesPerPair }));
   const warnings = fleetWarnings(model);
   const lines = ["# aft-fleet rollout report", "", verdict(input, plans, estimates, additions, trigger, aftMinutes, warnings.length), "", "## Packages", ""];
   plans.forEach((plan, i) => lines.push(...packageSection(plan, model, known, estimates[i]!, additions[i]!)));
   const pipeline = direct ? "starts count from the deploy" : `starts count from the merge: the central account's AFT pipeline takes ${aftMinutes} min (assumed, --aft-minutes) before the controller runs`;
   lines.push(
-    `<sub>Time model: ${pipeline}; OU = ${ASSUMED_ACCOUNTS_PER_OU} accounts (assumed); passes of maxConcurrency pairs, each max(${installMinutes} min install, ${PASS_PAUSE_MINUTES} min pause); ` +
-      "later rings wait for bake and the next controller run; pins and new pairs start at once. Failures and alarms are not modelled.</sub>",
+    `<sub>Time model: ${pipeline}; OU = ${ASSUMED_ACCOUNTS_PER_OU} accounts and ${nodesPerPair} nodes per account and Region (assumed, --nodes-per-pair); waves of maxConcurrency pairs, each a pass to add the version, a ${PASS_PAUSE_MINUTES}-min pause, a pass to point the association at it, ` +
+      `its node batches (nodeMaxConcurrency) of ${installMinutes} min (--install-minutes) and a pause to read the results; ${APPLY_PASSES_PER_RUN} passes per runbook run, then the next controller run; ` +
+      "later rings wait for bake and the next controller run; pins and new pairs start at once. Failures, halts, freezes and alarms are not modelled.</sub>",
     "",
   );
   lines.push(...patchingSection(model, input.before));
