@@ -143,12 +143,18 @@ describe("config: the freezes section", () => {
     });
   });
 
+  it("keeps a zone as written when Intl knows it under another canonical name (Asia/Kolkata, US/Eastern)", () => {
+    const model = load(withFreezes({ a: { timeZone: "Asia/Kolkata", start: "2026-12-23T18:00", end: "2026-12-24T18:00" }, b: { timeZone: "US/Eastern", start: "2026-12-23T18:00", end: "2026-12-24T18:00" } }));
+    expect(model.freezes!.windows.map((w) => w.timeZone)).toEqual(["Asia/Kolkata", "US/Eastern"]);
+  });
+
   it("has no freezes without the section", () => {
     expect(load(baseConfig()).freezes).toBeUndefined();
   });
 
   it.each([
     ["an unknown time zone", { x: { timeZone: "Mars/Olympus", start: "2026-12-23T18:00", end: "2026-12-24T18:00" } }, 'fleet.json: freezes.x.timeZone: got "Mars/Olympus"; allowed: an IANA time zone name such as Europe/Berlin'],
+    ["a zone in the wrong letter case", { x: { timeZone: "europe/berlin", start: "2026-12-23T18:00", end: "2026-12-24T18:00" } }, 'fleet.json: freezes.x.timeZone: got "europe/berlin"; allowed: an IANA time zone name such as Europe/Berlin, America/New_York or UTC, spelled as in the tz database'],
     ["an offset instead of a zone-local time", { x: { timeZone: "UTC", start: "2026-12-23T18:00Z", end: "2026-12-24T18:00" } }, 'fleet.json: freezes.x.start: got "2026-12-23T18:00Z"; allowed: a local date and time "YYYY-MM-DDTHH:MM"'],
     ["no such date", { x: { timeZone: "UTC", start: "2026-02-30T18:00", end: "2026-12-24T18:00" } }, 'fleet.json: freezes.x.start: got "2026-02-30T18:00"; allowed: a local date and time'],
     ["an end before the start", { x: { timeZone: "Europe/Berlin", start: "2026-12-24T18:00", end: "2026-12-23T18:00" } }, 'fleet.json: freezes.x.end: got "2026-12-23T18:00"; allowed: a local date and time after start (2026-12-24T18:00 Europe/Berlin)'],

@@ -31,6 +31,8 @@ const timeZoneField = () =>
   z
     .string({ error: ZONE_TEXT })
     .refine(isKnownTimeZone, { error: `${ZONE_TEXT} (one that Node's Intl knows)` })
+    // Intl matches zone names in any letter case; the calendar's TZID should carry the tz database's spelling.
+    .refine((zone) => !isKnownTimeZone(zone) || !caseOnlyVariant(zone), { error: `${ZONE_TEXT}, spelled as in the tz database (letter case matters)` })
     .describe("IANA time zone of the start, end and at times, e.g. Europe/Berlin. Daylight saving time is followed.");
 
 const LOCAL_DATE_TIME_TEXT = 'a local date and time "YYYY-MM-DDTHH:MM" (no offset: the window\'s timeZone applies), e.g. "2026-12-23T18:00"';
@@ -81,6 +83,12 @@ export const overrideFreezesField = () =>
     .boolean({ error: "true or false" })
     .optional()
     .describe("true: this campaign starts new pairs during change freezes too (maintenance windows still do not install in a freeze).");
+
+/** Whether `zone` is a known zone written in another letter case than Intl resolves it to ("europe/berlin"). */
+function caseOnlyVariant(zone: string): boolean {
+  const resolved = new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
+  return resolved !== zone && resolved.toLowerCase() === zone.toLowerCase();
+}
 
 export type FreezesConfig = z.infer<typeof FreezesSchema>;
 
