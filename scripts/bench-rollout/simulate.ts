@@ -191,7 +191,9 @@ function exampleSpec(): { spec: RingSpec; source: string } {
 /** The example ring settings (examples/fleet.yaml, ExampleAgent's `broad` ring) or the aggressive ones. */
 export function ringSpec(settings: RingSettings, ou: string, regions: readonly string[]): { spec: RingSpec; source: string } {
   const { spec: base, source } = exampleSpec();
-  const { previous: _previous, ...rest } = base;
+  // No previous ring (this is the package's first), and no change freeze: freezes measure the calendar, not the
+  // controller (a run in a freeze starts nothing).
+  const { previous: _previous, freezes: _freezes, ...rest } = base as RingSpec & { freezes?: unknown };
   const aggressive = settings === "aggressive";
   const spec: RingSpec = {
     ...rest,
