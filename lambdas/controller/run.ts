@@ -20,6 +20,7 @@ import type { LambdaContext } from "../shared/context";
 import { DEFAULT_RATES, RateLimiter, rateLimited, type Rate } from "../shared/rate-limit";
 import type { BackoffOptions } from "../shared/retry";
 import { alarmsInAlarm, putRingMetrics } from "./alarms";
+import { freezeReason } from "./freeze";
 import { jobOf, type PairContext } from "./jobs";
 import { deadRun, foreignLease, LEASE_MS, leaseHeldMessage, mergeRecords, withLease, withoutLease } from "./lease";
 import { publishEvents, ringEvents, type EventsSender } from "./notify";
@@ -273,8 +274,11 @@ export class Run {
     const org = await loadOrgSnapshotCached(organizations, this.deps.s3, this.event.bucket, spec, this.now, this.backoff());
     const targets = resolveTargets(spec, org);
     const planned = planRun(spec, base, previous, targets, alarms, this.now);
+    // A change freeze: nothing starts, pairs in flight are still read back.
+    const frozen = freezeReason(spec, this.now);
+    const work = frozen === undefined ? planned.work : planned.work.filter((key) => planned.ledger.pairs[key]?.status === "Pending");
 
-    if (planned.work.length === 0) {
+    if (work.length === 0) {
       // Nothing to do: save only what the diff changed (no lease), then the final summary.
       const ledger = base.lease?.runId === runId ? withoutLease(planned.ledger) : planned.ledger;
       if (JSON.stringify(ledger) !== JSON.stringify(stored.ledger)) {
@@ -283,7 +287,7 @@ export class Run {
         await this.notify(spec, stored.ledger, ledger);
       }
       await this.deleteKeys(deadJournals.map((j) => j.key));
-      const summary = buildSummary(runId, spec, ledger, [], planned.gate, true, { alarmsInAlarm: alarms, skipped: targets.skipped });
+      const summary = buildSummary(runId, spec, ledger, [], planned.gate, true, { alarmsInAlarm: alarms, skipped: targets.skipped, ...(frozen ? { frozen } : {}) });
       await this.store.writeSummary(summary);
       return result("Done", runId, `nothing to do for ${spec.package}/${spec.ring}${summary.gate ? ` (${summary.gate})` : ""}: ${countsLine(summary)}`);
     }
@@ -295,13 +299,13 @@ export class Run {
     await this.deleteKeys(deadJournals.map((j) => j.key));
     const plan: RunPlan = {
       runId,
-      work: planned.work,
+      work,
       gate: planned.gate,
       ...(planned.halted !== undefined ? { halted: planned.halted } : {}),
       skipped: targets.skipped,
     };
     await this.store.writePlan(plan);
-    return result("Continue", runId, `${planned.work.length} pairs to work on for ${spec.package}/${spec.ring} at ${planned.gate.wanted ?? "no version"}`);
+    return result("Continue", runId, `${work.length} pairs to work on for ${spec.package}/${spec.ring} at ${planned.gate.wanted ?? "no version"}`);
   }
 
   /** What jobs may use: member clients, the manifest cache, the failure rule. */
@@ -388,8 +392,10 @@ export class Run {
     );
 
     // 2. Start what the ring's gates allow, computed once for the pass; stop at the deadline or the error budget.
+    // A change freeze that began during the run stops new starts too.
+    const frozen = freezeReason(spec, this.now);
     let stoppedEarly = readBack.stopped;
-    if (!stoppedEarly) {
+    if (!stoppedEarly && frozen === undefined) {
       const starts = nextStarts(records.view(), plan.work, spec, alarms);
       const started = await runPool(
         starts,
@@ -408,14 +414,14 @@ export class Run {
     const saved = await this.save(spec, ledger, etag);
     if (saved.held) return saved.held;
     await this.notify(spec, stored.ledger, ledger);
-    const summary = buildSummary(runId, spec, ledger, plan.work, plan.gate, false, { alarmsInAlarm: alarms, skipped: plan.skipped, omit: PARTIAL_SUMMARY_OMITS });
+    const summary = buildSummary(runId, spec, ledger, plan.work, plan.gate, false, { alarmsInAlarm: alarms, skipped: plan.skipped, omit: PARTIAL_SUMMARY_OMITS, ...(frozen ? { frozen } : {}) });
     await this.store.writeSummary(summary);
     await putRingMetrics(this.deps.cloudwatch, spec, { counts: summary.counts, held: heldHalt(ledger, spec) !== undefined, final: false }, this.now, this.deps.backoff);
     const written = Array.from({ length: records.written }, (_, batch) => journalKey(runId, pass, batch));
     await this.deleteKeys([...journals.map(({ key }) => key), ...written]);
 
     const progress = records.tally.progress();
-    const toStart = nextStarts(ledger, plan.work, spec, alarms).length;
+    const toStart = frozen === undefined ? nextStarts(ledger, plan.work, spec, alarms).length : 0;
     const holding = heldHalt(ledger, spec);
     const line = `${spec.package}/${spec.ring}: ${progress.succeeded} succeeded, ${progress.failed} failed, ${progress.pending} in flight of ${progress.total}${holding ? " (held at its error budget)" : ""}`;
     if (progress.pending > 0 || toStart > 0 || stoppedEarly) return result("Continue", runId, line);
@@ -438,7 +444,8 @@ export class Run {
     }
     const alarms = await alarmsInAlarm(this.deps.cloudwatch, spec.alarms, this.deps.backoff);
     const gate: GateDecision = plan?.gate ?? (ledger.ringVersion === undefined ? { kind: "hold", blockedBy: "no plan" } : { kind: "steady", wanted: ledger.ringVersion });
-    const summary = buildSummary(runId, spec, ledger, plan?.work ?? [], gate, true, { alarmsInAlarm: alarms, skipped: plan?.skipped ?? [] });
+    const frozen = freezeReason(spec, this.now);
+    const summary = buildSummary(runId, spec, ledger, plan?.work ?? [], gate, true, { alarmsInAlarm: alarms, skipped: plan?.skipped ?? [], ...(frozen ? { frozen } : {}) });
     await this.store.writeSummary(summary);
     await putRingMetrics(this.deps.cloudwatch, spec, { counts: summary.counts, held: heldHalt(ledger, spec) !== undefined, final: true }, this.now, this.deps.backoff);
     return result("Done", runId, `${spec.package}/${spec.ring}${summary.version ? ` ${summary.version}` : ""}: ${countsLine(summary)}`);

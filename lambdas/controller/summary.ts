@@ -24,6 +24,8 @@ export interface SummaryOptions {
   readonly skipped?: readonly SkippedAccount[];
   /** Statuses counted but not listed in `results` (summaries written while the run is going). */
   readonly omit?: readonly SummaryStatus[];
+  /** Why no pair starts now because of a change freeze (freeze.ts freezeReason). */
+  readonly frozen?: string;
 }
 
 /** What a summary written while the run is going leaves out: at fleet size, a full list every pass costs megabytes. */
@@ -54,6 +56,7 @@ export function buildSummary(
     let reason: string;
     if (pair.wanted === undefined) reason = gate.blockedBy ?? "the ring has no version yet";
     else if (halted !== undefined) reason = halted;
+    else if (options.frozen !== undefined) reason = options.frozen;
     else if (alarm !== undefined && !movesBack(pair, spec)) reason = alarm;
     else if (inWork.has(key)) reason = `not started yet (ring-wide MaxConcurrency ${spec.maxConcurrency})`;
     else reason = "not in this run's plan; the next run takes it";
@@ -101,7 +104,7 @@ export function buildSummary(
   const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<SummaryStatus, number>;
   for (const entry of entries) counts[entry.status]++;
 
-  const why = [gate.blockedBy, halted, alarm].filter((text): text is string => text !== undefined);
+  const why = [gate.blockedBy, halted, options.frozen, alarm].filter((text): text is string => text !== undefined);
   const omit = new Set(options.omit ?? []);
   return {
     runId,
