@@ -178,7 +178,10 @@ beforeAll(() => {
   bin = path.join(work, "bin");
   fs.mkdirSync(bin);
   const cli = path.join(bin, "aft-fleet");
-  fs.writeFileSync(cli, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} -r ${JSON.stringify(require.resolve("esbuild-register"))} ${JSON.stringify(path.join(ROOT, "cli", "index.ts"))} "$@"\n`);
+  // The CLI as npm test just built it into lib/ (it packed the tarball from it), else from the sources.
+  const built = path.join(ROOT, "lib", "cli", "index.js");
+  const command = process.env.AFT_FLEET_TARBALL && fs.existsSync(built) ? [process.execPath, built] : [process.execPath, "-r", require.resolve("esbuild-register"), path.join(ROOT, "cli", "index.ts")];
+  fs.writeFileSync(cli, `#!/bin/sh\nexec ${command.map((c) => JSON.stringify(c)).join(" ")} "$@"\n`);
   fs.chmodSync(cli, 0o755);
   stub("aws", awsLog());
   stub("gh", ghLog());

@@ -30,6 +30,14 @@ function npx(args: readonly string[], cwd = app): Run {
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
+/** The installed bin itself (node_modules/.bin/aft-fleet, what npx runs), without npx's own start-up. */
+function installedBin(args: readonly string[], cwd = app): Run {
+  const env = { ...process.env };
+  delete env.AFT_FLEET_CONFIG;
+  const run = spawnSync(path.join(app, "node_modules", ".bin", "aft-fleet"), [...args], { cwd, encoding: "utf8", env });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
 beforeAll(() => {
   work = tempDir("aft-fleet-package-");
   tarball = packTarball(work);
@@ -62,8 +70,9 @@ describe("the packed tarball", () => {
 
 describe("npx aft-fleet in the user's folder", () => {
   it("--version on the command and on each subcommand", () => {
+    expect(npx(["--version"]).stdout).toBe(`${version}\n`);
     for (const args of [["--version"], ["synth", "--version"], ["copy", "--version"], ["report", "--version"], ["status", "--version"], ["schema", "--version"]]) {
-      const run = npx(args);
+      const run = installedBin(args);
       expect({ args, status: run.status, stdout: run.stdout }).toEqual({ args, status: 0, stdout: `${version}\n` });
     }
   });
@@ -72,18 +81,18 @@ describe("npx aft-fleet in the user's folder", () => {
     const top = npx(["--help"]);
     expect(top.status).toBe(0);
     for (const c of ["synth", "copy", "report", "status", "schema"]) expect(top.stdout).toContain(`  ${c} `);
-    expect(npx(["synth", "--help"]).stdout).toContain("--config FILE");
-    expect(npx(["copy", "--help"]).stdout).toContain("--global-repo DIR");
-    expect(npx(["report", "--help"]).stdout).toContain("--base GIT_REF|DIR");
-    expect(npx(["status", "--help"]).stdout).toContain("--bucket STORE");
-    expect(npx(["schema", "--help"]).stdout).toContain("--out FILE");
+    expect(installedBin(["synth", "--help"]).stdout).toContain("--config FILE");
+    expect(installedBin(["copy", "--help"]).stdout).toContain("--global-repo DIR");
+    expect(installedBin(["report", "--help"]).stdout).toContain("--base GIT_REF|DIR");
+    expect(installedBin(["status", "--help"]).stdout).toContain("--bucket STORE");
+    expect(installedBin(["schema", "--help"]).stdout).toContain("--out FILE");
   });
 
   it("refuses an unknown command or a stray argument in one line and exit 2", () => {
-    const unknown = npx(["fleet.yaml"]);
+    const unknown = installedBin(["fleet.yaml"]);
     expect(unknown.status).toBe(2);
     expect(unknown.stderr.split("\n")[0]).toBe('aft-fleet: unknown command "fleet.yaml" (did you mean synth --config fleet.yaml?); allowed: synth, copy, report, status, schema');
-    const stray = npx(["synth", "fleet/fleet.yaml"]);
+    const stray = installedBin(["synth", "fleet/fleet.yaml"]);
     expect(stray.status).toBe(2);
     expect(stray.stderr.split("\n")[0]).toContain("did you mean --config fleet/fleet.yaml?");
     expect(`${unknown.stderr}${stray.stderr}`).not.toMatch(/\n\s+at /);
@@ -113,7 +122,7 @@ describe("npx aft-fleet in the user's folder", () => {
   it("finds its own files relative to itself, not the working folder: the bundled example from another folder", () => {
     const elsewhere = path.join(app, "sub");
     fs.mkdirSync(elsewhere, { recursive: true });
-    const run = npx(["synth", "--out", "../dist-example"], elsewhere);
+    const run = installedBin(["synth", "--out", "../dist-example"], elsewhere);
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     // The bundled example is the same config as fleet/fleet.yaml: the same trees (its package sources found beside it).
@@ -137,9 +146,9 @@ describe("npx aft-fleet in the user's folder", () => {
     const printed = npx(["schema"]);
     expect(printed.status).toBe(0);
     expect(printed.stdout).toBe(fleetJsonSchemaText());
-    expect(npx(["schema", "--out", "fleet.schema.json"]).status).toBe(0);
+    expect(installedBin(["schema", "--out", "fleet.schema.json"]).status).toBe(0);
     expect(fs.readFileSync(path.join(app, "fleet.schema.json"), "utf8")).toBe(fleetJsonSchemaText());
-    const bad = npx(["schema", "--out", "no-such-folder/x.json"]);
+    const bad = installedBin(["schema", "--out", "no-such-folder/x.json"]);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toBe("aft-fleet schema: --out no-such-folder/x.json: cannot be written (ENOENT); allowed: a writable file in an existing folder\n");
   });

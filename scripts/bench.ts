@@ -1,7 +1,9 @@
 /*
  * `npm run bench`: cold synth wall time and peak RSS, each run a fresh process as `npm run synth` starts it,
  * for the bundled example and for a generated large organization (200 accounts, 4 Regions, 10 packages).
- * Budget: example <= 1.5 s and <= 200 MB; the large config within 5x the example. `--strict` exits 1 when over.
+ * Budget: example <= 1.5 s and <= 200 MB; the large config within 5x the example; the installed CLI
+ * (lib/ of `npm run build`) within 2x the floor (a precompiled 3-resource cdktf app, scripts/bench-floor.js)
+ * and <= 120 MiB. `--strict` exits 1 when over.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -30,6 +32,27 @@ function coldSynth(config: string | undefined, out: string): Sample {
   const rss = /maxrss_kb=(\d+)/.exec(run.stderr);
   if (!rss) throw new Error("the synth process did not report its peak RSS");
   return { seconds, rssMb: Number(rss[1]) / 1024 };
+}
+
+/** One cold process (`node -r bench-rss.js ...args`) in `cwd`: wall time and peak RSS. */
+function coldProcess(args: readonly string[], cwd = ROOT): Sample {
+  const started = process.hrtime.bigint();
+  const run = spawnSync(process.execPath, ["-r", path.join(ROOT, "scripts", "bench-rss.js"), ...args], { cwd, encoding: "utf8" });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (run.status !== 0) throw new Error(`${args.join(" ")} failed (${run.status}):\n${run.stderr}`);
+  const rss = /maxrss_kb=(\d+)/.exec(run.stderr);
+  if (!rss) throw new Error("the process did not report its peak RSS");
+  return { seconds, rssMb: Number(rss[1]) / 1024 };
+}
+
+/** The installed CLI's entry: lib/ of `npm run build`, built first when missing. */
+function builtCli(): string {
+  const cli = path.join(ROOT, "lib", "cli", "index.js");
+  if (!fs.existsSync(cli)) {
+    const build = spawnSync(process.execPath, ["-r", "esbuild-register", path.join(ROOT, "scripts", "build-package.ts")], { cwd: ROOT, encoding: "utf8" });
+    if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stderr}`);
+  }
+  return cli;
 }
 
 function median(values: number[]): number {
@@ -78,8 +101,8 @@ function writeLargeConfig(dir: string): string {
   return file;
 }
 
-function measure(label: string, config: string | undefined, out: string): Sample {
-  const samples = Array.from({ length: RUNS }, () => coldSynth(config, out));
+function measure(label: string, config: string | undefined, out: string, run: () => Sample = () => coldSynth(config, out)): Sample {
+  const samples = Array.from({ length: RUNS }, run);
   const result = { seconds: median(samples.map((s) => s.seconds)), rssMb: Math.max(...samples.map((s) => s.rssMb)) };
   process.stdout.write(`${label.padEnd(44)} ${result.seconds.toFixed(2).padStart(6)} s  ${result.rssMb.toFixed(0).padStart(5)} MB peak RSS  (median of ${RUNS} cold runs)\n`);
   return result;
@@ -90,11 +113,17 @@ function main(): number {
   try {
     const example = measure("example organization", undefined, path.join(tmp, "example-out"));
     const large = measure("large (200 accounts, 4 Regions, 10 packages)", writeLargeConfig(tmp), path.join(tmp, "large-out"));
+    // The floor: a precompiled cdktf app with 3 resources; the installed CLI (compiled lib/, prebuilt bundles).
+    const floor = measure("floor (precompiled cdktf app, 3 resources)", undefined, "", () => coldProcess([path.join(ROOT, "scripts", "bench-floor.js"), path.join(tmp, "floor-out")]));
+    const cli = builtCli();
+    const installed = measure("installed CLI: aft-fleet synth (example)", undefined, "", () => coldProcess([cli, "synth", "--out", path.join(tmp, "cli-out")]));
     const checks = [
       { what: "example wall time <= 1.5 s", ok: example.seconds <= 1.5 },
       { what: "example peak RSS <= 200 MB", ok: example.rssMb <= 200 },
       { what: `large wall time <= 5x example (${(large.seconds / example.seconds).toFixed(1)}x)`, ok: large.seconds <= 5 * example.seconds },
       { what: `large peak RSS <= 5x example (${(large.rssMb / example.rssMb).toFixed(1)}x)`, ok: large.rssMb <= 5 * example.rssMb },
+      { what: `installed CLI wall time <= 2x the floor (${(installed.seconds / floor.seconds).toFixed(1)}x)`, ok: installed.seconds <= 2 * floor.seconds },
+      { what: `installed CLI peak RSS <= 120 MiB (${installed.rssMb.toFixed(0)})`, ok: installed.rssMb <= 120 },
       ...benchController(),
       ...benchReport(),
       ...benchRollout(),
