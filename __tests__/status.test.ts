@@ -4,13 +4,14 @@
  * authorization judges against the read-only policy the README documents (statusReadPolicy).
  */
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { associationNameOf, emptyLedger, ledgerKey, ringSpecKey, versionPrefix, type ControllerEvent, type RingSpec } from "../contract";
+import { emptyLedger, ledgerKey, ringSpecKey, versionPrefix, type ControllerEvent, type RingSpec } from "../contract";
 import { runStep, type ControllerDeps } from "../lambdas/controller";
 import { s3ClientConfig } from "../lambdas/shared/clients";
 import { progressBar, statusReadPolicy } from "../modules/status";
 import { main, parseStatusArgs } from "../scripts/status";
 import { motoAvailable } from "./helpers/moto";
 import { CENTRAL_REGION, useControllerWorld } from "./lambdas/controller-world";
+import { manifestOf, packageRingSpec } from "./lambdas/ring-fixtures";
 import { enforceS3Policy, type IamPolicy, type S3Decision } from "./lambdas/stub";
 import type { SsmStub } from "./lambdas/ssm-association-stub";
 import type { SSMClient } from "@aws-sdk/client-ssm";
@@ -22,46 +23,9 @@ const NOW = new Date("2026-11-20T10:00:00.000Z");
 const HOUR = 3600_000;
 const DAY_S = 86_400;
 
-function manifestOf(version: string): string {
-  return JSON.stringify({
-    schemaVersion: "2.0",
-    version,
-    packages: { amazon: { _any: { x86_64: { file: "linux.zip" } } } },
-    files: { "linux.zip": { checksums: { sha256: "0".repeat(64) } } },
-  });
-}
 
 function specOf(ring: string, ringIndex: number, ouId: string, overrides: Partial<RingSpec> = {}): RingSpec {
-  return {
-    schemaVersion: 1,
-    package: PKG,
-    ring,
-    ringIndex,
-    release: "1.0.0",
-    publishedVersions: ["1.0.0"],
-    targets: { accounts: [], organizationalUnits: [ouId] },
-    earlierRingTargets: [],
-    regions: REGIONS,
-    managementAccount: "123456789012",
-    organizationId: "o-exampleorgid",
-    alarms: [],
-    maxConcurrency: "2",
-    maxErrors: "0",
-    versionRetention: 10,
-    store: { bucket: BUCKET, region: CENTRAL_REGION },
-    association: {
-      name: associationNameOf(PKG),
-      action: "Install",
-      installationType: "Uninstall and reinstall",
-      additionalArguments: {},
-      targets: [],
-      scheduleExpression: "rate(30 minutes)",
-      maxConcurrency: "10%",
-      maxErrors: "5%",
-      complianceSeverity: "HIGH",
-    },
-    ...overrides,
-  };
+  return packageRingSpec({ bucket: BUCKET, packageName: PKG, ring, regions: REGIONS, ouId }, { ringIndex, maxConcurrency: "2", ...overrides });
 }
 
 describe("parseStatusArgs", () => {

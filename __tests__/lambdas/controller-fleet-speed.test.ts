@@ -6,7 +6,6 @@
 import { ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { DescribeDocumentCommand, type SSMClient } from "@aws-sdk/client-ssm";
 import {
-  associationNameOf,
   ledgerKey,
   ringSpecKey,
   runObjectKey,
@@ -19,9 +18,9 @@ import {
 import { runStep, type ControllerDeps } from "../../lambdas/controller";
 import { motoAvailable } from "../helpers/moto";
 import { useControllerWorld } from "./controller-world";
+import { manifestOf, packageRingSpec } from "./ring-fixtures";
 import type { SsmStub } from "./ssm-association-stub";
 
-const CENTRAL_REGION = "us-east-1";
 const REGIONS = ["eu-west-1", "us-east-1"];
 const BUCKET = "aft-fleet-store-speed";
 const PKG = "example-agent";
@@ -29,46 +28,9 @@ const RING = "canary";
 const NOW = new Date("2026-11-20T10:00:00.000Z");
 const HOUR = 3600_000;
 
-function manifestOf(version: string): string {
-  return JSON.stringify({
-    schemaVersion: "2.0",
-    version,
-    packages: { amazon: { _any: { x86_64: { file: "linux.zip" } } } },
-    files: { "linux.zip": { checksums: { sha256: "0".repeat(64) } } },
-  });
-}
 
 function specOf(ouId: string, overrides: Partial<RingSpec> = {}): RingSpec {
-  return {
-    schemaVersion: 1,
-    package: PKG,
-    ring: RING,
-    ringIndex: 0,
-    release: "1.0.0",
-    publishedVersions: ["1.0.0"],
-    targets: { accounts: [], organizationalUnits: [ouId] },
-    earlierRingTargets: [],
-    regions: REGIONS,
-    managementAccount: "123456789012",
-    organizationId: "o-exampleorgid",
-    alarms: [],
-    maxConcurrency: "100%",
-    maxErrors: "0",
-    versionRetention: 10,
-    store: { bucket: BUCKET, region: CENTRAL_REGION },
-    association: {
-      name: associationNameOf(PKG),
-      action: "Install",
-      installationType: "Uninstall and reinstall",
-      additionalArguments: {},
-      targets: [],
-      scheduleExpression: "rate(30 minutes)",
-      maxConcurrency: "10%",
-      maxErrors: "5%",
-      complianceSeverity: "HIGH",
-    },
-    ...overrides,
-  };
+  return packageRingSpec({ bucket: BUCKET, packageName: PKG, ring: RING, regions: REGIONS, ouId }, overrides);
 }
 
 const describeMoto = motoAvailable() ? describe : describe.skip;
