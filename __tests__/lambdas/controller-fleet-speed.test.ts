@@ -191,6 +191,27 @@ describeMoto("the controller at fleet speed (moto + SSM stub)", () => {
     expect(keysOf("CreateAssociation")).toHaveLength(4);
   });
 
+  // AWS throttles SSM per account and Region (ThrottlingException: "the maximum allowed request rate per
+  // Amazon Web Services account and Amazon Web Services Region", SSM API Reference); the controller spaces
+  // its calls to each member account-Region on the client side, whatever the pool's concurrency.
+  it("spaces the SSM calls to each member account and Region by the client-side rate, independently per pair", async () => {
+    await world.putJson(ringSpecKey(PKG, RING), specOf(ouId));
+    const waits: number[] = [];
+    const frozenClock = NOW.getTime();
+    const limited: ControllerDeps = {
+      ...deps,
+      rates: { ssmPerAccountRegion: { ratePerSecond: 1, burst: 1 } },
+      pair: { ...deps.pair, now: () => frozenClock, sleep: async (ms) => void waits.push(ms) },
+    };
+    expect((await runStep(event("plan", "run-1"), limited, NOW, forever)).status).toBe("Continue");
+    expect((await runStep(event("apply", "run-1"), limited, NOW, forever)).status).toBe("Continue");
+    // With the clock standing still, the n-th call to one account-Region waits (n - 1) s: one token of burst,
+    // then one a second. Every pair's calls wait only for its own earlier calls.
+    const expected = [...stubs.values()].flatMap(({ stub }) => stub.sent.slice(1).map((_, i) => (i + 1) * 1000));
+    expect(expected.length).toBeGreaterThan(8);
+    expect([...waits].sort((x, y) => x - y)).toEqual(expected.sort((x, y) => x - y));
+  });
+
   it("journals hold only the records of their batch and are never rewritten", async () => {
     await world.putJson(ringSpecKey(PKG, RING), specOf(ouId));
     const batched = { ...deps, journalBatch: 2 };
