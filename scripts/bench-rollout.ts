@@ -4,7 +4,8 @@
  * real controller handler (scripts/bench-rollout/simulate.ts), each scenario in a fresh child process so its
  * peak RSS is its own. Scenarios: 1,000 and 10,000 accounts x 4 Regions, with the example ring's settings
  * (examples/fleet.yaml, ExampleAgent's broad ring: 10% of pairs at once, 2% errors) and aggressive ones (100% at
- * once); 15-minute installs, no install failures. More: --accounts N --ring example|aggressive
+ * once); 15-minute installs, no install failures. `--scenario` matches the names without spaces and commas
+ * (1000x4aggressive, 10000x4example, or 1000x4 for both rings) and may repeat. More: --accounts N --ring example|aggressive
  * [--failure-rate F] [--install-minutes M] [--cap-days D] [--max-wall-seconds S].
  *
  * Budgets (PASS/FAIL; --strict exits 1 on a FAIL): the aggressive 1,000 x 4 ring done under 1 h after its start
