@@ -683,3 +683,24 @@ describeMoto("the association stub refuses what AWS refuses", () => {
     await expect(ssm.send(new DescribeAssociationCommand({ AssociationId: "00000000-0000-0000-0000-000000000000" }))).rejects.toMatchObject({ name: "AssociationDoesNotExist" });
   });
 });
+
+describe("ensurePackageVersion with a stubbed SSM", () => {
+  // DescribeDocument lists both InvalidDocument and InvalidDocumentVersion ("The document version isn't
+  // valid or doesn't exist") among its errors (DescribeDocument API reference); a VersionName the document
+  // does not have yet may come back as either, and either means: add it.
+  it.each(["InvalidDocument", "InvalidDocumentVersion"])("a VersionName the document lacks, answered %s, is added as a new version", async (missing) => {
+    const ssm = new SSMClient({ region: REGION });
+    const sent = stubSend(ssm, ({ name, input }) => {
+      if (name === "DescribeDocument" && input.VersionName === "1.1.0") throw awsError(missing);
+      if (name === "DescribeDocument" && input.DocumentVersion === "2") return { Document: { Name: PKG, DocumentVersion: "2", DefaultVersion: "1", Status: "Active" } };
+      if (name === "DescribeDocument") return { Document: { Name: PKG, DocumentVersion: "1", DefaultVersion: "1", LatestVersion: "1", Status: "Active" } };
+      if (name === "ListDocumentVersions") return { DocumentVersions: [{ DocumentVersion: "1", IsDefaultVersion: false }, { DocumentVersion: "2", IsDefaultVersion: true }] };
+      if (name === "UpdateDocument") return { DocumentDescription: { DocumentVersion: "2" } };
+      if (name === "UpdateDocumentDefaultVersion") return {};
+      throw new Error(`unexpected ${name}`);
+    });
+    const result = await ensurePackageVersion(ssm, { documentName: PKG, versionName: "1.1.0", manifest: manifestOf("1.1.0"), sourceUrl: sourceUrlOf(BUCKET, PKG, "1.1.0") }, { pollTimeoutMs: 0 });
+    expect(result).toMatchObject({ state: "Active", documentVersion: "2", action: "added" });
+    expect(sent.map((s) => s.name)).toContain("UpdateDocument");
+  });
+});

@@ -98,6 +98,16 @@ function isInvalidDocument(error: unknown): boolean {
   return errorName(error) === "InvalidDocument";
 }
 
+/**
+ * A version asked for by DocumentVersion or VersionName that does not exist. DescribeDocument lists both
+ * InvalidDocument ("The specified SSM document doesn't exist") and InvalidDocumentVersion ("The document
+ * version isn't valid or doesn't exist") among its errors (DescribeDocument API reference, Errors), and
+ * which one a missing VersionName of an existing document gets is not documented: both mean "not there".
+ */
+function isMissingVersion(error: unknown): boolean {
+  return isInvalidDocument(error) || errorName(error) === "InvalidDocumentVersion";
+}
+
 function manifestUrlOf(sourceUrl: string): string {
   return `${sourceUrl.replace(/\/+$/, "")}/manifest.json`;
 }
@@ -135,7 +145,8 @@ async function describe(ssm: SSMClient, name: string, select: { DocumentVersion?
     const response = await withBackoff(() => ssm.send(new DescribeDocumentCommand({ Name: name, ...select })), backoff);
     return response.Document;
   } catch (error) {
-    if (isInvalidDocument(error)) return undefined;
+    const selected = select.DocumentVersion !== undefined || select.VersionName !== undefined;
+    if (selected ? isMissingVersion(error) : isInvalidDocument(error)) return undefined;
     throw error;
   }
 }

@@ -33,6 +33,16 @@ export const PARTIAL_SUMMARY_OMITS: readonly SummaryStatus[] = ["Succeeded", "In
 
 const STATUSES: readonly SummaryStatus[] = ["Succeeded", "Failed", "InProgress", "NotStarted", "NotReady", "Skipped"];
 
+/** The summary's name for a ledger status (Pending pairs are InProgress). */
+const SUMMARY_STATUS_OF: Readonly<Record<PairRecord["status"], SummaryStatus>> = {
+  Succeeded: "Succeeded",
+  Failed: "Failed",
+  Pending: "InProgress",
+  NotReady: "NotReady",
+  Skipped: "Skipped",
+  NotStarted: "NotStarted",
+};
+
 function withReason(entry: Omit<SummaryEntry, "reason">, reason: string | undefined): SummaryEntry {
   return reason === undefined ? entry : { ...entry, reason };
 }
@@ -63,11 +73,17 @@ export function buildSummary(
     return pair.error === undefined ? reason : `${reason}; last attempt: ${pair.error}`;
   };
 
+  const omit = new Set(options.omit ?? []);
+  const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<SummaryStatus, number>;
   const entries: SummaryEntry[] = [];
   const inLedger = new Set<string>();
   for (const key in ledger.pairs) {
     const pair = ledger.pairs[key]!;
     inLedger.add(key);
+    // Counted always; listed unless omitted (a summary written mid-run never builds the ring's full list).
+    const status = SUMMARY_STATUS_OF[pair.status];
+    counts[status]++;
+    if (omit.has(status)) continue;
     const base = { account: pair.account, region: pair.region };
     const wanted = pair.wanted === undefined ? {} : { version: pair.wanted };
     switch (pair.status) {
@@ -96,16 +112,14 @@ export function buildSummary(
   const regions = [...new Set(spec.regions)].sort();
   for (const { account, reason } of options.skipped ?? []) {
     for (const region of regions) {
-      if (!inLedger.has(pairKey(account, region))) entries.push({ account, region, status: "Skipped", reason });
+      if (inLedger.has(pairKey(account, region))) continue;
+      counts.Skipped++;
+      if (!omit.has("Skipped")) entries.push({ account, region, status: "Skipped", reason });
     }
   }
   entries.sort(comparePairs);
 
-  const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<SummaryStatus, number>;
-  for (const entry of entries) counts[entry.status]++;
-
   const why = [gate.blockedBy, halted, options.frozen, alarm].filter((text): text is string => text !== undefined);
-  const omit = new Set(options.omit ?? []);
   return {
     runId,
     package: spec.package,
@@ -115,6 +129,6 @@ export function buildSummary(
     ...(why.length > 0 ? { gate: why.join("; ") } : {}),
     counts,
     ...(omit.size > 0 ? { omitted: STATUSES.filter((s) => omit.has(s)) } : {}),
-    results: omit.size > 0 ? entries.filter((entry) => !omit.has(entry.status)) : entries,
+    results: entries,
   };
 }
