@@ -179,7 +179,7 @@ beforeAll(() => {
   fs.mkdirSync(bin);
   const cli = path.join(bin, "aft-fleet");
   // The CLI as npm test just built it into lib/ (it packed the tarball from it), else from the sources.
-  const built = path.join(ROOT, "lib", "cli", "index.js");
+  const built = path.join(ROOT, "lib", "cli", "bin.js");
   const command = process.env.AFT_FLEET_TARBALL && fs.existsSync(built) ? [process.execPath, built] : [process.execPath, "-r", require.resolve("esbuild-register"), path.join(ROOT, "cli", "index.ts")];
   fs.writeFileSync(cli, `#!/bin/sh\nexec ${command.map((c) => JSON.stringify(c)).join(" ")} "$@"\n`);
   fs.chmodSync(cli, 0o755);

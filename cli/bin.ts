@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+/*
+ * The installed `aft-fleet` command (package.json "bin"). The package build bundles this file with the
+ * CLI, the compiled sources it runs and their dependencies into one minified file (lib/cli/bin.js), which
+ * starts faster and lighter than loading a few hundred modules one by one; from the sources it is the
+ * same code unbundled.
+ */
+import { run } from "./index";
+
+run(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`aft-fleet: internal error: ${(err as Error)?.message ?? String(err)} (set AFT_FLEET_DEBUG=1 for details)\n`);
+    if (process.env.AFT_FLEET_DEBUG === "1") process.stderr.write(`${(err as Error)?.stack ?? ""}\n`);
+    process.exitCode = 70;
+  },
+);
