@@ -12,7 +12,7 @@
  */
 import { AssumeRoleCommand, STSClient, type AssumeRoleCommandOutput } from "@aws-sdk/client-sts";
 import { SSMClient } from "@aws-sdk/client-ssm";
-import { ACCOUNT_ID } from "../../contract";
+import { ACCOUNT_ID, ROLE_NAME } from "../../contract";
 import type { NodeHttpHandler } from "@smithy/node-http-handler";
 import { clientConfig, sharedHttpHandler, type BaseClientConfig } from "../shared/clients";
 import { RateLimiter, SSM_PER_ACCOUNT_REGION_RATE, rateLimited } from "../shared/rate-limit";
@@ -31,8 +31,6 @@ export const SESSION_SECONDS = 3600;
 /** Cached credentials are dropped this long before they expire, so no call starts with a dying session. */
 export const CREDENTIAL_MARGIN_MS = 5 * 60 * 1000;
 
-/** IAM role names (CreateRole RoleName): 1-64 of `[\w+=,.@-]`. */
-const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 /** AssumeRole RoleSessionName: 2-64 of `[\w+=,.@-]`. */
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 /** AssumeRole ExternalId: 2-1224 of `[\w+=,.@:/-]`. */
