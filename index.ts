@@ -37,6 +37,10 @@ export type { RolloutControllerProps } from "./modules/controller/controller";
 export { RingRollout } from "./modules/controller/ring";
 export type { RingRolloutProps } from "./modules/controller/ring";
 export { ringSpecOf, emergencyRingSpecOf, asgImageRingSpecOf, inventorySyncSpecOf, INVENTORY_SYNC_SCHEDULE } from "./modules/controller/spec";
+export { RolloutDashboard, dashboardRingsOf, DASHBOARD_NAME } from "./modules/controller/dashboard";
+export type { RolloutDashboardProps, DashboardRing } from "./modules/controller/dashboard";
+export { RingNotifications, RING_EVENTS_RULE_NAME } from "./modules/controller/notifications";
+export type { RingNotificationsProps } from "./modules/controller/notifications";
 
 // Every account (the member tree).
 export { ExecutionRole } from "./modules/execution-role";

@@ -156,7 +156,7 @@ describe("npx aft-fleet in the user's folder", () => {
   it("exports the constructs from the package entry, and their bundle folder", () => {
     const script = [
       'const f = require("aft-fleet");',
-      'const names = ["PackageStore", "PackageArtifacts", "PackageUpload", "RolloutController", "RingRollout", "ExecutionRole", "PackageParameterPolicy", "PatchingMember", "PatchingReporting", "OrchestrationMemberRole", "OrchestrationCentral", "CentralStack", "GlobalStack", "FleetStack", "loadConfig", "synthToDir", "buildStacks"];',
+      'const names = ["PackageStore", "PackageArtifacts", "PackageUpload", "RolloutController", "RingRollout", "RolloutDashboard", "RingNotifications", "ExecutionRole", "PackageParameterPolicy", "PatchingMember", "PatchingReporting", "OrchestrationMemberRole", "OrchestrationCentral", "CentralStack", "GlobalStack", "FleetStack", "loadConfig", "synthToDir", "buildStacks"];',
       'const missing = names.filter((n) => typeof f[n] !== "function");',
       'if (missing.length) throw new Error("missing " + missing.join(", "));',
       'process.stdout.write(require("node:path").relative(process.cwd(), f.controllerBundleDir()));',
