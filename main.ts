@@ -158,7 +158,7 @@ function outputReadme(model: FleetModel, stacks: readonly EmittedStack[]): strin
   ];
   if (model.deployment.mode === "aft") {
     lines.push(
-      "Copy these folders into the AFT repositories with `npm run copy` (it writes only aft-fleet's files and keeps yours), commit them as they are, and start AFT's `aft-invoke-customizations` with the `--trigger-out` file it writes (AFT never runs on a push):",
+      "Copy these folders into the AFT repositories with `aft-fleet copy` (`npm run copy` in the aft-fleet repository; it writes only aft-fleet's files and keeps yours), commit them as they are, and start AFT's `aft-invoke-customizations` with the `--trigger-out` file it writes (AFT never runs on a push):",
       "",
       `- \`aft-account-customizations/${model.deployment.accountCustomizationName}/\` -> the aft-account-customizations repository, ` +
         `folder \`${model.deployment.accountCustomizationName}/\`; set \`account_customizations_name = "${model.deployment.accountCustomizationName}"\` ` +
