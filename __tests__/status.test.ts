@@ -7,7 +7,7 @@ import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { emptyLedger, ledgerKey, ringSpecKey, versionPrefix, type ControllerEvent, type RingSpec } from "../contract";
 import { runStep, type ControllerDeps } from "../lambdas/controller";
 import { s3ClientConfig } from "../lambdas/shared/clients";
-import { progressBar, statusReadPolicy } from "../modules/status";
+import { fleetStatus, progressBar, renderStatus, statusReadPolicy } from "../modules/status";
 import { main, parseStatusArgs } from "../scripts/status";
 import { motoAvailable } from "./helpers/moto";
 import { CENTRAL_REGION, useControllerWorld } from "./lambdas/controller-world";
@@ -216,5 +216,26 @@ describeMoto("aft-fleet status against the store the controller wrote (moto + SS
     expect(await main(["--bucket", BUCKET, "--colour"], { stdout: () => undefined, stderr: (t) => void (err += t), s3: statusS3 })).toBe(2);
     expect(err.split("\n")[0]).toMatch(/^aft-fleet status: Unknown option '--colour'/);
     expect(out).toBe("");
+  });
+});
+
+describe("fleetStatus and change freezes", () => {
+  // The controller starts no pair while a freeze in the ring's spec holds (lambdas/controller/freeze.ts);
+  // status says so with the same words, and not for a ring that already runs its release.
+  const FREEZE = { kind: "once", name: "launch-day", timeZone: "Europe/Berlin", start: "2026-11-20T10:30", end: "2026-11-20T14:00" } as const;
+  const spec = packageRingSpec({ bucket: BUCKET, packageName: PKG, ring: "canary", regions: REGIONS, ouId: "ou-ab12-cdef3456" }, { freezes: [FREEZE] });
+  const ring = (ledger = emptyLedger(PKG, "canary")) => ({ specKey: ringSpecKey(PKG, "canary"), spec, ledger, ledgerExists: true });
+
+  it("a ring that has work to do shows FROZEN until the freeze ends", () => {
+    const inFreeze = fleetStatus(BUCKET, [ring()], new Date("2026-11-20T10:00:00.000Z")).rings[0]!;
+    expect(inFreeze.gate).toMatchObject({ state: "frozen", text: "change freeze launch-day until 2026-11-20T13:00:00.000Z: no pair starts, pairs in flight finish" });
+    expect(renderStatus(fleetStatus(BUCKET, [ring()], new Date("2026-11-20T10:00:00.000Z")))).toContain("FROZEN");
+    const after = fleetStatus(BUCKET, [ring()], new Date("2026-11-20T13:00:01.000Z")).rings[0]!;
+    expect(after.gate.state).toBe("ready");
+  });
+
+  it("a ring that runs its release is steady, freeze or not", () => {
+    const steady = fleetStatus(BUCKET, [ring({ ...emptyLedger(PKG, "canary"), ringVersion: "1.0.0" })], new Date("2026-11-20T10:00:00.000Z")).rings[0]!;
+    expect(steady.gate.state).toBe("steady");
   });
 });

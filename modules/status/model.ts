@@ -5,6 +5,7 @@
  */
 import { ringKindOf, type AnyRingSpec, type RingLedger, type RunSummary } from "../../contract";
 import type { RingCounts } from "../../contract/notifications";
+import { freezeReason } from "../../lambdas/controller/freeze";
 import { gateRing, heldHalt, heldHaltReason } from "../../lambdas/controller/gate";
 import { ringCounts } from "../../lambdas/controller/notify";
 import { comparePairs } from "../../lambdas/controller/summary";
@@ -23,13 +24,14 @@ export interface StoredRing {
 
 /**
  * - held: the ring's halt holds (failed pairs exceed MaxErrors); only failed pairs are retried.
+ * - frozen: a change freeze holds (the ring's spec `freezes`): no pair starts until it ends; pairs in flight finish.
  * - pinned: the spec pins the ring at a version.
  * - baking: the previous ring reached the release; this one waits until `bakeUntil`.
  * - waiting: the previous ring has not reached the release yet (or a version is not published).
  * - ready: no gate left but the alarms the controller checks when it runs; the next run takes the release.
  * - steady: the ring runs the release.
  */
-export type GateState = "held" | "pinned" | "baking" | "waiting" | "ready" | "steady";
+export type GateState = "held" | "frozen" | "pinned" | "baking" | "waiting" | "ready" | "steady";
 
 export interface RingGate {
   readonly state: GateState;
@@ -105,6 +107,9 @@ function gateOf(stored: StoredRing, previous: RingLedger | undefined, now: Date)
   if (held !== undefined) return { gate: { state: "held", text: held.text, ...common }, held };
   // No alarm is in ALARM as far as status knows: it reads only the store.
   const decision = gateRing(spec, ledger, previous, new Set(), now);
+  // The controller's own freeze rule (a ring that already runs its release has nothing a freeze stops).
+  const frozen = decision.kind === "steady" ? undefined : freezeReason(spec, now);
+  if (frozen !== undefined) return { gate: { state: "frozen", text: `${frozen}: no pair starts, pairs in flight finish`, ...common } };
   if (decision.kind === "pin") {
     const text = ledger.ringVersion === spec.pin ? `pinned at ${spec.pin}` : `pinned at ${spec.pin}: the next run takes it (ring runs ${ledger.ringVersion ?? "no version"})`;
     return { gate: { state: "pinned", text, ...common } };

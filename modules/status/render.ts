@@ -53,7 +53,7 @@ function versionLine(r: RingStatus): string {
 
 function gateLines(r: RingStatus): string[] {
   const lines: string[] = [];
-  const label = r.gate.state === "held" ? "HELD" : r.gate.state;
+  const label = r.gate.state === "held" ? "HELD" : r.gate.state === "frozen" ? "FROZEN" : r.gate.state;
   lines.push(`gate: ${label}: ${r.gate.text}`);
   const alarms: string[] = [];
   if (r.gate.previousAlarms.length > 0 && r.gate.previousRing !== undefined) alarms.push(`promotion waits on ${r.gate.previousAlarms.join(", ")} (ring ${r.gate.previousRing})`);
