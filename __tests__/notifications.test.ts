@@ -11,7 +11,8 @@ import { CentralStack } from "../account-customizations/central";
 import { NOTIFICATION_SOURCE, RING_EVENT_TYPES } from "../contract/notifications";
 import { FAILED_TARGETS_METRIC, INVENTORY_JOB, INVENTORY_RING, METRIC_NAMESPACE } from "../contract/names";
 import { PAIR_METRIC_STATUSES, PAIRS_BY_STATUS_METRIC, RING_HELD_METRIC } from "../contract/metrics";
-import { loadConfig } from "../modules/config";
+import { ConfigError, loadConfig } from "../modules/config";
+import { baseConfig, makeFixture } from "./helpers/fixture";
 import { readTemplate } from "../modules/core/literal";
 import { DASHBOARD_NAME, MAX_DASHBOARD_WIDGETS, RolloutDashboard, dashboardBody, dashboardRingsOf } from "../modules/controller/dashboard";
 import { RING_EVENTS_FORWARD_ROLE_NAME, RING_EVENTS_RULE_NAME, RingNotifications } from "../modules/controller/notifications";
@@ -168,5 +169,57 @@ describe("dashboardBody", () => {
     // One header and three widgets per ring.
     expect(dashboardBody(rings(166), "us-east-1").widgets).toHaveLength(499);
     expect(() => dashboardBody(rings(167), "us-east-1")).toThrow(`dashboard aft-fleet-rollouts: 167 rings need 502 widgets; CloudWatch allows ${MAX_DASHBOARD_WIDGETS} per dashboard`);
+  });
+});
+
+describe("the notifications section of the config", () => {
+  function loaded(notifications: unknown): { model?: ReturnType<typeof loadConfig>; error?: string } {
+    const config = baseConfig();
+    config.notifications = notifications;
+    const fx = makeFixture(config);
+    try {
+      return { model: loadConfig(fx.configFile, "fleet.json") };
+    } catch (err) {
+      if (err instanceof ConfigError) return { error: err.message };
+      throw err;
+    } finally {
+      fx.cleanup();
+    }
+  }
+  const centralAccount = baseConfig().organization.centralAccount as string;
+  const homeRegion = baseConfig().organization.homeRegion as string;
+
+  it("routes the ring events to a topic of the central account and to another account's bus: the central tree gets both targets", () => {
+    const topicArn = `arn:aws:sns:${homeRegion}:${centralAccount}:fleet-events`;
+    const busArn = "arn:aws:events:eu-west-1:999999999999:event-bus/operations";
+    const config = baseConfig();
+    config.notifications = { topicArn, busArn };
+    const fx = makeFixture(config);
+    let tree: any;
+    try {
+      const withTargets = loadConfig(fx.configFile, "fleet.json");
+      expect(withTargets.notifications).toEqual({ topicArn, busArn });
+      tree = synth((app) => new CentralStack(app, "central", withTargets, { homeRegion: withTargets.organization.homeRegion, mode: "aft" }, { lambdaBundleDir: bundleDir }));
+    } finally {
+      fx.cleanup();
+    }
+    const arns = Object.values<any>(tree.resource.aws_cloudwatch_event_target).map((t) => t.arn).sort();
+    expect(arns).toEqual([busArn, topicArn].sort());
+  });
+
+  // Only a topic's owner may set its policy (SNS SetTopicAttributes), and the rule sits on the central
+  // default bus already: both are refused at synth with the field path.
+  it.each([
+    [{ topicArn: "arn:aws:sns:eu-west-1:999999999999:elsewhere" }, /notifications\.topicArn: got .*elsewhere.*; allowed: a topic in the central account/],
+    [{ busArn: "default-bus" }, /notifications\.busArn: .*allowed: .*event bus ARN/],
+    [{ topicArn: "arn:aws:sqs:us-east-1:222222222222:q" }, /notifications\.topicArn: .*SNS topic ARN/],
+    [{ busArn: "BUS" }, /notifications\.busArn/],
+    [{ topic: "x" }, /notifications/],
+  ])("refuses %j", (notifications, message) => {
+    expect(loaded(notifications).error).toMatch(message);
+  });
+
+  it("refuses the central default bus itself", () => {
+    expect(loaded({ busArn: `arn:aws:events:${homeRegion}:${centralAccount}:event-bus/default` }).error).toMatch(/notifications\.busArn: got .*; allowed: another bus than the central account's default bus/);
   });
 });

@@ -56,7 +56,12 @@ export class CentralStack extends FleetStack {
         new RingRollout(pkgScope, `Ring-${ring.name}`, { spec: ringSpecOf(model, pkg, index), store: this.store, controller: this.controller, schedule: pkg.controllerSchedule });
       });
     }
-    new RingNotifications(this, "RingNotifications", { accountId: org.centralAccount, region: org.homeRegion });
+    new RingNotifications(this, "RingNotifications", {
+      accountId: org.centralAccount,
+      region: org.homeRegion,
+      ...(model.notifications?.topicArn !== undefined ? { notifyTopicArn: model.notifications.topicArn } : {}),
+      ...(model.notifications?.busArn !== undefined ? { notifyBusArn: model.notifications.busArn } : {}),
+    });
     new RolloutDashboard(this, "RolloutDashboard", { region: org.homeRegion, rings: dashboardRingsOf(model) });
     if (model.orchestration?.fileCopierBucket) {
       new OrchestrationCentral(this, "Orchestration", {

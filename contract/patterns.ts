@@ -136,3 +136,11 @@ export function argumentValueProblem(value: string): string | undefined {
   if (rest.includes("{{") || rest.includes("}}")) return "text with {{ or }} that is not a {{ssm:name}} reference";
   return undefined;
 }
+
+/**
+ * An SNS topic ARN (CreateTopic Name: up to 256 of letters, digits, hyphens and underscores, SNS API
+ * Reference) in a commercial, China or GovCloud partition: partition, Region, account, name.
+ */
+export const SNS_TOPIC_ARN = /^arn:(aws|aws-cn|aws-us-gov):sns:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_-]{1,256})$/;
+/** An EventBridge event bus ARN (CreateEventBus Name: 1-256 of [/\.\-_A-Za-z0-9]): partition, Region, account, name. */
+export const EVENT_BUS_ARN = /^arn:(aws|aws-cn|aws-us-gov):events:([a-z0-9-]+):(\d{12}):event-bus\/([A-Za-z0-9._\/-]{1,256})$/;

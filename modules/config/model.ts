@@ -124,6 +124,7 @@ export interface Deployment {
 import type { Orchestration } from "./orchestration";
 import type { Patching } from "./patching";
 import type { Freezes } from "./freezes";
+import type { Notifications } from "./notifications";
 
 export interface FleetModel {
   /** The config file as the user named it (for messages and the report); never an absolute path in output. */
@@ -138,4 +139,6 @@ export interface FleetModel {
   readonly patching?: Patching;
   /** Change freezes; absent when the config has no freezes section. */
   readonly freezes?: Freezes;
+  /** Where ring events go besides the central default bus; absent without the section. */
+  readonly notifications?: Notifications;
 }

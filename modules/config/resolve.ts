@@ -13,6 +13,7 @@ import { buildVersion } from "./package-files";
 import { resolveOrchestration } from "./orchestration";
 import { resolvePatching } from "./patching";
 import { resolveFreezes } from "./freezes";
+import { resolveNotifications } from "./notifications";
 import { FleetConfig, PackageConfig } from "./schema";
 
 
@@ -79,6 +80,7 @@ export function buildModel(cfg: FleetConfig, baseDir: string, shown: string, iss
   const orchestration = resolveOrchestration(cfg.orchestration, { id: org.id, workloadRegions, centralAccount: org.centralAccount, targetGroups }, issues);
   const patching = resolvePatching(cfg.patching, { centralAccount: org.centralAccount, homeRegion: org.homeRegion, targetGroups }, issues);
   const freezes = resolveFreezes(cfg, issues);
+  const notifications = resolveNotifications(cfg.notifications, { account: org.centralAccount, region: org.homeRegion }, issues);
   return {
     source: shown,
     organization: {
@@ -117,6 +119,7 @@ export function buildModel(cfg: FleetConfig, baseDir: string, shown: string, iss
     ...(orchestration ? { orchestration } : {}),
     ...(patching ? { patching } : {}),
     ...(freezes ? { freezes } : {}),
+    ...(notifications ? { notifications } : {}),
   };
 }
 

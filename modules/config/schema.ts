@@ -3,6 +3,7 @@ import { alarmsField, bakeField, bucketNameField, concurrencyField, errorsField,
 import { DISTRIBUTOR_ARCHES, DISTRIBUTOR_LINUX_PLATFORMS, DISTRIBUTOR_PLATFORMS, ASSOCIATION_COMPLIANCE_SEVERITIES, INSTALLATION_TYPES as AWS_INSTALLATION_TYPES, PACKAGE_ACTIONS, TAG_VALUE_LENGTH } from "../../contract/aws-rules";
 import { ACCOUNT_ID, ADDITIONAL_ARGUMENT_KEY, ADDITIONAL_ARGUMENTS_MAX, argumentValueProblem, DOCUMENT_NAME, ORG_ID, OU_ID, PACKAGE_PARAMETER_PREFIX, VERSION_NAME } from "../../contract/patterns";
 import { FreezesSchema } from "./freezes";
+import { NotificationsSchema } from "./notifications";
 import { OrchestrationSchema } from "./orchestration";
 import { PatchingSchema } from "./patching";
 import { AWS_REGIONS } from "./regions";
@@ -208,6 +209,7 @@ export const FleetConfigSchema = z
     orchestration: OrchestrationSchema.optional().describe("Cross-account command orchestration for a central runbook tool."),
     patching: PatchingSchema.optional().describe("Patch management: baselines, maintenance windows per environment, inventory and reports."),
     freezes: FreezesSchema.optional(),
+    notifications: NotificationsSchema.optional(),
   })
   .describe("aft-fleet configuration: the organization, the package store and the packages with their rollout rings.");
 

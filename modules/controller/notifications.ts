@@ -25,6 +25,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { SnsTopicPolicy } from "@cdktf/provider-aws/lib/sns-topic-policy";
 import { NOTIFICATION_SOURCE, RING_EVENT_TYPES } from "../../contract/notifications";
+import { EVENT_BUS_ARN, SNS_TOPIC_ARN } from "../../contract/patterns";
 import { tfLiteral } from "../core/literal";
 import { fleetTags, partitionOf } from "../core/tags";
 import { policyDocument, toJson, trustPolicy, type PolicyStatement } from "../iam/policy";
@@ -66,8 +67,6 @@ export interface RingNotificationsProps {
   readonly notifyBusArn?: string;
 }
 
-const SNS_TOPIC_ARN = /^arn:(aws|aws-cn|aws-us-gov):sns:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_-]{1,256})$/;
-const EVENT_BUS_ARN = /^arn:(aws|aws-cn|aws-us-gov):events:([a-z0-9-]+):(\d{12}):event-bus\/([A-Za-z0-9._\/-]{1,256})$/;
 
 /**
  * The rule that matches ring events on the central default bus and, when given, its SNS topic and event
