@@ -215,6 +215,25 @@ describe("externalNeeds: one rule per resource type", () => {
       needs: [`arn:aws:ssm:${PROVIDER_REGION}:${ANY_ACCOUNT}:document/ExampleAgent`],
     },
     {
+      rule: "aws_ssm_maintenance_window_task naming a document and role of another tree",
+      json: tree({ aws_ssm_maintenance_window_task: { t: { task_type: "AUTOMATION", task_arn: "aft-fleet-RunPatchBaselineUnlessFrozen", service_role_arn: "arn:aws:iam::111111111111:role/aft-fleet-patching-maintenance-window" } } }),
+      address: "aws_ssm_maintenance_window_task.t",
+      needs: [`arn:aws:ssm:${PROVIDER_REGION}:${ANY_ACCOUNT}:document/aft-fleet-RunPatchBaselineUnlessFrozen`, "arn:aws:iam::111111111111:role/aft-fleet-patching-maintenance-window"],
+    },
+    {
+      rule: "aws_ssm_maintenance_window_task with the AWS-owned document and its own tree's runbook and role",
+      json: tree({
+        aws_iam_role: { w: { name: "win" } },
+        aws_ssm_document: { runbook: { name: "aft-fleet-RunPatchBaselineUnlessFrozen", document_type: "Automation", content: "{}" } },
+        aws_ssm_maintenance_window_task: {
+          owned: { task_type: "RUN_COMMAND", task_arn: "AWS-RunPatchBaseline", service_role_arn: "${aws_iam_role.w.arn}" },
+          ours: { task_type: "AUTOMATION", task_arn: "${aws_ssm_document.runbook.name}", service_role_arn: "${aws_iam_role.w.arn}" },
+        },
+      }),
+      address: "aws_ssm_maintenance_window_task.ours",
+      needs: [],
+    },
+    {
       rule: "data.aws_caller_identity (no rule)",
       json: tree({}, { aws_caller_identity: { me: {} } }),
       address: "data.aws_caller_identity.me",

@@ -17,6 +17,7 @@
  *   aws_ssm_resource_data_sync       s3_destination.bucket_name -> that bucket
  *   aws_lambda_function              role -> that IAM role
  *   aws_ssm_association              name (not AWS-owned) -> that SSM document in the account and Region
+ *   aws_ssm_maintenance_window_task  task_arn (not AWS-owned) -> that document; service_role_arn -> that role
  *   data.aws_s3_object               bucket + key -> that object
  *   data.aws_s3_bucket               bucket -> that bucket
  *   data.aws_iam_role                name -> that role in the applying account
@@ -88,6 +89,8 @@ export const REASONS = {
   dataSyncBucket: "SSM CreateResourceDataSync checks its S3 destination bucket when the sync is created",
   lambdaRole: "Lambda CreateFunction assumes the execution role to validate it: the role must exist",
   associationDocument: "SSM CreateAssociation fails with InvalidDocument when the document does not exist in that account and Region",
+  windowTaskDocument: "SSM RegisterTaskWithMaintenanceWindow fails when its TaskArn names a document that does not exist in that account and Region",
+  windowTaskRole: "SSM RegisterTaskWithMaintenanceWindow needs its ServiceRoleArn to exist (SSM passes it at every run)",
   dataS3Object: "data.aws_s3_object reads the object (HeadObject) during plan: a missing object fails the run",
   dataS3Bucket: "data.aws_s3_bucket reads the bucket (HeadBucket) during plan: a missing bucket fails the run",
   dataIamRole: "data.aws_iam_role calls GetRole in the applying account during plan: NoSuchEntity fails the run",
@@ -234,6 +237,13 @@ export const NEED_RULES: Readonly<Record<string, NeedRule>> = {
   },
   // ssm:CreateAssociation fails with InvalidDocument when the named document does not exist (AWS-owned ones always do).
   aws_ssm_association: (r, account) => documentNeed(r, r.attributes.name, account, REASONS.associationDocument),
+  // A window task's TaskArn is a Run Command or Automation document (RegisterTaskWithMaintenanceWindow,
+  // TaskArn: "the SSM document name or ARN"); its service role is passed at every run.
+  aws_ssm_maintenance_window_task: (r, account) => {
+    const needs = documentNeed(r, r.attributes.task_arn, account, REASONS.windowTaskDocument);
+    const role = typeof r.attributes.service_role_arn === "string" ? resolve(r.attributes.service_role_arn, r, account) : undefined;
+    return role && isRoleArn(role) ? [...needs, { kind: "iam-role", arn: role, reason: REASONS.windowTaskRole }] : needs;
+  },
   // The AWS provider reads data sources during plan/refresh, before any resource of the run is created.
   "data.aws_s3_object": (r, account) => {
     const bucket = str(r.attributes.bucket, r, account);
