@@ -32,6 +32,7 @@ import {
 } from "./fields";
 import { overrideFreezesField } from "./freezes";
 import { VERSION_NAME, WORKGROUP_NAME } from "../../contract/patterns";
+import { FREEZE_WEEKDAYS } from "../../contract/freezes";
 
 /*
  * The optional `patching` section as a user writes it: `PatchingSchema` validates one field at a time
@@ -40,7 +41,8 @@ import { VERSION_NAME, WORKGROUP_NAME } from "../../contract/patterns";
  */
 
 export { PATCH_OPERATING_SYSTEMS, PATCH_OPERATIONS, REBOOT_OPTIONS, COMPLIANCE_LEVELS };
-export const WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"] as const;
+/** Weekdays as the config spells them, Monday first: the freezes' list, one declaration for both sections. */
+export const WEEKDAYS = FREEZE_WEEKDAYS;
 /** Weeks of the month a window may run in: the nth weekday (cron `#n`) or the last one (cron `L`). */
 export const WEEKS_OF_MONTH = [1, 2, 3, 4, "last"] as const;
 export type WeekOfMonth = (typeof WEEKS_OF_MONTH)[number];
