@@ -59,6 +59,7 @@ export const WRITTEN_TARGET_TAG_KEY = /^(?![Aa][Ww][Ss]:)[\p{L}\p{Z}\p{N}_.:/=\-
 /** Tag values: model ssm/2014-11-06 shape TagValue, 0-256 of the TagKey characters. */
 export const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
 /** Alarm names: model ssm/2014-11-06 shape AlarmName (1-255, `^(?!\s*$).+`), no control characters. */
+// eslint-disable-next-line no-control-regex -- the rule itself: CloudWatch refuses control characters in alarm names
 export const ALARM_NAME = /^(?!\s*$)[^\u0000-\u001f]{1,255}$/;
 /**
  * General purpose bucket names (Amazon S3 User Guide, "General purpose bucket naming rules"): 3-63
@@ -143,4 +144,4 @@ export function argumentValueProblem(value: string): string | undefined {
  */
 export const SNS_TOPIC_ARN = /^arn:(aws|aws-cn|aws-us-gov):sns:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_-]{1,256})$/;
 /** An EventBridge event bus ARN (CreateEventBus Name: 1-256 of [/\.\-_A-Za-z0-9]): partition, Region, account, name. */
-export const EVENT_BUS_ARN = /^arn:(aws|aws-cn|aws-us-gov):events:([a-z0-9-]+):(\d{12}):event-bus\/([A-Za-z0-9._\/-]{1,256})$/;
+export const EVENT_BUS_ARN = /^arn:(aws|aws-cn|aws-us-gov):events:([a-z0-9-]+):(\d{12}):event-bus\/([A-Za-z0-9._/-]{1,256})$/;

@@ -17,7 +17,7 @@ import { partitionOf } from "../../contract/partition";
 import { EXECUTION_ROLE_NAME, type AnyRingSpec, type ControllerEvent, type ControllerResult, type PairRecord, type RingLedger, type RingSpecCore, type RunSummary } from "../../contract";
 import { describeError } from "../shared/clients";
 import type { LambdaContext } from "../shared/context";
-import { DEFAULT_RATES, RateLimiter, rateLimited, type Rate } from "../shared/rate-limit";
+import { DEFAULT_RATES, RateLimiter, rateLimited, type Rate, type Sender } from "../shared/rate-limit";
 import type { BackoffOptions } from "../shared/retry";
 import { alarmsInAlarm, putRingMetrics } from "./alarms";
 import { freezeReason } from "./freeze";
@@ -313,7 +313,7 @@ export class Run {
     const cache = this.deps.credentialCache ?? defaultCredentialCache;
     const limiters = limitersOf(this.deps);
     const sts = rateLimited(this.deps.sts, () => limiters.sts.take("sts"));
-    const limitSsm = <C extends { send: (...a: any[]) => Promise<any> }>(client: C, account: string, region: string): C => rateLimited(client, () => limiters.ssm.take(`${account}:${region}`));
+    const limitSsm = <C extends Sender>(client: C, account: string, region: string): C => rateLimited(client, () => limiters.ssm.take(`${account}:${region}`));
     const target = (account: string) => ({ account, partition: partition(), roleName: EXECUTION_ROLE_NAME, sessionName: sessionNameOf(this.event.runId) });
     return {
       now: this.now,

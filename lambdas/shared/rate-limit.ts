@@ -77,6 +77,7 @@ export class RateLimiter {
 
 /** What rateLimited needs of a client: a `send` returning a promise (every SDK v3 client). */
 export interface Sender {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- every SDK client's overloaded send must fit
   send: (...args: any[]) => Promise<any>;
 }
 
@@ -86,6 +87,7 @@ export interface Sender {
  * Each call through it takes one token, including each retry shared/retry.ts makes (the SDK's own
  * attempts within one `send` take none).
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- every SDK client's overloaded send must fit
 export function rateLimited<C extends { send: (...a: any[]) => Promise<any> }>(client: C, take: () => Promise<void>): C {
   return new Proxy(client, {
     get(target, property) {
