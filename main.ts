@@ -5,6 +5,7 @@
  *                                                      repository's `npm run synth` runs the same code
  *   npm run cdktf:synth -- --config FILE               the same stacks through the cdktf CLI (cdktf.json)
  */
+import { refuseRepeatedOptions } from "./cli/args";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
@@ -218,12 +219,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       "force-trigger": { type: "string" },
     },
   });
-  const seen = new Set<string>();
-  for (const token of tokens ?? []) {
-    if (token.kind !== "option") continue;
-    if (seen.has(token.name)) throw new Error(`--${token.name} is given more than once; give it once`);
-    seen.add(token.name);
-  }
+  refuseRepeatedOptions(tokens);
   const [command = "synth", ...extra] = positionals;
   if (!(COMMANDS as readonly string[]).includes(command)) {
     throw new Error(`unknown command ${JSON.stringify(command)}${/\.(ya?ml|json)$/i.test(command) ? ` (did you mean --config ${command}?)` : ""}; allowed: ${COMMANDS.join(", ")}`);

@@ -5,6 +5,7 @@
  * with loadConfig and synthesizes with synthToDir, the same code as `npm run synth`; the report itself
  * is modules/report (pure functions).
  */
+import { refuseRepeatedOptions } from "../cli/args";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -59,12 +60,7 @@ export function parseReportArgs(argv: readonly string[]): ReportArgs {
       help: { type: "boolean", short: "h" },
     },
   });
-  const seen = new Set<string>();
-  for (const token of tokens ?? []) {
-    if (token.kind !== "option") continue;
-    if (seen.has(token.name)) throw new Error(`--${token.name} is given more than once; give it once`);
-    seen.add(token.name);
-  }
+  refuseRepeatedOptions(tokens);
   if (positionals.length > 0) {
     const p = positionals[0]!;
     const hint = /\.(ya?ml|json)$/i.test(p) ? ` (did you mean --config ${p}?)` : "";

@@ -5,6 +5,7 @@
  * ledgers, the summary of a run in progress). Read-only; the IAM it needs is in the README ("Fleet status").
  * The reading and rendering are modules/status.
  */
+import { refuseRepeatedOptions } from "../cli/args";
 import { parseArgs } from "node:util";
 import { S3Client } from "@aws-sdk/client-s3";
 import { BUCKET_NAME, REGION } from "../contract/patterns";
@@ -58,12 +59,7 @@ export function parseStatusArgs(argv: readonly string[]): StatusArgs {
       help: { type: "boolean", short: "h" },
     },
   });
-  const seen = new Set<string>();
-  for (const token of tokens ?? []) {
-    if (token.kind !== "option") continue;
-    if (seen.has(token.name)) throw new StatusError(`--${token.name} is given more than once; give it once`);
-    seen.add(token.name);
-  }
+  refuseRepeatedOptions(tokens, (message) => new StatusError(message));
   if (positionals.length > 0) {
     const p = positionals[0]!;
     const hint = BUCKET_NAME.test(p) ? ` (did you mean --bucket ${p}?)` : "";
