@@ -57,7 +57,7 @@ describe("the packed tarball", () => {
 
   it("ships compiled JavaScript, the Lambda bundle, the schema and the example, and no TypeScript sources or tests", () => {
     const files = listing();
-    expect(files).toEqual(expect.arrayContaining(["package/package.json", "package/lib/cli/bin.js", "package/lib/cli/index.js", "package/lib/index.js", "package/lib/index.d.ts", "package/lib/main.js", "package/lib/lambda-bundles/controller/index.js", "package/lib/schema/fleet.schema.json", "package/lib/examples/fleet.yaml", "package/CHANGELOG.md"]));
+    expect(files).toEqual(expect.arrayContaining(["package/package.json", "package/lib/cli/bin.js", "package/lib/cli/aft-fleet.js", "package/lib/cli/aft-fleet.v8cache", "package/lib/cli/index.js", "package/lib/index.js", "package/lib/index.d.ts", "package/lib/main.js", "package/lib/lambda-bundles/controller/index.js", "package/lib/schema/fleet.schema.json", "package/lib/examples/fleet.yaml", "package/CHANGELOG.md"]));
     expect(files.filter((f) => f.endsWith(".ts") && !f.endsWith(".d.ts"))).toEqual([]);
     expect(files.filter((f) => /__tests__|node_modules|\/dist\//.test(f))).toEqual([]);
   });
@@ -151,6 +151,14 @@ describe("npx aft-fleet in the user's folder", () => {
     const bad = installedBin(["schema", "--out", "no-such-folder/x.json"]);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toBe("aft-fleet schema: --out no-such-folder/x.json: cannot be written (ENOENT); allowed: a writable file in an existing folder\n");
+  });
+
+  it("runs its bundle with the V8 code cache it ships (the Node that built it is the Node that runs it here)", () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, AFT_FLEET_DEBUG: "1" };
+    delete env.AFT_FLEET_CONFIG;
+    const run = spawnSync(path.join(app, "node_modules", ".bin", "aft-fleet"), ["--version"], { cwd: app, encoding: "utf8", env });
+    expect(run.status).toBe(0);
+    expect(run.stderr).toBe(`aft-fleet: code cache accepted (Node ${process.version})\n`);
   });
 
   it("exports the constructs from the package entry, and their bundle folder", () => {

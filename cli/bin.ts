@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /*
- * The installed `aft-fleet` command (package.json "bin"). The package build bundles this file with the
- * CLI, the compiled sources it runs and their dependencies into one minified file (lib/cli/bin.js), which
- * starts faster and lighter than loading a few hundred modules one by one; from the sources it is the
- * same code unbundled.
+ * The `aft-fleet` command's entry. The package build bundles this file with the CLI, the compiled sources
+ * it runs and their dependencies into one minified file (lib/cli/aft-fleet.js), which starts faster and
+ * lighter than loading a few hundred modules one by one, and the installed command (lib/cli/bin.js) runs
+ * that bundle with V8's code cache (cli/launcher.ts); from the sources it is the same code unbundled.
  */
 import { run } from "./index";
 
