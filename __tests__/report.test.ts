@@ -2,7 +2,8 @@
  * The PR rollout report: golden-content tests over real config pairs (loaded with loadConfig and
  * synthesized with synthToDir, as the CLI does), the rules, the time model, the CLI and the ledger.
  */
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -19,36 +20,63 @@ import { baseConfig, basePackageFiles, makeFixture, type Fixture } from "./helpe
 import { snapshot } from "./helpers/snapshot";
 
 /*
- * Mermaid's own parser (mermaid.parse) in a child process: mermaid is ESM-only, and its flowchart parser
- * sanitizes labels with DOMPurify, which needs a browser window. The child swaps DOMPurify for an identity
- * stub through a module hook; the grammar and the diagram database are mermaid's own.
+ * Mermaid's own parser (mermaid.parse) in one child process for this file: mermaid is ESM-only, and its
+ * flowchart parser sanitizes labels with DOMPurify, which needs a browser window. The child swaps DOMPurify
+ * for an identity stub through a module hook; the grammar and the diagram database are mermaid's own.
+ * It answers one JSON line per chart it reads, one JSON line each ({ id, text } in, { id, type | error } out).
  */
 const MERMAID_CHILD = `
 import { register } from "node:module";
+import { createInterface } from "node:readline";
 const hooks = \`export async function resolve(s, c, next) {
   if (s === "dompurify") return { url: "data:text/javascript," + encodeURIComponent("export default { sanitize: (t) => String(t), addHook() {}, removeHook() {} };"), shortCircuit: true };
   return next(s, c);
 }\`;
 register("data:text/javascript," + encodeURIComponent(hooks));
 const { default: mermaid } = await import("mermaid");
-let text = "";
-for await (const chunk of process.stdin) text += chunk;
-try {
-  const parsed = await mermaid.parse(text);
-  process.stdout.write(parsed.diagramType);
-} catch (err) {
-  process.stderr.write(String(err.message));
-  process.exit(1);
+for await (const line of createInterface({ input: process.stdin })) {
+  const { id, text } = JSON.parse(line);
+  try {
+    const parsed = await mermaid.parse(text);
+    process.stdout.write(JSON.stringify({ id, type: parsed.diagramType }) + "\\n");
+  } catch (err) {
+    process.stdout.write(JSON.stringify({ id, error: String(err.message) }) + "\\n");
+  }
 }`;
 
+let mermaidChild: ChildProcess | undefined;
+const mermaidWaiting = new Map<number, { resolve: (type: string) => void; reject: (error: Error) => void }>();
+let mermaidRequests = 0;
+
 function parseMermaid(chart: string): Promise<string> {
+  if (mermaidChild === undefined) {
+    const child = spawn(process.execPath, ["--input-type=module", "-e", MERMAID_CHILD], { cwd: path.join(__dirname, ".."), stdio: ["pipe", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      const answer = JSON.parse(line) as { id: number; type?: string; error?: string };
+      const waiting = mermaidWaiting.get(answer.id)!;
+      mermaidWaiting.delete(answer.id);
+      if (answer.error !== undefined) waiting.reject(new Error(`mermaid.parse refused the chart: ${answer.error}`));
+      else waiting.resolve(answer.type!);
+    });
+    child.on("exit", (code) => {
+      for (const waiting of mermaidWaiting.values()) waiting.reject(new Error(`the mermaid child exited (${code}): ${stderr}`));
+      mermaidWaiting.clear();
+    });
+    mermaidChild = child;
+  }
+  const id = ++mermaidRequests;
   return new Promise((resolve, reject) => {
-    const child = execFile(process.execPath, ["--input-type=module", "-e", MERMAID_CHILD], { cwd: path.join(__dirname, "..") }, (err, stdout, stderr) =>
-      err ? reject(new Error(`mermaid.parse refused the chart: ${stderr}`)) : resolve(stdout),
-    );
-    child.stdin!.end(chart);
+    mermaidWaiting.set(id, { resolve, reject });
+    mermaidChild!.stdin!.write(`${JSON.stringify({ id, text: chart })}\n`);
   });
 }
+
+afterAll(() => {
+  mermaidChild?.stdin!.end();
+  mermaidChild?.kill();
+});
 
 const fixtures: Fixture[] = [];
 afterAll(() => fixtures.forEach((f) => f.cleanup()));
