@@ -1,4 +1,5 @@
-// Preloaded by the benchmark into the synth process: reports its peak RSS when it exits.
+// Preloaded by the benchmark into the measured process: reports its peak RSS and CPU time when it exits.
 process.on("exit", () => {
-  process.stderr.write(`aft-fleet-bench: maxrss_kb=${process.resourceUsage().maxRSS}\n`);
+  const usage = process.resourceUsage();
+  process.stderr.write(`aft-fleet-bench: maxrss_kb=${usage.maxRSS} cpu_us=${usage.userCPUTime + usage.systemCPUTime}\n`);
 });

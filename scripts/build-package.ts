@@ -1,7 +1,8 @@
 /*
  * `npm run build` (also npm's prepack): the installable package in lib/ (git-ignored).
- *   - tsc -p tsconfig.build.json: JavaScript and declarations of the CLI, main.ts, the constructs and the
- *     report and status scripts, in the repository's layout (lib/main.js, lib/modules/..., lib/cli/...);
+ *   - tsc -p tsconfig.build.json (incremental, in node_modules/.cache): JavaScript and declarations of the
+ *     CLI, main.ts, the constructs and the report and status scripts, in the repository's layout
+ *     (lib/main.js, lib/modules/..., lib/cli/...);
  *   - the files the compiled code finds beside itself through __dirname, at the same relative paths:
  *     the bundled example (examples/fleet.yaml and its package sources), the JSON Schema, the patching
  *     tagger script;
@@ -131,6 +132,26 @@ function writeLauncher(lib: string): void {
   if (!fs.existsSync(path.join(lib, "cli", CODE_CACHE_FILE))) throw new Error("the CLI's code cache was not written");
 }
 
+/**
+ * tsc -p tsconfig.build.json into `out`, incrementally (its build info lives in `out`, so a missing `out`
+ * compiles everything), then its JavaScript and declarations copied to `staging`. Files whose source is
+ * gone are deleted from `out` first: an incremental build never removes what it emitted before.
+ */
+function compileSources(out: string, staging: string): void {
+  const sourceOf = (rel: string) => path.join(ROOT, rel.replace(/(\.d\.ts|\.js)$/, ".ts"));
+  const emitted = (dir: string, rel = ""): string[] =>
+    fs.existsSync(path.join(dir, rel))
+      ? fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? emitted(dir, path.join(rel, e.name)) : /\.(d\.ts|js)$/.test(e.name) ? [path.join(rel, e.name)] : []))
+      : [];
+  for (const rel of emitted(out)) if (!fs.existsSync(sourceOf(rel))) fs.rmSync(path.join(out, rel));
+  const tsc = [require.resolve("typescript/bin/tsc"), "-p", path.join(ROOT, "tsconfig.build.json"), "--outDir", out, "--incremental", "--tsBuildInfoFile", path.join(out, "build.tsbuildinfo")];
+  execFileSync(process.execPath, tsc, { cwd: ROOT, stdio: "inherit" });
+  for (const rel of emitted(out)) {
+    fs.mkdirSync(path.dirname(path.join(staging, rel)), { recursive: true });
+    fs.copyFileSync(path.join(out, rel), path.join(staging, rel));
+  }
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   // Built in a staging folder (under node_modules: no test walks it) and swapped in whole, so lib/ is
@@ -139,7 +160,7 @@ async function main(): Promise<void> {
   fs.mkdirSync(cache, { recursive: true });
   const staging = fs.mkdtempSync(path.join(cache, "aft-fleet-lib-"));
   try {
-    execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(ROOT, "tsconfig.build.json"), "--outDir", staging], { cwd: ROOT, stdio: "inherit" });
+    compileSources(path.join(cache, "aft-fleet-tsc"), staging);
     for (const asset of PACKAGE_ASSETS) fs.cpSync(path.join(ROOT, asset), path.join(staging, asset), { recursive: true });
     await buildLambdas(path.join(staging, "lambda-bundles"));
     await bundleStatus(path.join(staging, "status-bundle", "status.js"));
