@@ -459,9 +459,16 @@ def check_folder(folder: common.Folder, ctx: Context) -> str:
         return ", ".join(summary)
     env = engine_env(ctx.engine, ctx.moto, ctx.scratch)
 
-    # 3. every rendered file parses as HCL
-    for dist, files in renders.items():
-        for f in files:
+    # 3. every rendered file parses as HCL: one fmt for all of them; only when that fails, one
+    # per file, which names the file and distribution (and copes with an engine whose fmt takes
+    # a single target: the files then pass one by one).
+    rendered = [(dist, f) for dist, files in renders.items() for f in files]
+    try:
+        run(ctx.engine, ["fmt", "-no-color", "-write=false", "-list=false",
+                         *(f.relative_to(work).as_posix() for _, f in rendered)],
+            work, env, "parse", ctx.timeout)
+    except Failure:
+        for dist, f in rendered:
             run(ctx.engine, ["fmt", "-no-color", "-write=false", "-list=false", f.name],
                 f.parent, env, f"parse {f.name} ({dist})", ctx.timeout)
 
