@@ -222,6 +222,36 @@ def find_moto() -> list[str] | None:
     return None
 
 
+class MotoPool:
+    """One moto server for several runs in one process. A run seeds it (a full reset, then AFT's
+    bucket, lock table and organization) before each step that uses it, as on a fresh server."""
+
+    def __init__(self) -> None:
+        self.moto: Moto | None = None
+        self.dir = Path(tempfile.mkdtemp(prefix="aft-verify-moto-"))
+
+    def get(self, cmd: list[str]) -> tuple[Moto, float | None]:
+        """The server, and its start-up time when this call started it."""
+        if self.moto and self.moto.cmd == cmd and self.moto.proc \
+                and self.moto.proc.poll() is None:
+            return self.moto, None
+        self.close()
+        self.moto = Moto(cmd, self.dir / "moto.log")
+        return self.moto, self.moto.start()
+
+    def close(self) -> None:
+        if self.moto:
+            self.moto.stop()
+            self.moto = None
+
+    def __enter__(self) -> MotoPool:
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
 # ----------------------------------------------------------------------------- engine
 @dataclass
 class Engine:
@@ -648,15 +678,16 @@ def snapshot(root: Path) -> dict[str, tuple[int, int]]:
 
 
 # ----------------------------------------------------------------------------- main
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(argv: list[str] | None = None, moto_pool: MotoPool | None = None) -> int:
+    """The command; selftest.py calls it once per case with one moto_pool for all of them."""
+    ap = argparse.ArgumentParser(prog="engine.py", description=__doc__.split("\n\n")[0])
     ap.add_argument("dir", type=Path, help="synth output (holds aft-*-customizations/)")
     ap.add_argument("--plan-out", type=Path, help="write <label>/plan.json here for checkov.py")
     ap.add_argument("--only", help="only folders whose label contains this text")
     ap.add_argument("--keep-scratch", action="store_true", help="keep the scratch dir (debug)")
     ap.add_argument("--timeout", type=int, default=900, help="seconds per engine command")
     ap.add_argument("-v", "--verbose", action="store_true")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     allow_skip = os.environ.get("AFT_FLEET_ALLOW_ENGINE_SKIP") == "1"
     global VERBOSE
     VERBOSE = args.verbose
@@ -694,7 +725,11 @@ def main() -> int:
     failed = 0
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
-        if engine and moto_cmd:
+        if engine and moto_cmd and moto_pool:
+            moto, took = moto_pool.get(moto_cmd)
+            log(f"engine: moto server {moto_cmd[-1]} on {moto.url} "
+                + (f"(started in {took:.1f} s)" if took is not None else "(already running)"))
+        elif engine and moto_cmd:
             moto = Moto(moto_cmd, scratch / "moto.log")
             took = moto.start()
             log(f"engine: moto server {moto_cmd[-1]} on {moto.url} (started in {took:.1f} s)")
@@ -714,7 +749,7 @@ def main() -> int:
         if ctx.providers_unavailable and not skip_reason:
             skip_reason = ctx.providers_unavailable
     finally:
-        if moto:
+        if moto and not moto_pool:
             moto.stop()
         if args.keep_scratch:
             log(f"engine: scratch kept in {scratch}")
