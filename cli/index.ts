@@ -128,6 +128,9 @@ export async function run(argv: readonly string[]): Promise<number> {
     process.stderr.write(`aft-fleet: unknown command ${JSON.stringify(first)}${hint}; allowed: ${Object.keys(COMMANDS).join(", ")}\n${usage()}\n`);
     return 2;
   }
+  // A command parses its config once: zod's compiled parsers (one generated function per object schema)
+  // cost more to build than they save on a single parse (measured: 10-20 ms of a synth). Same results.
+  (require("zod") as typeof import("zod")).z.config({ jitless: true });
   return command.run(rest);
 }
 
