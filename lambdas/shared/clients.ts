@@ -11,7 +11,7 @@ import { Agent as HttpsAgent } from "node:https";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 
 /** SDK-level attempts per call (adaptive mode also rate-limits the client after throttling). */
-export const SDK_MAX_ATTEMPTS = 3;
+const SDK_MAX_ATTEMPTS = 3;
 
 export interface BaseClientConfig {
   readonly region: string;
@@ -20,7 +20,7 @@ export interface BaseClientConfig {
 }
 
 /** The Lambda runtime always sets AWS_REGION; failing loudly beats guessing a Region elsewhere. */
-export function defaultRegion(): string {
+function defaultRegion(): string {
   const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
   if (!region) throw new Error("AWS_REGION is not set");
   return region;
@@ -36,19 +36,6 @@ export function s3ClientConfig(
 ): BaseClientConfig & { forcePathStyle: boolean; followRegionRedirects: true } {
   const overridden = Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL);
   return { ...clientConfig(region), forcePathStyle: overridden, followRegionRedirects: true };
-}
-
-/** One client per Region, created on first use and reused across warm invocations. */
-export function perRegion<C>(create: (region: string) => C): (region: string) => C {
-  const cache = new Map<string, C>();
-  return (region) => {
-    let client = cache.get(region);
-    if (client === undefined) {
-      client = create(region);
-      cache.set(region, client);
-    }
-    return client;
-  };
 }
 
 /** `name: message` of an SDK or other error, for results and state files. */

@@ -5,7 +5,7 @@
  */
 
 /** Error names AWS services use for throttling (Organizations, SSM, CloudWatch, S3). */
-export const THROTTLING_ERROR_NAMES: ReadonlySet<string> = new Set([
+const THROTTLING_ERROR_NAMES: ReadonlySet<string> = new Set([
   "ThrottlingException",
   "TooManyRequestsException",
   "Throttling",
