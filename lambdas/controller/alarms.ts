@@ -43,7 +43,7 @@ export interface RingMetrics {
 }
 
 /** FailedTargets (final only), then PairsByStatus per status and RingHeld, dimensioned by Package and Ring. */
-export function ringMetricData(ring: { readonly package: string; readonly ring: string }, metrics: RingMetrics, at: Date): MetricDatum[] {
+function ringMetricData(ring: { readonly package: string; readonly ring: string }, metrics: RingMetrics, at: Date): MetricDatum[] {
   const dimensions = [
     { Name: "Package", Value: ring.package },
     { Name: "Ring", Value: ring.ring },

@@ -15,15 +15,13 @@ import { BUCKET_NAME, RUN_ID, asEvent, requireString, InputError } from "../shar
 import { centralStsClient } from "./pair";
 import { Run, type ControllerDeps } from "./run";
 
-export { alarmsInAlarm } from "./alarms";
-export { LEASE_MS } from "./lease";
-export { MIN_REMAINING_MS, type ControllerDeps } from "./run";
+export type { ControllerDeps } from "./run";
 
-export const SPEC_KEY = /^controller\/.+\.json$/;
+const SPEC_KEY = /^controller\/.+\.json$/;
 const STEPS: readonly ControllerStep[] = ["plan", "apply", "summarize"];
 
 /** Checks the event before any AWS call. */
-export function validateEvent(input: unknown): ControllerEvent {
+function validateEvent(input: unknown): ControllerEvent {
   const event = asEvent(input);
   const step = requireString(event, "step");
   if (!STEPS.includes(step as ControllerStep)) throw new InputError("step", step, STEPS.join(", "));

@@ -65,8 +65,8 @@ export function memberImageClients(credentials: MemberCredentials, region: strin
   return { ssm: memberSsmClient(credentials, region), ec2: memberEc2Clients.get(credentials, region), autoScaling: memberAutoScalingClients.get(credentials, region) };
 }
 
-export const AUTOMATION_PENDING: ReadonlySet<string> = new Set(["Pending", "InProgress", "Waiting", "Cancelling", "PendingApproval", "Approved", "Scheduled", "RunbookInProgress"]);
-export const REFRESH_PENDING: ReadonlySet<string> = new Set(["Pending", "InProgress", "Cancelling", "RollbackInProgress", "Baking"]);
+const AUTOMATION_PENDING: ReadonlySet<string> = new Set(["Pending", "InProgress", "Waiting", "Cancelling", "PendingApproval", "Approved", "Scheduled", "RunbookInProgress"]);
+const REFRESH_PENDING: ReadonlySet<string> = new Set(["Pending", "InProgress", "Cancelling", "RollbackInProgress", "Baking"]);
 const TAG_VALUES_PER_CALL = 5;
 
 type Deps = { backoff?: BackoffOptions };
@@ -80,7 +80,7 @@ function launchTemplateOf(group: AutoScalingGroup): { id?: string; name?: string
 }
 
 /** Groups tagged `<tagKey>` with one of `tagValues`, by name. */
-export async function findGroups(autoScaling: AutoScalingClient, image: Image, deps: Deps = {}): Promise<AutoScalingGroup[]> {
+async function findGroups(autoScaling: AutoScalingClient, image: Image, deps: Deps = {}): Promise<AutoScalingGroup[]> {
   const byName = new Map<string, AutoScalingGroup>();
   for (let i = 0; i < image.tagValues.length; i += TAG_VALUES_PER_CALL) {
     const values = image.tagValues.slice(i, i + TAG_VALUES_PER_CALL);

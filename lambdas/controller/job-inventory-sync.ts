@@ -36,11 +36,11 @@ import { withBackoff, type BackoffOptions } from "../shared/retry";
 import { PairInputError, errorName } from "./pair-errors";
 
 /** CreateResourceDataSync SyncName: `^[a-zA-Z0-9_\-.]{1,64}$` (API reference). */
-export const SYNC_NAME = /^[a-zA-Z0-9_\-.]{1,64}$/;
+const SYNC_NAME = /^[a-zA-Z0-9_\-.]{1,64}$/;
 /** The sync type of an inventory sync to S3. */
-export const SYNC_TO_DESTINATION = "SyncToDestination";
+const SYNC_TO_DESTINATION = "SyncToDestination";
 /** DestinationDataSharingType: "Only Organization is supported" (ResourceDataSyncDestinationDataSharing API reference). */
-export const ORGANIZATION_SHARING = "Organization";
+const ORGANIZATION_SHARING = "Organization";
 
 export type SyncAction = "created" | "unchanged" | "recreated";
 

@@ -39,11 +39,11 @@ import { heldHaltReason } from "./gate";
 import { comparePairs } from "./summary";
 
 /** PutEvents: at most 10 entries per request. */
-export const MAX_ENTRIES_PER_PUT = 10;
+const MAX_ENTRIES_PER_PUT = 10;
 /** PutEvents: the entries of one request total less than 256 KB (262,144 bytes). */
 export const MAX_PUT_BYTES = 256 * 1024;
 /** PutEventsResultEntry ErrorCode values the API reference names retryable. */
-export const RETRYABLE_ENTRY_ERRORS: ReadonlySet<string> = new Set(["InternalFailure", "ThrottlingException"]);
+const RETRYABLE_ENTRY_ERRORS: ReadonlySet<string> = new Set(["InternalFailure", "ThrottlingException"]);
 
 /** The ring's pairs by status, as events and `aft-fleet status` show them (contract RingCounts). */
 export function ringCounts(ledger: RingLedger): RingCounts {

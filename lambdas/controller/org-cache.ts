@@ -34,7 +34,7 @@ import type { OrgAccount, OrgSnapshot } from "./targets";
 
 export const ORG_SNAPSHOT_KEY = `${LEDGER_PREFIX}/_organization/snapshot.json`;
 export const DEFAULT_ORG_SNAPSHOT_TTL_MS = 10 * 60 * 1000;
-export const ORG_SNAPSHOT_SCHEMA_VERSION = 1;
+const ORG_SNAPSHOT_SCHEMA_VERSION = 1;
 /** Conditional writes tried before giving up on the cache write (each retry re-reads and merges). */
 const WRITE_ATTEMPTS = 3;
 
@@ -86,10 +86,10 @@ export interface SingleFlightOptions {
 }
 
 export const ORG_WALK_LEASE_KEY = `${LEDGER_PREFIX}/_organization/walking.json`;
-export const DEFAULT_WALK_WAIT_MS = 90_000;
-export const DEFAULT_WALK_POLL_MS = 2_000;
-export const DEFAULT_WALK_LEASE_MS = 3 * 60_000;
-export const DEFAULT_CHECKPOINT_EVERY = 100;
+const DEFAULT_WALK_WAIT_MS = 90_000;
+const DEFAULT_WALK_POLL_MS = 2_000;
+const DEFAULT_WALK_LEASE_MS = 3 * 60_000;
+const DEFAULT_CHECKPOINT_EVERY = 100;
 
 export interface OrgCacheOptions {
   /** How long a walked OU or looked-up account is reused. @default 10 minutes */
@@ -130,7 +130,7 @@ function accountsOf(ou: StoredOu): OrgAccount[] {
 }
 
 /** The entries of `a` and `b` younger than the TTL at `now`; the newer of two entries for one id wins. */
-export function mergeSnapshots(a: StoredOrgSnapshot, b: StoredOrgSnapshot, now: number, ttlMs: number): StoredOrgSnapshot {
+function mergeSnapshots(a: StoredOrgSnapshot, b: StoredOrgSnapshot, now: number, ttlMs: number): StoredOrgSnapshot {
   const fresh = (t: number): boolean => now - t < ttlMs && t - now < ttlMs;
   const merge = <T extends { t: number }>(x: Readonly<Record<string, T>>, y: Readonly<Record<string, T>>): Record<string, T> => {
     const out: Record<string, T> = {};

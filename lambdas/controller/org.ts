@@ -18,7 +18,7 @@ import { errorName } from "./pair-errors";
 import type { OrgAccount, OrgSnapshot } from "./targets";
 
 /** Organizations `Account.State`, or the legacy `Status` when State is absent (anything but ACTIVE is not active). */
-export function accountState(account: Pick<Account, "State" | "Status">): string {
+function accountState(account: Pick<Account, "State" | "Status">): string {
   if (account.State) return account.State;
   if (account.Status) return account.Status;
   return "UNKNOWN";

@@ -51,9 +51,9 @@ import { withBackoff, type BackoffOptions } from "../shared/retry";
 import { AmbiguousAssociationError, PairInputError, ParametersNotReadyError } from "./pair-errors";
 
 /** The SSM-owned document that installs Distributor packages. */
-export const CONFIGURE_PACKAGE_DOCUMENT = "AWS-ConfigureAWSPackage";
+const CONFIGURE_PACKAGE_DOCUMENT = "AWS-ConfigureAWSPackage";
 /** Targets when the ring names no node tags: every managed node of the account and Region. */
-export const ALL_NODES: readonly Target[] = [{ Key: "InstanceIds", Values: ["*"] }];
+const ALL_NODES: readonly Target[] = [{ Key: "InstanceIds", Values: ["*"] }];
 
 const ACTIONS: readonly string[] = ["Install", "Uninstall"];
 const INSTALLATION_TYPES: readonly string[] = ["Uninstall and reinstall", "In-place update"];
@@ -209,7 +209,7 @@ function canonicalTargets(targets: readonly Target[] | undefined): string {
 }
 
 /** Names of the fields in which the association differs from what we want (empty: nothing to do). */
-export function associationDifferences(current: AssociationDescription, wanted: Definition): string[] {
+function associationDifferences(current: AssociationDescription, wanted: Definition): string[] {
   const differences: string[] = [];
   if (current.Name !== wanted.Name) differences.push("Name");
   if (current.DocumentVersion !== undefined && current.DocumentVersion !== "$DEFAULT") differences.push("DocumentVersion");
@@ -226,7 +226,7 @@ export function associationDifferences(current: AssociationDescription, wanted: 
 }
 
 /** Ids of the associations whose AssociationName is exactly `name` (ListAssociations, all pages). */
-export async function findAssociationIds(ssm: SSMClient, name: string, backoff?: BackoffOptions): Promise<string[]> {
+async function findAssociationIds(ssm: SSMClient, name: string, backoff?: BackoffOptions): Promise<string[]> {
   const ids: string[] = [];
   let nextToken: string | undefined;
   do {
@@ -292,7 +292,7 @@ const PENDING_STATUSES: ReadonlySet<string> = new Set(["Pending", "InProgress", 
 const SUCCESS_STATUSES: ReadonlySet<string> = new Set(["Success", "Succeeded"]);
 
 /** Total of a ResourceCountByStatus text such as `{Success=3, Failed=1}`; undefined when unreadable. */
-export function resourceCount(text: string | undefined): number | undefined {
+function resourceCount(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const body = text.trim().replace(/^\{|\}$/g, "").trim();
   if (body === "") return 0;

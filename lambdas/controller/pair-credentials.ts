@@ -20,16 +20,16 @@ import { withBackoff, type BackoffOptions } from "../shared/retry";
 import { NotReadyError, PairInputError, errorName } from "./pair-errors";
 
 /** STS answers these when the role does not exist yet or does not trust the caller (AssumeRole API reference). */
-export const NOT_READY_ERROR_NAMES: ReadonlySet<string> = new Set(["AccessDenied", "AccessDeniedException"]);
+const NOT_READY_ERROR_NAMES: ReadonlySet<string> = new Set(["AccessDenied", "AccessDeniedException"]);
 
 /**
  * Session length asked for. The controller's own credentials are a role session, so this is role
  * chaining, which STS caps at one hour ("Role chaining limits your AWS CLI or AWS API role session to
  * a maximum of one hour", IAM User Guide, "Methods to assume a role").
  */
-export const SESSION_SECONDS = 3600;
+const SESSION_SECONDS = 3600;
 /** Cached credentials are dropped this long before they expire, so no call starts with a dying session. */
-export const CREDENTIAL_MARGIN_MS = 5 * 60 * 1000;
+const CREDENTIAL_MARGIN_MS = 5 * 60 * 1000;
 
 /** AssumeRole RoleSessionName: 2-64 of `[\w+=,.@-]`. */
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
@@ -108,7 +108,7 @@ export interface AssumeDeps {
   readonly now?: () => number;
 }
 
-export function roleArnOf(role: Pick<MemberRole, "partition" | "account" | "roleName">): string {
+function roleArnOf(role: Pick<MemberRole, "partition" | "account" | "roleName">): string {
   return `arn:${role.partition}:iam::${role.account}:role/${role.roleName}`;
 }
 
@@ -170,7 +170,7 @@ export interface MemberClientConfig extends BaseClientConfig {
 }
 
 /** Client settings acting as the member in `region` (the endpoint override comes from AWS_ENDPOINT_URL). */
-export function memberClientConfig(credentials: MemberCredentials, region: string): MemberClientConfig {
+function memberClientConfig(credentials: MemberCredentials, region: string): MemberClientConfig {
   return {
     ...clientConfig(region),
     credentials: {
@@ -189,10 +189,10 @@ export function memberClientConfig(credentials: MemberCredentials, region: strin
  * the pairs a pass keeps in flight, so a pass and the next warm invocation reuse their clients; beyond
  * it the least recently used client is dropped (and recreated in under a millisecond when needed).
  */
-export const MAX_CACHED_MEMBER_CLIENTS = 500;
+const MAX_CACHED_MEMBER_CLIENTS = 500;
 
 /** The cache key: account, Region and the credentials (their expiry and access key id). */
-export function memberClientKey(credentials: MemberCredentials, region: string): string {
+function memberClientKey(credentials: MemberCredentials, region: string): string {
   return `${credentials.account ?? ""}|${region}|${credentials.expiration.getTime()}|${credentials.accessKeyId}`;
 }
 
@@ -236,7 +236,7 @@ export class MemberClientCache<C> {
 }
 
 /** The member SSM clients of this Lambda container. */
-export const memberSsmClients = new MemberClientCache((config) => new SSMClient(config));
+const memberSsmClients = new MemberClientCache((config) => new SSMClient(config));
 
 /**
  * An SSM client acting as the member in `region` (shared client settings: adaptive retries, the shared
@@ -247,7 +247,7 @@ export function memberSsmClient(credentials: MemberCredentials, region: string):
 }
 
 /** SSM calls per member account and Region in this container (shared/rate-limit.ts SSM_PER_ACCOUNT_REGION_RATE). */
-export const memberSsmRateLimiter = new RateLimiter(SSM_PER_ACCOUNT_REGION_RATE);
+const memberSsmRateLimiter = new RateLimiter(SSM_PER_ACCOUNT_REGION_RATE);
 
 /** The key of a member account and Region in the SSM limiter. */
 export function memberRateKey(credentials: MemberCredentials, region: string): string {

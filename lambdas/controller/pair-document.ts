@@ -35,11 +35,11 @@ import { withBackoff, sleep as realSleep, type BackoffOptions } from "../shared/
 import { DocumentVersionFailedError, ManifestInvalidError, ManifestMissingError, PairInputError, errorName } from "./pair-errors";
 
 /** Distributor's hard limit of versions per package (see the file comment). */
-export const MAX_PACKAGE_VERSIONS = 25;
-export const DEFAULT_RETENTION = 10;
+const MAX_PACKAGE_VERSIONS = 25;
+const DEFAULT_RETENTION = 10;
 /** DescribeDocument polls while the version is Creating/Updating. */
-export const DEFAULT_POLL_INTERVAL_MS = 2000;
-export const DEFAULT_POLL_TIMEOUT_MS = 60_000;
+const DEFAULT_POLL_INTERVAL_MS = 2000;
+const DEFAULT_POLL_TIMEOUT_MS = 60_000;
 /** ListDocumentVersions MaxResults allows 1-50. */
 const LIST_PAGE_SIZE = 50;
 
@@ -152,7 +152,7 @@ async function describe(ssm: SSMClient, name: string, select: { DocumentVersion?
 }
 
 /** Every version of the document (ListDocumentVersions, all pages), oldest first by document version number. */
-export async function listDocumentVersions(ssm: SSMClient, documentName: string, backoff?: BackoffOptions): Promise<DocumentVersionInfo[]> {
+async function listDocumentVersions(ssm: SSMClient, documentName: string, backoff?: BackoffOptions): Promise<DocumentVersionInfo[]> {
   const versions: DocumentVersionInfo[] = [];
   let nextToken: string | undefined;
   do {
@@ -189,7 +189,7 @@ export async function pruneDocumentVersions(
  * more can be added; never the default version nor a version named in `keepVersionNames`. Returns what
  * it deleted, oldest first (nothing when there is room already).
  */
-export async function makeRoomForVersion(
+async function makeRoomForVersion(
   ssm: SSMClient,
   documentName: string,
   keepVersionNames: readonly string[],

@@ -101,7 +101,7 @@ const ACCESS_DENIED = new Set(["AccessDeniedException", "AccessDenied", "Unautho
  * is not authorized to perform: <action>"); only refusals of the execution role count, so a refusal of the
  * controller's own role (a central misconfiguration) still fails the pair.
  */
-export class GrantNotReadyError extends NotReadyError {
+class GrantNotReadyError extends NotReadyError {
   constructor(causeName: string, causeMessage: string) {
     super("", "", causeName, causeMessage);
     this.message = `the account's execution role may not do this yet (${causeName}: ${causeMessage}); its AFT global customization grants it on the next run (re-customize the account); retried next run`;

@@ -14,7 +14,7 @@ export * from "./gate";
 export * from "./summary";
 export * from "./targets";
 
-export const NO_LONGER_TARGETED = "no longer targeted";
+const NO_LONGER_TARGETED = "no longer targeted";
 
 export interface PlanResult {
   /** The ledger to save: ring version, new pairs NotStarted, removed pairs Skipped, `wanted` set on work. */

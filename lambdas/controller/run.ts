@@ -44,11 +44,11 @@ import { MAX_PAIRS_IN_FLIGHT, runPool } from "./pool";
 import { LedgerConflictError, Store, journalKey, type RunPlan, type StoredLedger } from "./store";
 
 /** No new pair starts with less than this left in the invocation (the reserve for saving). */
-export const MIN_REMAINING_MS = 30_000;
+const MIN_REMAINING_MS = 30_000;
 /** Pair records per journal object. */
-export const JOURNAL_BATCH = 250;
+const JOURNAL_BATCH = 250;
 /** A journal is also written when this much time passed since the last one (a kill loses at most this much). */
-export const JOURNAL_INTERVAL_MS = 10_000;
+const JOURNAL_INTERVAL_MS = 10_000;
 /** Journal objects deleted at once. */
 const DELETE_CONCURRENCY = 16;
 

@@ -8,7 +8,7 @@ import type { Job, JobRegistry } from "./types";
 
 export * from "./types";
 
-export const JOBS: JobRegistry = {
+const JOBS: JobRegistry = {
   package: packageJob,
   "emergency-patch": emergencyPatchJob,
   "inventory-sync": inventorySyncJob,

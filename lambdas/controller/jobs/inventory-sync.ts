@@ -12,7 +12,7 @@ import { succeeded, withoutError, type Job } from "./types";
  * expects inventory in the bucket "within a few minutes"); an hour keeps a sync that never runs from
  * holding a ring slot for ever.
  */
-export const SYNC_STATUS_TIMEOUT_MS = 60 * 60 * 1000;
+const SYNC_STATUS_TIMEOUT_MS = 60 * 60 * 1000;
 
 export const inventorySyncJob: Job<InventorySyncRingSpec> = {
   async start(ctx, spec, pair) {
