@@ -261,12 +261,27 @@ class Engine:
     providers_expected: bool    # False: known to have no providers (partial toolchain)
 
     def version(self) -> str:
+        """For the log line. Asked once per binary (same file) and settings in a process: the
+        self-test runs main() once per case."""
+        try:
+            st = os.stat(self.path)
+            key = (self.path, st.st_size, st.st_mtime_ns, tuple(sorted(self.env.items())))
+        except OSError:
+            key = None
+        if key in _VERSIONS:
+            return _VERSIONS[key]
         try:
             out = subprocess.run([self.path, "version"], capture_output=True, text=True, timeout=60,
                                  env={**os.environ, **self.env, "CHECKPOINT_DISABLE": "1"})
-            return out.stdout.splitlines()[0].strip() if out.stdout else "unknown version"
+            found = out.stdout.splitlines()[0].strip() if out.stdout else "unknown version"
         except (OSError, subprocess.TimeoutExpired) as e:
             return f"unusable ({e})"
+        if key:
+            _VERSIONS[key] = found
+        return found
+
+
+_VERSIONS: dict[tuple, str] = {}
 
 
 def toolchain_env() -> dict[str, str]:
