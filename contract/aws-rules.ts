@@ -18,10 +18,6 @@ export interface Length {
 
 /** MaxConcurrency and MaxErrors: 1-7 characters (shapes MaxConcurrency, MaxErrors; patterns in patterns.ts). */
 export const RATE_CONTROL_LENGTH: Length = { min: 1, max: 7 };
-/** Target.Key: 1-163 characters (shape TargetKey; pattern TARGET_KEY in patterns.ts). */
-export const TARGET_KEY_LENGTH: Length = { min: 1, max: 163 };
-/** A tag target's key is `tag:<tag key>` (CreateAssociation / RegisterTargetWithMaintenanceWindow Targets, "Key=tag:<my-tag-key>"). */
-export const TAG_TARGET_PREFIX = "tag:";
 /** Targets: at most 5 Key/Values entries (shape Targets); Target.Values: at most 50 (shape TargetValues). */
 export const TARGETS_MAX = 5;
 export const TARGET_VALUES_MAX = 50;
@@ -177,9 +173,8 @@ export const ATHENA_PRIMARY_WORKGROUP = "primary";
  * types BucketName as a plain string): 3-63 characters, not formatted as an IP address, no two adjacent
  * periods, none of the reserved prefixes and suffixes. Pattern BUCKET_NAME in patterns.ts.
  */
-export const BUCKET_NAME_LENGTH: Length = { min: 3, max: 63 };
-export const BUCKET_RESERVED_PREFIXES = ["xn--", "sthree-", "amzn-s3-demo-"] as const;
-export const BUCKET_RESERVED_SUFFIXES = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"] as const;
+const BUCKET_RESERVED_PREFIXES = ["xn--", "sthree-", "amzn-s3-demo-"] as const;
+const BUCKET_RESERVED_SUFFIXES = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"] as const;
 
 /** Why `name` is not a valid general purpose bucket name beyond its character set, or undefined. */
 export function bucketNameProblem(name: string): string | undefined {

@@ -165,7 +165,7 @@ export function freezeAt(windows: readonly FreezeWindow[], now: Date): FreezeWin
 }
 
 /** How far ahead nextFreezeChange looks. */
-export const FREEZE_HORIZON_DAYS = 400;
+const FREEZE_HORIZON_DAYS = 400;
 
 /**
  * The next instant after `now` at which "some freeze holds" changes: while frozen, when every freeze

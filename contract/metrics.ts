@@ -8,6 +8,5 @@
 export const PAIRS_BY_STATUS_METRIC = "PairsByStatus";
 /** The statuses PAIRS_BY_STATUS_METRIC is published for (Skipped pairs are not counted). */
 export const PAIR_METRIC_STATUSES = ["Succeeded", "InProgress", "Failed", "NotReady", "NotStarted"] as const;
-export type PairMetricStatus = (typeof PAIR_METRIC_STATUSES)[number];
 /** 1 while the ring's halt holds (stopped at its error budget, not acknowledged), else 0. Dimensions: Package, Ring. */
 export const RING_HELD_METRIC = "RingHeld";

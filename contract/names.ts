@@ -25,8 +25,6 @@ export const PACKAGE_STORE_PREFIX = "packages";
 export const LEDGER_PREFIX = "ledger";
 export const ROLLOUT_PREFIX = "rollouts";
 export const RING_SPEC_PREFIX = "controller";
-/** The store's private prefixes (central account only); none of them is PACKAGE_STORE_PREFIX. */
-export const RESERVED_PREFIXES: readonly string[] = [LEDGER_PREFIX, ROLLOUT_PREFIX, RING_SPEC_PREFIX];
 
 /** CloudWatch namespace and metric the controller publishes per run. */
 export const METRIC_NAMESPACE = "AftFleet";

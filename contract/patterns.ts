@@ -3,11 +3,10 @@
  * its inputs with them, and tests cite the source of each.
  */
 
-/** Organizations ids: model organizations/2016-11-28, shapes AccountId, OrganizationId, OrganizationalUnitId, RootId. */
+/** Organizations ids: model organizations/2016-11-28, shapes AccountId, OrganizationId, OrganizationalUnitId. */
 export const ACCOUNT_ID = /^\d{12}$/;
 export const ORG_ID = /^o-[a-z0-9]{10,32}$/;
 export const OU_ID = /^ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}$/;
-export const ROOT_ID = /^r-[0-9a-z]{4,32}$/;
 /** A Region code's shape (us-east-1, us-gov-west-1); the config's list of Regions is modules/config/regions.ts. */
 export const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 
@@ -37,15 +36,11 @@ export const ASSOCIATION_NAME = /^[a-zA-Z0-9_.-]{3,128}$/;
 export const MAX_CONCURRENCY = /^(?=.{1,7}$)([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$/;
 export const MAX_ERRORS = /^(?=.{1,7}$)([1-9][0-9]*|0|[1-9][0-9]%|[0-9]%|100%)$/;
 /**
- * Target.Key of associations, commands and window targets (model ssm/2014-11-06, shape TargetKey:
- * `^[\p{L}\p{Z}\p{N}_.:/=\-@]*$`, 1-163 characters; the resource-groups alternatives are not used here).
- * Note: no `+`, which tag keys allow.
- */
-export const TARGET_KEY = /^[\p{L}\p{Z}\p{N}_.:/=\-@]{1,163}$/u;
-/**
  * A node tag key that aft-fleet targets as `tag:<key>`: an EC2 tag key (1-128 characters, EC2 User Guide
- * "Tag restrictions") whose target key matches TARGET_KEY. AWS's own keys (`aws:autoscaling:groupName`)
- * may be targeted; they cannot be created.
+ * "Tag restrictions") whose target key is a valid Target.Key of associations, commands and window targets
+ * (model ssm/2014-11-06, shape TargetKey: `^[\p{L}\p{Z}\p{N}_.:/=\-@]*$`, 1-163 characters; the
+ * resource-groups alternatives are not used here). Note: no `+`, which tag keys allow. AWS's own keys
+ * (`aws:autoscaling:groupName`) may be targeted; they cannot be created.
  */
 export const TARGET_TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=\-@]{1,128}$/u;
 /**
@@ -54,7 +49,7 @@ export const TARGET_TAG_KEY = /^[\p{L}\p{Z}\p{N}_.:/=\-@]{1,128}$/u;
  * AWS Resources User Guide, "Tag naming limits and requirements").
  */
 export const TAG_KEY = /^(?![Aa][Ww][Ss]:)[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
-/** A tag key aft-fleet both writes and targets as `tag:<key>`: TAG_KEY without `+` (TARGET_KEY refuses it). */
+/** A tag key aft-fleet both writes and targets as `tag:<key>`: TAG_KEY without `+` (Target.Key refuses it). */
 export const WRITTEN_TARGET_TAG_KEY = /^(?![Aa][Ww][Ss]:)[\p{L}\p{Z}\p{N}_.:/=\-@]{1,128}$/u;
 /** Tag values: model ssm/2014-11-06 shape TagValue, 0-256 of the TagKey characters. */
 export const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
@@ -71,8 +66,6 @@ export const BUCKET_NAME = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$
 export const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 /** IAM instance profile names: model iam/2010-05-08 shape instanceProfileNameType, 1-128 of `[\w+=,.@-]`. */
 export const INSTANCE_PROFILE_NAME = /^[\w+=,.@-]{1,128}$/;
-/** SSM TargetLocation.ExecutionRoleName: model ssm/2014-11-06 shape ExecutionRoleName, 1-64 of `[\w+=,.@/-]`. */
-export const TARGET_LOCATION_ROLE_NAME = /^[\w+=,.@/-]{1,64}$/;
 /** STS AssumeRole ExternalId: model sts/2011-06-15 shape externalIdType, 2-1224 of `[\w+=,.@:/-]`. */
 export const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
 /**
@@ -80,11 +73,8 @@ export const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
  * CreateLogGroup: "Log group names can't start with the string aws/".
  */
 export const LOG_GROUP_NAME = /^(?!aws\/)[A-Za-z0-9_.\-/#]{1,512}$/;
-/** KMS alias names (CreateAlias): `alias/` then letters, digits, `/`, `_`, `-`. */
-export const KMS_ALIAS = /^alias\/[a-zA-Z0-9/_-]+$/;
-/** An Automation parameter value may be at most 512 characters; a StringList at most 50 values. */
+/** An Automation parameter value may be at most 512 characters. */
 export const AUTOMATION_VALUE_MAX = 512;
-export const AUTOMATION_LIST_MAX = 50;
 /** CreateAssociation Targets: at most 5 key/values entries, each with at most 50 values (aws-rules.ts TARGETS_MAX, TARGET_VALUES_MAX). */
 export { TARGETS_MAX as ASSOCIATION_TARGETS_MAX, TARGET_VALUES_MAX as ASSOCIATION_TARGET_VALUES_MAX } from "./aws-rules";
 
@@ -111,7 +101,7 @@ export const PACKAGE_PARAMETER_PREFIX = "/aft-fleet/";
  * A Parameter Store name below PACKAGE_PARAMETER_PREFIX (PutParameter Name: letters, digits, `_.-` and
  * `/` between levels, at most 15 levels, 1011 characters without the ARN prefix).
  */
-export const PACKAGE_PARAMETER_NAME = /^\/aft-fleet\/[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+){0,13}$/;
+const PACKAGE_PARAMETER_NAME = /^\/aft-fleet\/[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+){0,13}$/;
 const REFERENCE = /\{\{ *ssm:([/\w.-]+) *\}\}/g;
 
 /** The additionalArguments parameter value: one JSON string, keys sorted, so it is stable. */

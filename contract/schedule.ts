@@ -9,7 +9,7 @@
  *   (`? L #`), year 1970-2199; one of day-of-month and day-of-week must be `?`.
  */
 
-export const MIN_ASSOCIATION_RATE_MINUTES = 30;
+const MIN_ASSOCIATION_RATE_MINUTES = 30;
 
 const MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
 const DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];

@@ -58,7 +58,7 @@ const TARGET_TAG_TEXT = `a tag key of ${TAG_KEY_LENGTH.min}-${TAG_KEY_LENGTH.max
 export const targetTagKeyField = () => z.string({ error: TARGET_TAG_TEXT }).regex(TARGET_TAG_KEY, { error: TARGET_TAG_TEXT });
 
 const WRITTEN_TARGET_TAG_TEXT = `a tag key of ${TAG_KEY_LENGTH.min}-${TAG_KEY_LENGTH.max} letters, digits, spaces or '_.:/=-@', not starting with aws: (a tag aft-fleet writes and targets as SSM Target.Key tag:<key>, which allows no '+')`;
-/** A tag key aft-fleet both writes and targets: TAG_KEY and, as `tag:<key>`, TARGET_KEY (WRITTEN_TARGET_TAG_KEY). */
+/** A tag key aft-fleet both writes and targets: TAG_KEY and, as `tag:<key>`, a Target.Key (WRITTEN_TARGET_TAG_KEY). */
 export const writtenTargetTagKeyField = () => z.string({ error: WRITTEN_TARGET_TAG_TEXT }).regex(WRITTEN_TARGET_TAG_KEY, { error: WRITTEN_TARGET_TAG_TEXT });
 
 const ALARM_TEXT = `a CloudWatch alarm name of ${ALARM_NAME_LENGTH.min}-${ALARM_NAME_LENGTH.max} printable characters, not only spaces`;
