@@ -90,7 +90,7 @@ export function durationSeconds(text: string): number {
 }
 
 /** A State Manager schedule's shape (scheduleProblem checks the expression itself). */
-export const SCHEDULE = /^(cron|rate)\(.+\)$/;
+const SCHEDULE = /^(cron|rate)\(.+\)$/;
 /** A schedule field; `example` is shown in the message, `cronOnly` refuses rate(). */
 export const scheduleField = (example: string, cronOnly = false) => {
   const what = `${cronOnly ? "a cron expression" : "a State Manager schedule"} such as ${example}`;
@@ -104,7 +104,7 @@ export const daysField = (min: number, max: number) => {
 };
 
 /** Controller job rings' optional acknowledgement of a halt (ring spec `resume`). */
-export const RESUME = /^[A-Za-z0-9._:-]{1,64}$/;
+const RESUME = /^[A-Za-z0-9._:-]{1,64}$/;
 export const resumeField = () =>
   z
     .string({ error: "a resume value: 1-64 letters, digits or '._:-'" })

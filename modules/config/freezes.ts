@@ -21,9 +21,9 @@ import { showValue } from "./errors";
 import type { FleetConfig } from "./schema";
 
 /** Freeze names appear in run summaries and as Change Calendar event UIDs: aft-fleet's ring-name rule. */
-export const FREEZE_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+const FREEZE_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 /** A weekly freeze lasts less than a week, so its occurrences never run into each other by themselves. */
-export const FREEZE_DURATION_MAX_MINUTES = 7 * 24 * 60 - 1;
+const FREEZE_DURATION_MAX_MINUTES = 7 * 24 * 60 - 1;
 const DURATION = /^([1-9]\d{0,4})(m|h|d)$/;
 
 const ZONE_TEXT = "an IANA time zone name such as Europe/Berlin, America/New_York or UTC";
@@ -45,7 +45,7 @@ const localDateTime = () =>
 const LOCAL_TIME_TEXT = 'a local time "HH:MM" (00:00-23:59), e.g. "16:00"';
 const DURATION_TEXT = 'a duration such as "90m", "64h" or "2d", less than a week';
 
-export const FreezeWindowSchema = z
+const FreezeWindowSchema = z
   .strictObject({
     timeZone: timeZoneField(),
     start: localDateTime().optional().describe("One-off freeze: when it starts (local time in timeZone). With end; not with weekly."),
@@ -89,8 +89,6 @@ function caseOnlyVariant(zone: string): boolean {
   const resolved = new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
   return resolved !== zone && resolved.toLowerCase() === zone.toLowerCase();
 }
-
-export type FreezesConfig = z.infer<typeof FreezesSchema>;
 
 /** The resolved `freezes` section. */
 export interface Freezes {

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { FleetConfigSchema } from "./schema";
 
 /** The JSON Schema for editor completion, generated from the same zod schema that validates configs. */
-export function fleetJsonSchema(): Record<string, unknown> {
+function fleetJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(FleetConfigSchema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
   return { ...schema, $id: "https://aft-fleet.invalid/schema/fleet.schema.json", title: "aft-fleet configuration" };
 }

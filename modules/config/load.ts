@@ -11,7 +11,7 @@ import { buildModel } from "./resolve";
 import { checkRules } from "./rules";
 import { FleetConfigSchema } from "./schema";
 
-export { MAX_ATTACHMENT_BYTES, MAX_FILES_PER_FOLDER, MAX_FILES_PER_VERSION } from "./package-files";
+export { MAX_FILES_PER_FOLDER } from "./package-files";
 
 /** The bundled example organization: what `synth` uses when no config file is given. */
 export const DEFAULT_CONFIG = path.join(__dirname, "..", "..", "examples", "fleet.yaml");

@@ -19,7 +19,7 @@ import { TRUST_POLICY_MAX_CHARS, orchestrationTrustPolicy, trustPolicyLength } f
  */
 
 /** The documents the central tool may run when the config names none (the SSM node executor uses them). */
-export const DEFAULT_ORCHESTRATION_DOCUMENTS = ["AWS-RunShellScript", "AWS-RunPowerShellScript"] as const;
+const DEFAULT_ORCHESTRATION_DOCUMENTS = ["AWS-RunShellScript", "AWS-RunPowerShellScript"] as const;
 /**
  * AWS documents that run code they download when they run (from GitHub, S3 or a URL): the command's
  * parameters name only the source, so listing them lets the tool run anything. Kept when listed, with a
@@ -27,9 +27,9 @@ export const DEFAULT_ORCHESTRATION_DOCUMENTS = ["AWS-RunShellScript", "AWS-RunPo
  * AWS-RunRemoteScript (sourceType GitHub | S3), AWS-RunDocument (sourceType GitHub | S3 | SSMDocument),
  * AWS-ApplyAnsiblePlaybooks (SourceType GitHub | S3).
  */
-export const REMOTE_CODE_DOCUMENTS = ["AWS-RunRemoteScript", "AWS-RunDocument", "AWS-ApplyAnsiblePlaybooks"] as const;
+const REMOTE_CODE_DOCUMENTS = ["AWS-RunRemoteScript", "AWS-RunDocument", "AWS-ApplyAnsiblePlaybooks"] as const;
 /** At most this many principals may assume the member role; the trust policy's length is checked besides. */
-export const MAX_ORCHESTRATION_PRINCIPALS = 10;
+const MAX_ORCHESTRATION_PRINCIPALS = 10;
 /** How the command output log groups are encrypted: CloudWatch Logs' own keys, or one customer key per account and Region. */
 export const LOG_ENCRYPTIONS = ["aws-managed", "kms"] as const;
 export type LogEncryption = (typeof LOG_ENCRYPTIONS)[number];

@@ -11,9 +11,9 @@ import type { Bundle, PackageVersion } from "./model";
 import { LINUX_PLATFORMS, PackageConfig } from "./schema";
 
 /** Distributor attaches at most 20 files to one package document: the zips plus manifest.json. */
-export const MAX_FILES_PER_VERSION = 20;
+const MAX_FILES_PER_VERSION = 20;
 /** Distributor's size limit for one attached file (a platform zip): 1 GB (AWS Systems Manager User Guide, Distributor). */
-export const MAX_ATTACHMENT_BYTES = 1_000_000_000;
+const MAX_ATTACHMENT_BYTES = 1_000_000_000;
 /** Keeps every platform zip reviewable; installers with more files belong in one archive. */
 export const MAX_FILES_PER_FOLDER = 20;
 
@@ -104,7 +104,7 @@ export function buildVersion(pkg: PackageConfig, where: string, sourceDir: strin
 export type EntryKind = "directory" | "file" | "symlink" | "missing" | "special";
 
 /** What is at `p`, without following a symbolic link. */
-export function entryKind(p: string): EntryKind {
+function entryKind(p: string): EntryKind {
   let stat: fs.Stats;
   try {
     stat = fs.lstatSync(p);

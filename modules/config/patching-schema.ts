@@ -40,7 +40,6 @@ import { FREEZE_WEEKDAYS } from "../../contract/freezes";
  * AWS's patterns, lengths and enums come from contract/; the defaults of each field are here, once.
  */
 
-export { PATCH_OPERATING_SYSTEMS, PATCH_OPERATIONS, REBOOT_OPTIONS, COMPLIANCE_LEVELS };
 /** Weekdays as the config spells them, Monday first: the freezes' list, one declaration for both sections. */
 export const WEEKDAYS = FREEZE_WEEKDAYS;
 /** Weeks of the month a window may run in: the nth weekday (cron `#n`) or the last one (cron `L`). */
@@ -51,7 +50,7 @@ export const DEFAULT_INVENTORY_SCHEDULE = "cron(0 6 * * ? *)";
 export const DEFAULT_TAGGING_SCHEDULE = "cron(0 4 * * ? *)";
 
 /** Tag values used as environment names: also window and patch group names, so a narrower set. */
-export const ENVIRONMENT_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+const ENVIRONMENT_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 const BASELINE_KEY = /^[a-z][a-z0-9-]{0,62}$/;
 /** Glue database names: lowercase letters, digits and `_`, which Athena reads without quoting. */
 const GLUE_DATABASE = /^[a-z][a-z0-9_]{0,254}$/;
@@ -114,7 +113,7 @@ const filterValue = z
   .string({ error: FILTER_VALUE_TEXT })
   .regex(new RegExp(`^[^\\u0000-\\u001f]{${PATCH_FILTER_VALUE_LENGTH.min},${PATCH_FILTER_VALUE_LENGTH.max}}$`), { error: FILTER_VALUE_TEXT });
 
-export const ApprovalRuleSchema = z.strictObject({
+const ApprovalRuleSchema = z.strictObject({
   patchFilters: z
     .record(z.string().regex(/^[A-Z_]{1,32}$/, { error: "a patch filter key such as PRODUCT, CLASSIFICATION or SEVERITY" }), z.array(filterValue).min(1, { error: "at least one value" }).max(PATCH_FILTER_VALUES_MAX, { error: `at most ${PATCH_FILTER_VALUES_MAX} values (SSM PatchFilter.Values)` }))
     .describe("Filter key -> values, e.g. { CLASSIFICATION: [Security], SEVERITY: [Critical, Important] }. Keys allowed depend on the operating system."),
@@ -125,7 +124,7 @@ export const ApprovalRuleSchema = z.strictObject({
   enableNonSecurity: z.boolean({ error: "true or false" }).optional().describe("Linux only: also install non-security updates from the repositories."),
 });
 
-export const PatchBaselineSchema = z.strictObject({
+const PatchBaselineSchema = z.strictObject({
   operatingSystem: z.enum(PATCH_OPERATING_SYSTEMS, { error: `one of ${PATCH_OPERATING_SYSTEMS.join(", ")}` }),
   description: z
     .string()
@@ -146,7 +145,7 @@ export const PatchBaselineSchema = z.strictObject({
     .describe("BLOCK: a rejected patch is never installed, not even as a dependency."),
 });
 
-export const PatchReportsSchema = z.strictObject({
+const PatchReportsSchema = z.strictObject({
   bucketName: bucketNameField()
     .optional()
     .describe("Central reporting bucket. Default: aft-fleet-patching-<centralAccount>-<homeRegion>."),
@@ -170,7 +169,7 @@ export const PatchReportsSchema = z.strictObject({
 });
 
 
-export const EmergencyRingSchema = z.strictObject({
+const EmergencyRingSchema = z.strictObject({
   name: ringNameField(),
   targets: z.string({ error: "the name of a target group" }).describe("A key of organization.targetGroups. An account in two rings belongs to the first."),
   maxConcurrency: concurrencyField("Ring-wide: account-Region pairs patched at once.", "10%"),
@@ -182,7 +181,7 @@ export const EmergencyRingSchema = z.strictObject({
   resume: resumeField(),
 });
 
-export const EmergencyPatchingSchema = z
+const EmergencyPatchingSchema = z
   .strictObject({
     campaign: z
       .string({ error: "a campaign id" })
@@ -202,9 +201,9 @@ export const EmergencyPatchingSchema = z
 export const ENVIRONMENT_VALUES_MAX = TARGET_VALUES_MAX;
 
 /** An Auto Scaling image ring: as an emergency ring, without node rate control (instance refreshes bound themselves). */
-export const AutoScalingRingSchema = EmergencyRingSchema.omit({ nodeMaxConcurrency: true, nodeMaxErrors: true });
+const AutoScalingRingSchema = EmergencyRingSchema.omit({ nodeMaxConcurrency: true, nodeMaxErrors: true });
 
-export const AutoScalingPatchingSchema = z
+const AutoScalingPatchingSchema = z
   .strictObject({
     campaign: z
       .string({ error: "a campaign id" })

@@ -12,9 +12,9 @@ import { ConfigError, formatPath, showValue } from "./errors";
 /** Deeper than any real fleet config (about 8 levels); far below what exhausts the parsers' stacks. */
 export const MAX_DEPTH = 64;
 /** YAML aliases resolved at most this often (the `yaml` library's own guard against alias bombs). */
-export const MAX_ALIAS_COUNT = 100;
+const MAX_ALIAS_COUNT = 100;
 /** Config files are small; a multi-megabyte one is a mistake or an attack. */
-export const MAX_CONFIG_BYTES = 1024 * 1024;
+const MAX_CONFIG_BYTES = 1024 * 1024;
 /** Keys that would reach Object.prototype when assigned to a plain object. */
 const FORBIDDEN_KEYS = new Set(["__proto__"]);
 
@@ -41,7 +41,7 @@ export function readConfigFile(file: string, shown: string): unknown {
 }
 
 /** Decodes strict UTF-8 (a replacement character would silently change names and versions). */
-export function decodeUtf8(bytes: Uint8Array, shown: string): string {
+function decodeUtf8(bytes: Uint8Array, shown: string): string {
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);

@@ -40,6 +40,4 @@ export const AWS_REGIONS = [
   "us-west-2",
 ] as const;
 
-export type AwsRegion = (typeof AWS_REGIONS)[number];
-
 export { partitionOf } from "../../contract/partition";

@@ -14,22 +14,19 @@ import { AWS_REGIONS } from "./regions";
  * Semantic checks that need more than one field (ring -> target group, package folders) live in load.ts.
  */
 
-/** AWS's patterns, one home: contract/patterns.ts (re-exported for the config's users). */
-export { ACCOUNT_ID, BUCKET_NAME, DOCUMENT_NAME, MAX_CONCURRENCY, MAX_ERRORS, ORG_ID, OU_ID, ROLE_NAME } from "../../contract/patterns";
-export { RING_NAME, SCHEDULE } from "./fields";
 /** Package versions are document VersionNames (contract VERSION_NAME: 3-128 of letters, digits, `_.-`). */
-export const VERSION = VERSION_NAME;
-export const CUSTOMIZATION_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+const VERSION = VERSION_NAME;
+const CUSTOMIZATION_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 /** Target group names: aft-fleet's rule, as ring names. */
-export const TARGET_GROUP_NAME = RING_NAME;
+const TARGET_GROUP_NAME = RING_NAME;
 
 /** Distributor's platforms and architectures: contract/aws-rules.ts. */
 export const LINUX_PLATFORMS = DISTRIBUTOR_LINUX_PLATFORMS;
-export const PLATFORMS = DISTRIBUTOR_PLATFORMS;
-export const ARCHES = DISTRIBUTOR_ARCHES;
-export const INSTALLATION_TYPES = AWS_INSTALLATION_TYPES;
-export const ACTIONS = PACKAGE_ACTIONS;
-export const SEVERITIES = ASSOCIATION_COMPLIANCE_SEVERITIES;
+const PLATFORMS = DISTRIBUTOR_PLATFORMS;
+const ARCHES = DISTRIBUTOR_ARCHES;
+const INSTALLATION_TYPES = AWS_INSTALLATION_TYPES;
+const ACTIONS = PACKAGE_ACTIONS;
+const SEVERITIES = ASSOCIATION_COMPLIANCE_SEVERITIES;
 
 const accountId = z
   .string({ error: 'a 12-digit account id as a quoted string, e.g. "123456789012"' })
@@ -41,7 +38,7 @@ const text = (what: string, max: number) =>
     error: `${what} (text, 1-${max} characters)`,
   });
 
-export const TargetGroupSchema = z
+const TargetGroupSchema = z
   .strictObject({
     accounts: z.array(accountId).optional().describe("Member account ids in this group."),
     organizationalUnits: z
@@ -58,7 +55,7 @@ export const TargetGroupSchema = z
   })
   .describe("A named set of accounts/OUs and, optionally, the node tags to target inside them.");
 
-export const OrganizationSchema = z.strictObject({
+const OrganizationSchema = z.strictObject({
   id: z.string({ error: "an organization id like o-a1b2c3d4e5" }).regex(ORG_ID, { error: "an organization id like o-a1b2c3d4e5" }),
   managementAccount: accountId.describe("The organization's management account."),
   centralAccount: accountId.describe("The delegated-admin account that owns the package store and the fan-out."),
@@ -72,7 +69,7 @@ export const OrganizationSchema = z.strictObject({
     .describe("Named target groups that rings refer to."),
 });
 
-export const PlatformSchema = z.strictObject({
+const PlatformSchema = z.strictObject({
   platform: z.enum(PLATFORMS, { error: `one of ${PLATFORMS.join(", ")} (Distributor does not support Oracle Linux)` }),
   platformVersion: z
     .string({ error: 'a platform version such as "_any", "2", "8.*" or "2022"' })
@@ -85,7 +82,7 @@ export const PlatformSchema = z.strictObject({
     .describe("Folder under <source>/<version>/ whose files are zipped for this platform."),
 });
 
-export const RingSchema = z.strictObject({
+const RingSchema = z.strictObject({
   name: ringNameField(),
   targets: z.string({ error: "the name of a target group" }).describe("A key of organization.targetGroups. An account in two rings of a package belongs to the first."),
   pin: z
@@ -154,7 +151,7 @@ export const PackageSchema = z.strictObject({
   rings: z.array(RingSchema).min(1, { error: "at least one rollout ring" }),
 });
 
-export const PackageStoreSchema = z.strictObject({
+const PackageStoreSchema = z.strictObject({
   bucketName: bucketNameField()
     .optional()
     .describe("Default: aft-fleet-packages-<centralAccount>-<homeRegion>."),
@@ -173,7 +170,7 @@ export const PackageStoreSchema = z.strictObject({
     .describe("Days run plans and summaries (rollouts/) are kept."),
 });
 
-export const DirectSchema = z.strictObject({
+const DirectSchema = z.strictObject({
   stateBucket: bucketNameField(),
   stateRegion: region,
   stateKeyPrefix: z.string().regex(/^[A-Za-z0-9_.\-/]{1,256}$/, { error: "an S3 key prefix" }).default("aft-fleet"),
@@ -182,7 +179,7 @@ export const DirectSchema = z.strictObject({
   memberRoleName: iamNameField("role").default("OrganizationAccountAccessRole"),
 });
 
-export const DeploymentSchema = z.strictObject({
+const DeploymentSchema = z.strictObject({
   mode: z.enum(["aft", "direct"], { error: "aft or direct" }).default("aft"),
   accountCustomizationName: z
     .string()
@@ -215,5 +212,3 @@ export const FleetConfigSchema = z
 
 export type FleetConfig = z.infer<typeof FleetConfigSchema>;
 export type PackageConfig = z.infer<typeof PackageSchema>;
-export type RingConfig = z.infer<typeof RingSchema>;
-export type TargetGroupConfig = z.infer<typeof TargetGroupSchema>;

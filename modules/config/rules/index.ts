@@ -9,11 +9,8 @@ import { regionsShareOnePartition } from "./partition";
 import { schedulesAreAccepted } from "./schedules";
 import type { ConfigRule } from "./types";
 
-export type { ConfigRule } from "./types";
-export { bucketNameProblem } from "./bucket-names";
-
 /** The semantic rules every schema-valid config must pass, each in its own file. */
-export const CONFIG_RULES: readonly ConfigRule[] = [regionsShareOnePartition, centralIsNotManagement, bucketNamesAreValid, schedulesAreAccepted, ringAssociationNamesFit, packageDocumentNamesFit, packageArgumentsFit, bucketNamesDiffer, roleNamesDiffer, workgroupIsNotPrimary];
+const CONFIG_RULES: readonly ConfigRule[] = [regionsShareOnePartition, centralIsNotManagement, bucketNamesAreValid, schedulesAreAccepted, ringAssociationNamesFit, packageDocumentNamesFit, packageArgumentsFit, bucketNamesDiffer, roleNamesDiffer, workgroupIsNotPrimary];
 
 export function checkRules(config: FleetConfig): ConfigIssue[] {
   return CONFIG_RULES.flatMap((rule) => rule(config));
