@@ -37,7 +37,7 @@ import { ringEventsStatement } from "./notifications";
  * Guide, "IAM policy elements: Variables and tags", "Special characters": `${*}`, `${?}`, `${$}`).
  * CloudWatch alarm names may hold all three (PutMetricAlarm AlarmName: 1-255 characters).
  */
-export function iamResourceLiteral(text: string): string {
+function iamResourceLiteral(text: string): string {
   return text.replace(/[$*?]/g, (c) => `\${${c}}`);
 }
 

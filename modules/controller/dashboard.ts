@@ -21,7 +21,7 @@ export const DASHBOARD_NAME = "aft-fleet-rollouts";
 /** CloudWatch quotas, "Dashboards": widgets per dashboard. */
 export const MAX_DASHBOARD_WIDGETS = 500;
 /** Seconds per data point: the controller publishes after every apply pass (about every 2 minutes while a run goes). */
-export const DASHBOARD_PERIOD = 300;
+const DASHBOARD_PERIOD = 300;
 
 export interface DashboardRing {
   /** The Package dimension: a package name, or a controller job (`_emergency`, `_inventory`, `_asg-image`). */

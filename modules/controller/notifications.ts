@@ -36,7 +36,7 @@ export const RING_EVENTS_RULE_NAME = "aft-fleet-ring-events";
 export const RING_EVENTS_FORWARD_ROLE_NAME = "aft-fleet-ring-events-forward";
 
 /** The account's default event bus (EventBridge resource type event-bus: arn:<partition>:events:<region>:<account>:event-bus/<name>). */
-export function defaultBusArn(partition: string, region: string, accountId: string): string {
+function defaultBusArn(partition: string, region: string, accountId: string): string {
   return `arn:${partition}:events:${region}:${accountId}:event-bus/default`;
 }
 
@@ -52,7 +52,7 @@ export function ringEventsStatement(partition: string, region: string, accountId
 }
 
 /** The rule's event pattern: source aft-fleet, the ring event detail-types. */
-export function ringEventPattern(): { source: string[]; "detail-type": string[] } {
+function ringEventPattern(): { source: string[]; "detail-type": string[] } {
   return { source: [NOTIFICATION_SOURCE], "detail-type": [...RING_EVENT_TYPES] };
 }
 

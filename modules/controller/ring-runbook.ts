@@ -12,7 +12,7 @@ export const MAX_APPLY_PASSES = 100;
 /** Pause between apply passes: member associations need minutes to report. */
 export const APPLY_PAUSE = "PT2M";
 /** aws:invokeLambdaFunction steps: the controller's timeout (240 s) stays below the step's. */
-export const STEP_TIMEOUT_SECONDS = 300;
+const STEP_TIMEOUT_SECONDS = 300;
 
 export interface RingRunbookProps {
   /** The package store: ring specs, ledgers and runs. */

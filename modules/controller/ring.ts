@@ -17,7 +17,7 @@ const TOKEN = /(\$\{TfToken\[TOKEN\.\d+\]\})/;
  * The spec text as Terraform data: config text literal (tfLiteral), references (e.g. the reports key ARN of
  * an inventory sync spec) left as references, so the object holds the resolved value.
  */
-export function specContent(text: string): string {
+function specContent(text: string): string {
   if (!Token.isUnresolved(text)) return tfLiteral(text);
   return text
     .split(TOKEN)
@@ -30,7 +30,7 @@ export function specContent(text: string): string {
  * references as placeholders) and the resolved references, so a new key ARN is a new spec and token
  * numbering never is.
  */
-export function specHash(text: string): string {
+function specHash(text: string): string {
   if (!Token.isUnresolved(text)) return createHash("sha256").update(text).digest("hex");
   const parts = text.split(TOKEN);
   const literal = createHash("sha256").update(parts.map((p, i) => (i % 2 === 1 ? "<ref>" : p)).join("")).digest("hex");

@@ -20,7 +20,7 @@ function freezeFields(model: FleetModel, overrideFreezes = false): { freezes?: F
 }
 
 /** The member association's node targets: one entry per tag key (AND), or every managed node. */
-export function nodeTargetsOf(group: TargetGroup): NodeTarget[] {
+function nodeTargetsOf(group: TargetGroup): NodeTarget[] {
   const keys = Object.keys(group.instanceTags).sort();
   if (keys.length === 0) return [{ Key: "InstanceIds", Values: ["*"] }];
   return keys.map((key) => ({ Key: `tag:${key}`, Values: [...group.instanceTags[key]!] }));
