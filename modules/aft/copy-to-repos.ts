@@ -22,7 +22,7 @@ export const REPO_MANIFEST = ".aft-fleet-files";
 const MANIFEST_HEADER = "# aft-fleet: files below this folder that aft-fleet wrote; the next copy replaces or removes only these.";
 
 /** AFT's template files: seeded into a repository that lacks them, never replaced. */
-export const SEED_FILES: readonly string[] = [
+const SEED_FILES: readonly string[] = [
   "terraform/backend.jinja",
   "terraform/aft-providers.jinja",
   "terraform/.gitignore",

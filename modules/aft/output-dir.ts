@@ -32,7 +32,7 @@ export interface ProtectedPath {
 }
 
 /** The real path of `p`: symbolic links resolved in the part that exists, the rest appended as is. */
-export function realPathOf(p: string): string {
+function realPathOf(p: string): string {
   const abs = path.resolve(p);
   let existing = abs;
   const rest: string[] = [];
@@ -54,7 +54,7 @@ function isSameOrAncestor(ancestor: string, p: string): boolean {
 }
 
 /** The files (relative, `/`-separated) a marker lists; undefined when the text is not an aft-fleet marker. */
-export function parseMarker(text: string): string[] | undefined {
+function parseMarker(text: string): string[] | undefined {
   const lines = text.split("\n");
   if (lines[0] !== MARKER_HEADER) return undefined;
   const files = lines.slice(1).filter((l) => l !== "");

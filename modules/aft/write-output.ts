@@ -4,7 +4,7 @@ import { MARKER_FILE, markerText, OutputError, type OutputState, WORK_PREFIX } f
 import { BACKEND_JINJA, POST_API_HELPERS, PRE_API_HELPERS, PROVIDERS_JINJA, REQUIREMENTS_TXT, TERRAFORM_GITIGNORE } from "./templates";
 
 /** The Terraform JSON file name inside each emitted terraform/ folder. */
-export const TF_JSON = "aft-fleet.tf.json";
+const TF_JSON = "aft-fleet.tf.json";
 
 export interface EmittedStack {
   /** Stack id in the cdktf output (cdktf.out/stacks/<id>). */
@@ -74,7 +74,7 @@ export function asOutputError(err: unknown, target: string): unknown {
 }
 
 /** Staging folders older than this were left by an interrupted synth (a live one takes seconds). */
-export const STALE_WORK_MS = 10 * 60 * 1000;
+const STALE_WORK_MS = 10 * 60 * 1000;
 
 /** Removes working folders that an interrupted synth left inside the output folder. */
 function removeStaleWork(target: string): void {
@@ -168,7 +168,7 @@ function writeStack(synthDir: string, staging: string, stack: EmittedStack): voi
  * Drops cdktf's `//` metadata (it names the cdktf version and stack internals, not the config) and, for
  * AFT, the backend and provider blocks that AFT supplies from its jinja templates. Sorts object keys.
  */
-export function cleanTerraformJson(json: Record<string, unknown>, kind: "aft" | "direct"): Record<string, unknown> {
+function cleanTerraformJson(json: Record<string, unknown>, kind: "aft" | "direct"): Record<string, unknown> {
   const out = stripMetadata(json) as Record<string, unknown>;
   if (kind === "aft") {
     delete out.provider;

@@ -5,8 +5,8 @@ import { ArchiveProvider } from "@cdktf/provider-archive/lib/provider";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 
 /** Provider ranges, not pins: AFT and users bring their own provider builds. */
-export const AWS_PROVIDER_RANGE = ">= 6.25.0, < 7.0.0";
-export const ARCHIVE_PROVIDER_RANGE = ">= 2.7.0, < 3.0.0";
+const AWS_PROVIDER_RANGE = ">= 6.25.0, < 7.0.0";
+const ARCHIVE_PROVIDER_RANGE = ">= 2.7.0, < 3.0.0";
 
 export interface DirectBackendProps {
   readonly bucket: string;

@@ -1,3 +1,2 @@
 export { fleetTags, partitionOf } from "./tags";
-export { readTemplate, tfJsonLiteral, tfLiteral } from "./literal";
-export type { TemplatePart } from "./literal";
+export { readTemplate, tfLiteral } from "./literal";

@@ -7,7 +7,7 @@ import { fleetTags, partitionOf } from "../core";
 import { policyDocument, toJson } from "../iam/policy";
 
 /** The managed policy that lets managed nodes resolve package arguments from Parameter Store. */
-export const PACKAGE_PARAMETERS_POLICY_NAME = "aft-fleet-package-parameters";
+const PACKAGE_PARAMETERS_POLICY_NAME = "aft-fleet-package-parameters";
 
 export interface PackageParameterPolicyProps {
   /** Any Region of the organization's partition (the home Region). */
