@@ -5,7 +5,7 @@ import { FILE_COPIER_KEY_ALIAS, ORCHESTRATION_ROLE_NAME, documentArn, orchestrat
 /** The handoff file's name, next to the AFT trees in the output folder. */
 export const ORCHESTRATION_HANDOFF_FILE = "orchestration.json";
 /** Placeholder for a member account id in the ARN patterns. */
-export const ACCOUNT_PLACEHOLDER = "<account>";
+const ACCOUNT_PLACEHOLDER = "<account>";
 
 export interface OrchestrationHandoffInput {
   readonly orchestration: Orchestration;

@@ -29,7 +29,7 @@ const DAY = 86_400_000;
 /** Weekly events start on their first day on or after this date (a fixed anchor keeps the content stable). */
 const WEEKLY_ANCHOR = Date.UTC(2026, 0, 1);
 /** The year whose transitions describe each zone's VTIMEZONE (its rules as Node's ICU data has them). */
-export const VTIMEZONE_RULES_YEAR = 2025;
+const VTIMEZONE_RULES_YEAR = 2025;
 /** DTSTAMP of every event: fixed, so two synths are byte-identical. */
 const DTSTAMP = "20260101T000000Z";
 const BYDAY = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"] as const;

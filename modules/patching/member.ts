@@ -22,14 +22,14 @@ import { FREEZE_CALENDAR_NAME, PATCH_UNLESS_FROZEN_RUNBOOK, freezeCalendarConten
 /** The task service role every member account gets (IAM is global: one role for all Regions). */
 export const MAINTENANCE_WINDOW_ROLE_NAME = "aft-fleet-patching-maintenance-window";
 /** The patching document every window runs. */
-export const RUN_PATCH_BASELINE = "AWS-RunPatchBaseline";
-export const INVENTORY_ASSOCIATION_NAME = "aft-fleet-inventory";
+const RUN_PATCH_BASELINE = "AWS-RunPatchBaseline";
+const INVENTORY_ASSOCIATION_NAME = "aft-fleet-inventory";
 /** The runbook, its association and its role that tag untagged EC2 instances `<environmentTag>=Default`. */
-export const TAGGER_DOCUMENT_NAME = "aft-fleet-TagUntaggedNodes";
-export const TAGGER_ASSOCIATION_NAME = "aft-fleet-tag-untagged-nodes";
+const TAGGER_DOCUMENT_NAME = "aft-fleet-TagUntaggedNodes";
+const TAGGER_ASSOCIATION_NAME = "aft-fleet-tag-untagged-nodes";
 export const TAGGER_ROLE_NAME = "aft-fleet-patching-tagger";
 /** aws:executeScript runtimes 3.6-3.8 can no longer be created (since 2024-12-04) nor run (since 2025-02-18). */
-export const TAGGER_RUNTIME = "python3.11";
+const TAGGER_RUNTIME = "python3.11";
 const TAGGER_SCRIPT = path.join(__dirname, "scripts", "tag_untagged_nodes.py");
 
 /**
@@ -78,7 +78,7 @@ export function taggerRunbook(): string {
 }
 
 /** Most characters of a Run Command comment (MaintenanceWindowRunCommandParameters / SendCommand API reference: Comment, maximum 100). */
-export const RUN_COMMAND_COMMENT_MAX = 100;
+const RUN_COMMAND_COMMENT_MAX = 100;
 
 /** UTF-16 length, which is never below the code point count the API may count. */
 function clip(text: string, max: number): string {
@@ -95,7 +95,7 @@ function clip(text: string, max: number): string {
  * `<before><tag key><after>` within `max` characters: only the tag key (up to 128 characters) is shortened,
  * to its first characters and "...", so the environment name and the rest stay whole. Deterministic.
  */
-export function describeWithTag(before: string, tagKey: string, after: string, max = WINDOW_DESCRIPTION_MAX): string {
+function describeWithTag(before: string, tagKey: string, after: string, max = WINDOW_DESCRIPTION_MAX): string {
   const room = max - before.length - after.length;
   return clip(room >= 4 ? `${before}${clip(tagKey, room)}${after}` : `${before}${after}`, max);
 }

@@ -22,10 +22,10 @@ import { INVENTORY_PARTITION_KEYS, INVENTORY_TABLES } from "./tables";
 /** The resource data syncs write under this prefix (S3Destination.Prefix); the tables and crawler read only it. */
 export const INVENTORY_PREFIX = "inventory";
 /** Athena writes query results under this prefix of the same bucket. */
-export const ATHENA_RESULTS_PREFIX = "athena-results";
-export const REPORTS_KEY_ALIAS = "alias/aft-fleet/patching-reports";
-export const CRAWLER_ROLE_NAME = "aft-fleet-patching-crawler";
-export const CRAWLER_NAME = "aft-fleet-inventory";
+const ATHENA_RESULTS_PREFIX = "athena-results";
+const REPORTS_KEY_ALIAS = "alias/aft-fleet/patching-reports";
+const CRAWLER_ROLE_NAME = "aft-fleet-patching-crawler";
+const CRAWLER_NAME = "aft-fleet-inventory";
 
 /**
  * The opt-in Regions among those the config accepts (modules/config/regions.ts): the Regions AWS Regions

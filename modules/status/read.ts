@@ -21,7 +21,7 @@ const SPEC_KEY = new RegExp(`^${RING_SPEC_PREFIX}/([^/]+)/([^/]+)\\.json$`);
 const READ_CONCURRENCY = 16;
 
 /** A read that failed: which object, and S3's answer, in one line. */
-export class StatusReadError extends Error {
+class StatusReadError extends Error {
   constructor(readonly where: string, cause: unknown) {
     const e = cause as { name?: string; message?: string } | undefined;
     const name = e?.name !== undefined && e.name !== "Error" ? `${e.name}: ` : "";
@@ -37,7 +37,7 @@ async function inBatches<T, R>(items: readonly T[], size: number, each: (item: T
 }
 
 /** The ring spec keys in the store, sorted. */
-export async function listSpecKeys(s3: S3Client, bucket: string, backoff?: BackoffOptions): Promise<string[]> {
+async function listSpecKeys(s3: S3Client, bucket: string, backoff?: BackoffOptions): Promise<string[]> {
   const keys: string[] = [];
   let token: string | undefined;
   do {

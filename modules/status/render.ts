@@ -3,11 +3,11 @@ import type { RingCounts } from "../../contract/notifications";
 import type { FleetStatus, RingStatus } from "./model";
 
 /** Characters of the progress bar. */
-export const BAR_WIDTH = 30;
+const BAR_WIDTH = 30;
 /** Failed pairs the overview lists per ring (`--failed` lists all). */
-export const OVERVIEW_FAILED_PAIRS = 20;
+const OVERVIEW_FAILED_PAIRS = 20;
 /** Version of the `--json` document's shape. */
-export const STATUS_JSON_VERSION = 1;
+const STATUS_JSON_VERSION = 1;
 
 const BAR_PARTS: readonly [keyof RingCounts, string][] = [
   ["succeeded", "#"],
@@ -41,7 +41,7 @@ export function progressBar(counts: RingCounts, width = BAR_WIDTH): string {
   return `[${parts.map((p) => p.char.repeat(p.cells)).join("")}]`;
 }
 
-export function countsLine(c: RingCounts): string {
+function countsLine(c: RingCounts): string {
   return `${c.succeeded} succeeded, ${c.inFlight} in flight, ${c.failed} failed, ${c.notReady} not ready, ${c.notStarted} not started of ${c.total} pairs`;
 }
 
