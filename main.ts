@@ -86,7 +86,7 @@ async function lambdaBundles(fallbackDir: string): Promise<string> {
 }
 
 /** What an output folder must never be, contain, or (package sources) sit inside. */
-export function protectedPaths(model: FleetModel, configFile: string | undefined): ProtectedPath[] {
+function protectedPaths(model: FleetModel, configFile: string | undefined): ProtectedPath[] {
   const sources = new Set<string>();
   for (const pkg of model.packages) for (const v of pkg.versions) for (const b of v.bundles) sources.add(path.dirname(path.dirname(b.sourceDir)));
   return [
@@ -203,7 +203,7 @@ export interface CommandLine {
 }
 
 /** Parses the command line strictly: an option given twice or an unexpected word is an error, not a guess. */
-export function parseCommandLine(argv: readonly string[]): CommandLine {
+function parseCommandLine(argv: readonly string[]): CommandLine {
   const { values, positionals, tokens } = parseArgs({
     args: [...argv],
     allowPositionals: true,

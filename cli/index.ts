@@ -16,7 +16,7 @@ interface Command {
 }
 
 /** The package's manifest: the first package.json named aft-fleet above this file (sources or lib/cli). */
-export function packageManifest(from: string = __dirname): { name: string; version: string; root: string } {
+function packageManifest(from: string = __dirname): { name: string; version: string; root: string } {
   for (let dir = from; ; dir = path.dirname(dir)) {
     const file = path.join(dir, "package.json");
     if (fs.existsSync(file)) {
@@ -61,7 +61,7 @@ const COMMANDS: Record<string, Command> = {
   },
 };
 
-export function usage(): string {
+function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
   return [
     "usage: aft-fleet <command> [options]",

@@ -10,8 +10,8 @@ import * as path from "node:path";
 import { emptyLedger, pairKey, RING_SPEC_SCHEMA_VERSION, type PairRecord, type RingLedger, type RingSpec } from "../contract";
 import { gateRing, memoryOrg, nextStarts, planRun, resolveTargets, type OrgTree, type PlanResult } from "../lambdas/controller/plan";
 
-export const BUDGET_SECONDS = 2;
-export const BUDGET_MB = 256;
+const BUDGET_SECONDS = 2;
+const BUDGET_MB = 256;
 const REGIONS = ["ap-southeast-2", "eu-west-1", "us-east-1", "us-west-2"];
 const ROOT = "r-bench";
 const NOW = new Date("2026-03-01T12:00:00.000Z");

@@ -18,7 +18,7 @@ import { scenario, simulate, type RingSettings, type Scenario, type SimResult } 
 import { LAMBDA_MEMORY_MB } from "./bench-rollout/limits";
 
 const MB = 1024 * 1024;
-export const S3_BYTES_PER_PASS_BUDGET = 50 * MB;
+const S3_BYTES_PER_PASS_BUDGET = 50 * MB;
 
 interface Check {
   readonly what: string;
@@ -26,7 +26,7 @@ interface Check {
 }
 
 /** The standard scenarios and their time budgets (ms after the ring's start), where one applies. */
-export function standardScenarios(): { sc: Scenario; timeBudgetMs?: number }[] {
+function standardScenarios(): { sc: Scenario; timeBudgetMs?: number }[] {
   return [
     { sc: scenario(1_000, "example") },
     { sc: scenario(1_000, "aggressive"), timeBudgetMs: 3600_000 },
@@ -35,7 +35,7 @@ export function standardScenarios(): { sc: Scenario; timeBudgetMs?: number }[] {
   ];
 }
 
-export function formatDuration(ms: number | undefined): string {
+function formatDuration(ms: number | undefined): string {
   if (ms === undefined) return "over";
   const minutes = Math.round(ms / 60_000);
   if (minutes < 60) return `${minutes} min`;
@@ -49,7 +49,7 @@ function mb(bytes: number): string {
 }
 
 /** The budget checks of one result. */
-export function checksOf(r: SimResult, timeBudgetMs?: number): Check[] {
+function checksOf(r: SimResult, timeBudgetMs?: number): Check[] {
   const name = r.scenario.name;
   const checks: Check[] = [];
   if (timeBudgetMs !== undefined) {
@@ -82,7 +82,7 @@ const COLUMNS = [
   "wall s",
 ];
 
-export function tableRow(r: SimResult): string[] {
+function tableRow(r: SimResult): string[] {
   const c = r.callsByService;
   const throttled = Object.entries(r.throttled)
     .map(([s, n]) => `${s} ${n}`)
@@ -105,7 +105,7 @@ export function tableRow(r: SimResult): string[] {
   ];
 }
 
-export function markdownTable(results: readonly SimResult[]): string {
+function markdownTable(results: readonly SimResult[]): string {
   const lines = [`| ${COLUMNS.join(" | ")} |`, `|${COLUMNS.map(() => "---").join("|")}|`];
   for (const r of results) lines.push(`| ${tableRow(r).join(" | ")} |`);
   return lines.join("\n");

@@ -28,7 +28,7 @@ export interface ReportArgs {
   readonly help: boolean;
 }
 
-export function usage(): string {
+function usage(): string {
   return [
     "usage: npm run report -- [--config FILE] [--base GIT_REF|DIR] [--ledger FILE] [--out FILE] [--install-minutes N] [--aft-minutes N] [--nodes-per-pair N]",
     `  --config FILE          fleet config; default: the bundled example ${path.relative(process.cwd(), DEFAULT_CONFIG)}`,
@@ -244,7 +244,7 @@ function identity(file: string): { dev: number; ino: number; real: string } | un
  * --base output folder), compared by real path and by device and inode, so a link or a second name for
  * an input is refused too. The report writes that one file and nothing else.
  */
-export function checkOutPath(args: ReportArgs): void {
+function checkOutPath(args: ReportArgs): void {
   if (args.out === undefined) return;
   const shown = `--out ${args.out}`;
   const out = path.resolve(args.out);

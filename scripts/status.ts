@@ -21,14 +21,14 @@ export interface StatusArgs {
 }
 
 /** A problem with the command line or the store, printed as one line without a stack trace. */
-export class StatusError extends Error {
+class StatusError extends Error {
   constructor(message: string) {
     super(message);
     this.name = "StatusError";
   }
 }
 
-export function usage(): string {
+function usage(): string {
   return [
     "usage: npm run status -- --bucket STORE [--profile NAME] [--region REGION] [--failed] [--json]",
     "  --bucket STORE     the package store bucket: packageStore.bucketName of the fleet config, also the",
@@ -81,7 +81,7 @@ export function parseStatusArgs(argv: readonly string[]): StatusArgs {
 }
 
 /** The S3 client of the caller's credentials (profile and Region as the AWS CLI takes them). */
-export function statusS3Client(args: Pick<StatusArgs, "profile" | "region">): S3Client {
+function statusS3Client(args: Pick<StatusArgs, "profile" | "region">): S3Client {
   const overridden = Boolean(process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL);
   return new S3Client({
     ...(args.profile !== undefined ? { profile: args.profile } : {}),
@@ -94,7 +94,7 @@ export function statusS3Client(args: Pick<StatusArgs, "profile" | "region">): S3
 }
 
 /** The text or JSON to print, read from the store now. */
-export async function buildStatus(args: StatusArgs, s3: S3Client, now: Date = new Date()): Promise<string> {
+async function buildStatus(args: StatusArgs, s3: S3Client, now: Date = new Date()): Promise<string> {
   const bucket = args.bucket!;
   const rings = await readStoredRings(s3, bucket);
   if (rings.length === 0) throw new StatusError(`s3://${bucket}/controller/ holds no ring spec: is ${bucket} the package store, and has the central tree been applied?`);

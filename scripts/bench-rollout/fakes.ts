@@ -43,7 +43,7 @@ export function seededRandom(seed: number): () => number {
 }
 
 /** An error shaped as the SDK throws service exceptions (name, $fault, $metadata.httpStatusCode). */
-export function awsError(name: string, message: string, httpStatusCode = 400): Error {
+function awsError(name: string, message: string, httpStatusCode = 400): Error {
   return Object.assign(new Error(message), { name, Code: name, $fault: httpStatusCode >= 500 ? "server" : "client", $metadata: { httpStatusCode } });
 }
 

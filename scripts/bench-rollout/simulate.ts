@@ -27,7 +27,7 @@ const HOUR = 3600_000;
 const STEP_ATTEMPTS = 2;
 /** Automation's own time between steps (an assumption: not documented; 1 s). */
 const STEP_OVERHEAD_MS = 1000;
-export const SIM_START = Date.parse("2026-03-02T00:00:00.000Z");
+const SIM_START = Date.parse("2026-03-02T00:00:00.000Z");
 
 export type RingSettings = "example" | "aggressive";
 
@@ -50,7 +50,7 @@ export interface Scenario {
   readonly seed: number;
 }
 
-export const REGIONS_4 = ["us-east-1", "eu-west-1", "us-west-2", "ap-southeast-2"] as const;
+const REGIONS_4 = ["us-east-1", "eu-west-1", "us-west-2", "ap-southeast-2"] as const;
 
 export function scenario(accounts: number, ring: RingSettings, overrides: Partial<Scenario> = {}): Scenario {
   return {
@@ -189,7 +189,7 @@ function exampleSpec(): { spec: RingSpec; source: string } {
 }
 
 /** The example ring settings (examples/fleet.yaml, ExampleAgent's `broad` ring) or the aggressive ones. */
-export function ringSpec(settings: RingSettings, ou: string, regions: readonly string[]): { spec: RingSpec; source: string } {
+function ringSpec(settings: RingSettings, ou: string, regions: readonly string[]): { spec: RingSpec; source: string } {
   const { spec: base, source } = exampleSpec();
   // No previous ring (this is the package's first), and no change freeze: freezes measure the calendar, not the
   // controller (a run in a freeze starts nothing).
