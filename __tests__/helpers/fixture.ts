@@ -11,8 +11,8 @@ export interface Fixture {
   cleanup(): void;
 }
 
-export const LINUX_SCRIPTS = { "install.sh": "#!/bin/sh\necho install\n", "uninstall.sh": "#!/bin/sh\necho uninstall\n" };
-export const WINDOWS_SCRIPTS = { "install.ps1": "Write-Output install\n", "uninstall.ps1": "Write-Output uninstall\n" };
+const LINUX_SCRIPTS = { "install.sh": "#!/bin/sh\necho install\n", "uninstall.sh": "#!/bin/sh\necho uninstall\n" };
+const WINDOWS_SCRIPTS = { "install.ps1": "Write-Output install\n", "uninstall.ps1": "Write-Output uninstall\n" };
 
 /** A small valid config: one package (linux + windows), one ring, two Regions. */
 export function baseConfig(): Record<string, any> {

@@ -167,7 +167,7 @@ function referencesIn(value: unknown, known: ReadonlySet<string>): Set<string> {
  * the partition, and `${aws_x.name.attr}` of same-tree resources whose attribute is a literal.
  * Anything else stays as `${...}`.
  */
-export function resolve(value: string, resource: TfResource, account: string = ANY_ACCOUNT, depth = 0): string {
+function resolve(value: string, resource: TfResource, account: string = ANY_ACCOUNT, depth = 0): string {
   if (!value.includes("${") || depth > 8) return value;
   return value.replace(/\$\{([^{}]*)\}/g, (whole, expr: string) => {
     const e = expr.trim();
@@ -203,7 +203,7 @@ const unresolved = (s: string) => s.includes("${");
 type NeedRule = (r: TfResource, account: string) => Need[];
 
 /** Needs keyed by resource type (`data.<type>` for data sources); each entry cites the behaviour it encodes. */
-export const NEED_RULES: Readonly<Record<string, NeedRule>> = {
+const NEED_RULES: Readonly<Record<string, NeedRule>> = {
   // CreateDocument/UpdateDocument copy attachments from S3 at call time (SSM API: AttachmentsSource SourceUrl/S3FileUrl).
   aws_ssm_document: (r, account) =>
     asArray(r.attributes.attachments_source).flatMap((src) => {
@@ -336,7 +336,7 @@ function parseS3Url(url: string): { bucket: string; key: string } | undefined {
 type ProvideRule = (r: TfResource, account: string) => Thing[];
 
 /** What a managed resource creates, keyed by type. */
-export const PROVIDE_RULES: Readonly<Record<string, ProvideRule>> = {
+const PROVIDE_RULES: Readonly<Record<string, ProvideRule>> = {
   aws_s3_bucket: (r, account) => {
     const bucket = str(r.attributes.bucket, r, account);
     return bucket ? [{ kind: "s3-bucket", bucket }] : [];
@@ -364,7 +364,7 @@ export function provides(resource: TfResource, account: string = ANY_ACCOUNT): T
   return PROVIDE_RULES[resource.type]?.(resource, account) ?? [];
 }
 
-export function satisfies(p: Thing, need: Thing): boolean {
+function satisfies(p: Thing, need: Thing): boolean {
   switch (need.kind) {
     case "s3-bucket":
       return p.kind === "s3-bucket" && p.bucket === need.bucket;
@@ -463,7 +463,7 @@ export interface Scenario {
 }
 
 /** the central account's first pipeline, members before and after it, and change re-runs. */
-export function standardScenarios(current: TreePair, options: ScenarioOptions): Scenario[] {
+function standardScenarios(current: TreePair, options: ScenarioOptions): Scenario[] {
   const central = options.centralAccount;
   const member = options.memberAccount ?? "999999999999";
   const centralPipeline = (pair: TreePair, verify = true): Stage[] => [
