@@ -43,9 +43,9 @@ export const APPLY_PASSES_PER_RUN = 100;
  * measures several thousand per minute against fakes with AWS-like latencies; this keeps a margin of more
  * than two).
  */
-export const CONTROLLER_STARTS_PER_MINUTE = 2000;
+const CONTROLLER_STARTS_PER_MINUTE = 2000;
 /** A cron controller schedule has no fixed interval: assume it runs daily. */
-export const CRON_INTERVAL_MINUTES = 24 * 60;
+const CRON_INTERVAL_MINUTES = 24 * 60;
 
 /** Minutes between two runs of a rate(...) schedule; CRON_INTERVAL_MINUTES for cron(...). */
 export function scheduleIntervalMinutes(expression: string): number {

@@ -36,7 +36,7 @@ export function wantedVersion(pkg: FleetPackage, ring: RolloutRing): string {
   return ring.pin ?? pkg.release;
 }
 
-export function versionChange(before: string | undefined, after: string | undefined, known: boolean): Change {
+function versionChange(before: string | undefined, after: string | undefined, known: boolean): Change {
   if (!known) return "unknown";
   if (after === undefined) return "removed";
   if (before === undefined) return "new";

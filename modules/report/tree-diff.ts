@@ -48,14 +48,14 @@ export function readTrees(dir: string): Map<string, unknown> {
   return trees;
 }
 
-export function isMemberTree(treePath: string): boolean {
+function isMemberTree(treePath: string): boolean {
   return treePath.startsWith("aft-global-customizations/") || /^direct\/member-/.test(treePath);
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Address -> block body of a Terraform JSON document. */
-export function addresses(doc: unknown): Map<string, unknown> {
+function addresses(doc: unknown): Map<string, unknown> {
   const out = new Map<string, unknown>();
   if (!isObject(doc)) return out;
   for (const [kind, prefix] of [["resource", ""], ["data", "data."]] as const) {
@@ -83,7 +83,7 @@ function changedAttributes(before: unknown, after: unknown): string[] {
   return keys.filter((k) => canonicalJson(before[k]) !== canonicalJson(after[k]));
 }
 
-export function diffTree(treePath: string, before: unknown, after: unknown): TreeDiff {
+function diffTree(treePath: string, before: unknown, after: unknown): TreeDiff {
   const a = addresses(before);
   const b = addresses(after);
   const added = [...b.keys()].filter((k) => !a.has(k)).sort();

@@ -18,17 +18,17 @@ type Rule = (pkg: FleetPackage, model: FleetModel) => Warning[];
 
 const published = (pkg: FleetPackage) => new Set(pkg.versions.map((v) => v.version));
 
-export const pinNotPublished: Rule = (pkg) =>
+const pinNotPublished: Rule = (pkg) =>
   pkg.rings.flatMap((r) =>
     r.pin !== undefined && !published(pkg).has(r.pin)
       ? [{ package: pkg.name, ring: r.name, message: `pinned to ${r.pin}, which is not a published version (${[...published(pkg)].join(", ")})` }]
       : [],
   );
 
-export const releaseNotPublished: Rule = (pkg) =>
+const releaseNotPublished: Rule = (pkg) =>
   published(pkg).has(pkg.release) ? [] : [{ package: pkg.name, message: `release ${pkg.release} is not in versions (${[...published(pkg)].join(", ")})` }];
 
-export const accountInTwoRings: Rule = (pkg) => {
+const accountInTwoRings: Rule = (pkg) => {
   const firstRing = new Map<string, string>();
   const out: Warning[] = [];
   for (const ring of pkg.rings) {
@@ -41,7 +41,7 @@ export const accountInTwoRings: Rule = (pkg) => {
   return out;
 };
 
-export const ouInEarlierRing: Rule = (pkg) => {
+const ouInEarlierRing: Rule = (pkg) => {
   const firstRing = new Map<string, string>();
   const out: Warning[] = [];
   for (const ring of pkg.rings) {
@@ -55,7 +55,7 @@ export const ouInEarlierRing: Rule = (pkg) => {
 };
 
 /** A ring's alarms keep the next ring from promoting; without them a bad release reaches a bigger ring on bake time alone. */
-export const noAlarmsBeforeLargerRing: Rule = (pkg, model) => {
+const noAlarmsBeforeLargerRing: Rule = (pkg, model) => {
   // Sizes in estimated account-Region pairs (an OU counts as ASSUMED_ACCOUNTS_PER_OU accounts), as the estimate does.
   const targets = ringTargets(pkg, model.organization.workloadRegions.length);
   return pkg.rings.flatMap((ring, i) => {
@@ -70,7 +70,7 @@ export const noAlarmsBeforeLargerRing: Rule = (pkg, model) => {
 };
 
 /** More than half of a ring's pairs changing at once leaves little for maxErrors to stop (a limit of 1 cannot go lower). */
-export const wideConcurrency: Rule = (pkg, model) => {
+const wideConcurrency: Rule = (pkg, model) => {
   const targets = ringTargets(pkg, model.organization.workloadRegions.length);
   return pkg.rings.flatMap((ring, i) => {
     const pairs = targets[i]!.pairs;
@@ -82,7 +82,7 @@ export const wideConcurrency: Rule = (pkg, model) => {
 };
 
 /** Members prune the oldest document versions beyond versionRetention: a pin with that many newer versions is pruned. */
-export const retentionPrunesPin: Rule = (pkg) =>
+const retentionPrunesPin: Rule = (pkg) =>
   pkg.rings.flatMap((ring) => {
     if (ring.pin === undefined) return [];
     const newer = pkg.versions.filter((v) => compareVersions(v.version, ring.pin!) > 0).length;
