@@ -23,7 +23,7 @@ const ROOT = path.join(__dirname, "..");
 const LIB = path.join(ROOT, "lib");
 
 /** Files and folders copied into lib/ at the same relative path. */
-export const PACKAGE_ASSETS = ["examples/fleet.yaml", "packages/example-agent", "schema/fleet.schema.json", "modules/patching/scripts"] as const;
+const PACKAGE_ASSETS = ["examples/fleet.yaml", "packages/example-agent", "schema/fleet.schema.json", "modules/patching/scripts"] as const;
 
 /**
  * `aft-fleet status` in one file with the AWS SDK clients and the controller's ledger code it uses, so
