@@ -62,9 +62,25 @@ describe("the packed tarball", () => {
     expect(files.filter((f) => /__tests__|node_modules|\/dist\//.test(f))).toEqual([]);
   });
 
-  it("installs without esbuild, esbuild-register or TypeScript", () => {
-    for (const dev of ["esbuild", "esbuild-register", "typescript", "ts-jest"]) expect(fs.existsSync(path.join(app, "node_modules", dev))).toBe(false);
+  it("installs without esbuild, esbuild-register or TypeScript, and for the CLI alone without cdktf or the providers", () => {
+    for (const dev of ["esbuild", "esbuild-register", "typescript"]) expect(fs.existsSync(path.join(app, "node_modules", dev))).toBe(false);
+    // The CLI is one bundle: the construct library's peers (a cdktf app composing the constructs has them) stay out.
+    for (const peer of ["cdktf", "constructs", "@cdktf/provider-aws", "@cdktf/provider-archive"]) expect({ peer, installed: fs.existsSync(path.join(app, "node_modules", peer)) }).toEqual({ peer, installed: false });
     expect(fs.existsSync(path.join(app, "node_modules", ".bin", "aft-fleet"))).toBe(true);
+  });
+
+  it("declares cdktf, constructs and the providers as optional peers at the versions the repository tests", () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(app, "node_modules", "aft-fleet", "package.json"), "utf8")) as {
+      dependencies: Record<string, string>;
+      peerDependencies: Record<string, string>;
+      peerDependenciesMeta: Record<string, { optional?: boolean }>;
+    };
+    const own = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { devDependencies: Record<string, string> };
+    for (const [peer, range] of Object.entries(manifest.peerDependencies)) {
+      expect({ peer, range, optional: manifest.peerDependenciesMeta[peer]?.optional }).toEqual({ peer, range: `^${own.devDependencies[peer]}`, optional: true });
+      expect(manifest.dependencies[peer]).toBeUndefined();
+    }
+    expect(Object.keys(manifest.peerDependencies).sort()).toEqual(["@cdktf/provider-archive", "@cdktf/provider-aws", "cdktf", "constructs"]);
   });
 });
 
@@ -161,7 +177,7 @@ describe("npx aft-fleet in the user's folder", () => {
     expect(run.stderr).toBe(`aft-fleet: code cache accepted (Node ${process.version})\n`);
   });
 
-  it("exports the constructs from the package entry, and their bundle folder", () => {
+  it("exports the constructs from the package entry, and their bundle folder, where the app has the peers", () => {
     const script = [
       'const f = require("aft-fleet");',
       'const names = ["PackageStore", "PackageArtifacts", "PackageUpload", "RolloutController", "RingRollout", "RolloutDashboard", "RingNotifications", "ExecutionRole", "PackageParameterPolicy", "PatchingMember", "PatchingReporting", "OrchestrationMemberRole", "OrchestrationCentral", "CentralStack", "GlobalStack", "FleetStack", "loadConfig", "synthToDir", "buildStacks"];',
@@ -169,7 +185,12 @@ describe("npx aft-fleet in the user's folder", () => {
       'if (missing.length) throw new Error("missing " + missing.join(", "));',
       'process.stdout.write(require("node:path").relative(process.cwd(), f.controllerBundleDir()));',
     ].join("\n");
-    const run = spawnSync(process.execPath, ["-e", script], { cwd: app, encoding: "utf8" });
+    // Without the peers the entry names the one it misses.
+    const bare = spawnSync(process.execPath, ["-e", 'require("aft-fleet")'], { cwd: app, encoding: "utf8" });
+    expect(bare.status).not.toBe(0);
+    expect(bare.stderr).toMatch(/Cannot find module '(cdktf|constructs|@cdktf\/provider-aws[^']*|@cdktf\/provider-archive[^']*)'/);
+    // A cdktf app has them: here the repository's own copies, at the versions it tests, found through NODE_PATH.
+    const run = spawnSync(process.execPath, ["-e", script], { cwd: app, encoding: "utf8", env: { ...process.env, NODE_PATH: path.join(ROOT, "node_modules") } });
     expect(run.stderr).toBe("");
     expect(run.stdout).toBe(path.join("node_modules", "aft-fleet", "lib", "lambda-bundles"));
   });

@@ -3,7 +3,9 @@
  * empty folder outside the repository whose package.json depends on the tarball, installed with
  * `npm ci --offline`. The folder's lock is derived from the repository's package-lock.json (the tarball
  * plus every non-dev package at the version the repository tests), so the install takes every tarball from
- * npm's cache, which the repository's own `npm ci` filled, and needs no registry metadata.
+ * npm's cache, which the repository's own `npm ci` filled, and needs no registry metadata. cdktf, constructs
+ * and the providers are the package's optional peers (what a cdktf app that composes the constructs has
+ * already); a user who runs only the CLI installs none of them, and neither does this folder.
  * AFT_FLEET_TARBALL (set by scripts/test.sh, which packs once before jest) skips the pack.
  */
 import { execFileSync } from "node:child_process";
@@ -42,7 +44,7 @@ export function installTarball(tarball: string, app: string): string {
     packages[key] = entry;
   }
   const own: Record<string, unknown> = { resolved: spec };
-  for (const field of ["version", "license", "dependencies", "bin", "engines"]) if (root[field] !== undefined) own[field] = root[field];
+  for (const field of ["version", "license", "dependencies", "peerDependencies", "peerDependenciesMeta", "bin", "engines"]) if (root[field] !== undefined) own[field] = root[field];
   packages["node_modules/aft-fleet"] = own;
   const manifest = { name: "user-fleet", version: "1.0.0", private: true, dependencies: { "aft-fleet": spec } };
   fs.writeFileSync(path.join(app, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
